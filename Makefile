@@ -1,0 +1,43 @@
+# Task runner for the course. `make lab` sets everything up and opens the course;
+# `make test` runs the whole test suite (pytest + every notebook in smoke mode).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup lab course test tiny lint strip bench clean-venv help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# The stamp is newer than pyproject.toml once installed: a second run installs nothing.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv if missing and install the course (idempotent)
+
+lab: setup  ## set up, then open JupyterLab on notebooks/
+	$(VENV)/bin/jupyter lab notebooks/
+
+course: setup  ## run every notebook headless in smoke mode (no browser)
+	COURSE_MODE=smoke $(PY) -m pytest notebooks -q
+
+test: setup  ## run the full test suite: package tests + every notebook in smoke mode
+	COURSE_MODE=smoke $(PY) -m pytest
+
+tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
+	$(PY) -m helpers.data make-tiny
+
+lint: setup  ## ruff over the package, the tests and the notebooks
+	$(VENV)/bin/ruff check helpers tests notebooks
+
+strip: setup  ## remove outputs from every notebook before committing
+	$(PY) -m helpers.notebooks strip notebooks
+
+bench: setup  ## FashionMNIST benchmark on CPU (3 epochs per model)
+	$(PY) -m helpers.bench fashionmnist
+
+clean-venv:  ## delete the virtual environment
+	rm -rf $(VENV)

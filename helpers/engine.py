@@ -1,0 +1,305 @@
+"""The training engine behind every chapter from 7 on: ``train_one_epoch``, ``evaluate``, ``fit``.
+
+Chapter 6 writes the loop out by hand; this module is that loop, plus what long runs
+need: progress bars, mixed precision on CUDA, gradient clipping, LR schedulers,
+early stopping, checkpoints with resume, and DistributedDataParallel awareness.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import torch
+import torch.distributed as dist
+from torch import nn
+from tqdm.auto import tqdm
+
+from helpers import config
+from helpers.checkpoint import load_checkpoint, save_checkpoint, unwrap
+
+log = logging.getLogger(__name__)
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+def is_main_process() -> bool:
+    """True on the single process, or on rank 0 of a distributed run."""
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak memory so far: CUDA allocator peak on GPU, process peak RSS on CPU (MB)."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes on macOS, KiB else
+
+
+def _use_amp(amp: bool | None, device: torch.device) -> bool:
+    return device.type == "cuda" if amp is None else bool(amp and device.type == "cuda")
+
+
+def _progress(iterable: Iterable, total: int | None, desc: str, enabled: bool | None) -> Iterable:
+    show = (not config.in_ci()) if enabled is None else enabled
+    return tqdm(iterable, total=total, desc=desc, leave=False, disable=not (show and is_main_process()))
+
+
+def run_epoch(
+    model: nn.Module,
+    loader: Iterable[Batch],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    device: torch.device,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    scaler: torch.amp.GradScaler | None = None,
+    amp: bool | None = None,
+    grad_clip: float | None = None,
+    max_batches: int | None = None,
+    scheduler: Any | None = None,
+    channels_last: bool = False,
+    progress: bool | None = None,
+    desc: str = "",
+) -> dict[str, float]:
+    """One pass over ``loader``: trains when an optimizer is given, else evaluates.
+
+    Returns the mean loss and the accuracy (fraction correct) over the samples seen,
+    summed across processes in a distributed run. ``scheduler`` is stepped per batch
+    (for OneCycleLR-style schedules); per-epoch schedulers are stepped by :func:`fit`.
+    """
+    training = optimizer is not None
+    model.train(training)
+    use_amp = _use_amp(amp, device)
+    totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, count
+    try:
+        total = len(loader)  # type: ignore[arg-type]
+    except TypeError:
+        total = None
+    if max_batches is not None:
+        total = min(total or max_batches, max_batches)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    with torch.set_grad_enabled(training):
+        for step, (inputs, targets) in enumerate(_progress(loader, total, desc, progress)):
+            if max_batches is not None and step >= max_batches:
+                break
+            inputs = inputs.to(device, non_blocking=True)
+            if inputs.dim() == 4:
+                inputs = inputs.contiguous(memory_format=memory_format)
+            targets = targets.to(device, non_blocking=True)
+            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+                outputs = model(inputs)
+                loss = loss_fn(outputs, targets)
+            if training:
+                optimizer.zero_grad(set_to_none=True)
+                if scaler is not None and scaler.is_enabled():
+                    scaler.scale(loss).backward()
+                    if grad_clip is not None:
+                        scaler.unscale_(optimizer)
+                        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    if grad_clip is not None:
+                        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                    optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+            n = targets.shape[0]
+            totals[0] += loss.detach().double() * n
+            if outputs.dim() > 1 and outputs.shape[-1] > 1:
+                totals[1] += (outputs.argmax(dim=-1) == targets).sum()
+            else:  # one logit per sample: binary classification
+                totals[1] += ((outputs.reshape(-1) > 0).long() == targets.reshape(-1).long()).sum()
+            totals[2] += n
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(totals)
+    count = max(totals[2].item(), 1.0)
+    return {"loss": totals[0].item() / count, "acc": totals[1].item() / count}
+
+
+def train_one_epoch(
+    model: nn.Module,
+    loader: Iterable[Batch],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    **kwargs: Any,
+) -> dict[str, float]:
+    """Train for one epoch; returns ``{"loss": mean loss, "acc": accuracy}``."""
+    return run_epoch(model, loader, loss_fn, device, optimizer=optimizer, **kwargs)
+
+
+def evaluate(
+    model: nn.Module,
+    loader: Iterable[Batch],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    device: torch.device,
+    **kwargs: Any,
+) -> dict[str, float]:
+    """Evaluate without gradients; returns ``{"loss": mean loss, "acc": accuracy}``."""
+    return run_epoch(model, loader, loss_fn, device, optimizer=None, **kwargs)
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    loader: Iterable[Batch],
+    device: torch.device,
+    *,
+    max_batches: int | None = None,
+    amp: bool | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``."""
+    model.eval()
+    trues, preds, probs = [], [], []
+    for step, (inputs, targets) in enumerate(loader):
+        if max_batches is not None and step >= max_batches:
+            break
+        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=_use_amp(amp, device)):
+            logits = model(inputs.to(device, non_blocking=True)).float()
+        p = logits.softmax(dim=-1)
+        trues.append(targets.cpu())
+        preds.append(p.argmax(dim=-1).cpu())
+        probs.append(p.cpu())
+    return torch.cat(trues), torch.cat(preds), torch.cat(probs)
+
+
+def _set_sampler_epoch(loader: Iterable[Batch], epoch: int) -> None:
+    sampler = getattr(loader, "sampler", None)
+    if hasattr(sampler, "set_epoch"):
+        sampler.set_epoch(epoch)
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable[Batch],
+    val_loader: Iterable[Batch] | None = None,
+    *,
+    epochs: int,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    scheduler: Any | None = None,
+    scheduler_interval: Literal["epoch", "batch"] = "epoch",
+    device: torch.device | None = None,
+    grad_clip: float | None = None,
+    patience: int | None = None,
+    restore_best: bool = True,
+    amp: bool | None = None,
+    compile: bool = False,
+    channels_last: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    max_batches: int | None = None,
+    settings: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    on_epoch_end: Callable[[int, pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """Train ``model`` for ``epochs`` epochs and return the history as a DataFrame.
+
+    One row per epoch: ``epoch, train_loss, train_acc, val_loss, val_acc, lr, epoch_time_s,
+    peak_memory_mb``. Options:
+
+    * ``optimizer`` defaults to Adam(``lr``, ``weight_decay``); ``loss_fn`` to cross-entropy.
+    * ``scheduler`` steps once per epoch (``ReduceLROnPlateau`` gets the validation loss)
+      or once per batch with ``scheduler_interval="batch"``.
+    * ``grad_clip`` clips the global gradient norm; ``patience`` stops early when the
+      validation loss has not improved for that many epochs, restoring the best weights.
+    * ``amp`` (default: on for CUDA) uses float16 autocast with a gradient scaler;
+      ``compile`` wraps the model in ``torch.compile``; ``channels_last`` for conv nets.
+    * ``checkpoint`` is saved after every epoch (and on Ctrl-C); ``resume=True`` continues
+      from it, so ``epochs`` is the total count, not the number still to run.
+    * ``max_batches`` caps batches per epoch (smoke mode).
+    """
+    device = device or config.device()
+    model.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    use_amp = _use_amp(amp, device)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    run_settings = {
+        "epochs": epochs, "lr": optimizer.param_groups[0]["lr"],
+        "weight_decay": optimizer.param_groups[0].get("weight_decay", 0.0),
+        "optimizer": type(optimizer).__name__, "scheduler": type(scheduler).__name__ if scheduler else None,
+        "grad_clip": grad_clip, "patience": patience, "amp": use_amp, "compile": compile,
+        "channels_last": channels_last, "max_batches": max_batches, "device": str(device),
+        "model": type(unwrap(model)).__name__, **(settings or {}),
+    }
+    history = pd.DataFrame()
+    start_epoch, best_loss, bad_epochs, best_state = 0, float("inf"), 0, None
+    checkpoint = Path(checkpoint) if checkpoint else None
+    if resume and checkpoint is not None and checkpoint.exists():
+        state = load_checkpoint(checkpoint, model, optimizer=optimizer, scheduler=scheduler,
+                                scaler=scaler, map_location=device)
+        history, start_epoch = state["history"], state["epoch"]
+        best_loss = state["extra"].get("best_loss", best_loss)
+        bad_epochs = state["extra"].get("bad_epochs", 0)
+        log.info("Resumed from %s at epoch %d", checkpoint, start_epoch)
+    step_model = torch.compile(model) if compile else model
+    batch_scheduler = scheduler if scheduler_interval == "batch" else None
+    common = dict(amp=use_amp, max_batches=max_batches, channels_last=channels_last, progress=progress)
+
+    def save(epoch: int) -> None:
+        if checkpoint is not None and is_main_process():
+            save_checkpoint(checkpoint, model=model, epoch=epoch, optimizer=optimizer,
+                            scheduler=scheduler, scaler=scaler, history=history,
+                            settings=run_settings,
+                            extra={"best_loss": best_loss, "bad_epochs": bad_epochs})
+
+    epoch = start_epoch
+    try:
+        for epoch in range(start_epoch + 1, epochs + 1):
+            _set_sampler_epoch(train_loader, epoch)
+            lr_now = optimizer.param_groups[0]["lr"]
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
+            started = time.perf_counter()
+            train = run_epoch(step_model, train_loader, loss_fn, device, optimizer=optimizer,
+                              scaler=scaler, grad_clip=grad_clip, scheduler=batch_scheduler,
+                              desc=f"epoch {epoch}/{epochs} train", **common)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            elapsed = time.perf_counter() - started
+            val = (evaluate(step_model, val_loader, loss_fn, device, desc=f"epoch {epoch} val", **common)
+                   if val_loader is not None else {"loss": float("nan"), "acc": float("nan")})
+            row = {"epoch": epoch, "train_loss": train["loss"], "train_acc": train["acc"],
+                   "val_loss": val["loss"], "val_acc": val["acc"], "lr": lr_now,
+                   "epoch_time_s": elapsed, "peak_memory_mb": peak_memory_mb(device)}
+            history = pd.concat([history, pd.DataFrame([row])], ignore_index=True)
+            if scheduler is not None and scheduler_interval == "epoch":
+                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(val["loss"])
+                else:
+                    scheduler.step()
+            if val_loader is not None and val["loss"] < best_loss:
+                best_loss, bad_epochs = val["loss"], 0
+                best_state = copy.deepcopy(unwrap(model).state_dict())
+            else:
+                bad_epochs += 1
+            save(epoch)
+            if is_main_process():
+                log.info("epoch %d: train loss %.4f acc %.3f | val loss %.4f acc %.3f | %.1fs",
+                         epoch, train["loss"], train["acc"], val["loss"], val["acc"], elapsed)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, history)
+            if patience is not None and val_loader is not None and bad_epochs >= patience:
+                log.info("Early stopping at epoch %d: no validation improvement for %d epochs",
+                         epoch, patience)
+                break
+    except KeyboardInterrupt:
+        log.warning("Interrupted during epoch %d; the last finished epoch is in the checkpoint. "
+                    "Run again with resume=True to continue.", epoch)
+    if patience is not None and restore_best and best_state is not None:
+        unwrap(model).load_state_dict(best_state)
+    return history
