@@ -20,7 +20,6 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 from torch import nn
-from tqdm.auto import tqdm
 
 from helpers import config
 from helpers.checkpoint import load_checkpoint, save_checkpoint, unwrap
@@ -47,9 +46,22 @@ def _use_amp(amp: bool | None, device: torch.device) -> bool:
     return device.type == "cuda" if amp is None else bool(amp and device.type == "cuda")
 
 
+def _tqdm() -> type:
+    """Jupyter's widget bar when ipywidgets is installed, else the text bar (no warning)."""
+    try:
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
+    return tqdm
+
+
 def _progress(iterable: Iterable, total: int | None, desc: str, enabled: bool | None) -> Iterable:
+    """A progress bar over ``iterable``: on by default, quiet under CI and on non-zero ranks."""
     show = (not config.in_ci()) if enabled is None else enabled
-    return tqdm(iterable, total=total, desc=desc, leave=False, disable=not (show and is_main_process()))
+    if not (show and is_main_process()):
+        return iterable
+    return _tqdm()(iterable, total=total, desc=desc, leave=False)
 
 
 def run_epoch(
@@ -245,17 +257,22 @@ def fit(
         history, start_epoch = state["history"], state["epoch"]
         best_loss = state["extra"].get("best_loss", best_loss)
         bad_epochs = state["extra"].get("bad_epochs", 0)
+        best_state = state["extra"].get("best_state")  # saved when early stopping may restore it
         log.info("Resumed from %s at epoch %d", checkpoint, start_epoch)
     step_model = torch.compile(model) if compile else model
     batch_scheduler = scheduler if scheduler_interval == "batch" else None
     common = dict(amp=use_amp, max_batches=max_batches, channels_last=channels_last, progress=progress)
 
+    keep_best = patience is not None and restore_best
+
     def save(epoch: int) -> None:
         if checkpoint is not None and is_main_process():
+            extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs}
+            if keep_best and best_state is not None:  # so a resumed run can still restore the best
+                extra["best_state"] = best_state
             save_checkpoint(checkpoint, model=model, epoch=epoch, optimizer=optimizer,
                             scheduler=scheduler, scaler=scaler, history=history,
-                            settings=run_settings,
-                            extra={"best_loss": best_loss, "bad_epochs": bad_epochs})
+                            settings=run_settings, extra=extra)
 
     epoch = start_epoch
     try:
@@ -284,7 +301,8 @@ def fit(
                     scheduler.step()
             if val_loader is not None and val["loss"] < best_loss:
                 best_loss, bad_epochs = val["loss"], 0
-                best_state = copy.deepcopy(unwrap(model).state_dict())
+                if keep_best:  # a copy of the weights only when early stopping may need it
+                    best_state = copy.deepcopy(unwrap(model).state_dict())
             else:
                 bad_epochs += 1
             save(epoch)
@@ -300,6 +318,6 @@ def fit(
     except KeyboardInterrupt:
         log.warning("Interrupted during epoch %d; the last finished epoch is in the checkpoint. "
                     "Run again with resume=True to continue.", epoch)
-    if patience is not None and restore_best and best_state is not None:
+    if keep_best and best_state is not None:
         unwrap(model).load_state_dict(best_state)
     return history

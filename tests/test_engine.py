@@ -1,0 +1,307 @@
+"""Tests for helpers.engine: the loop every chapter from 7 on trains with (tiny data, seconds)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from helpers import engine
+from helpers.checkpoint import load_checkpoint
+
+CPU = torch.device("cpu")
+COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_time_s", "peak_memory_mb"]
+RESULT_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr"]
+
+
+def blobs(n: int = 96, classes: int = 3, seed: int = 0) -> TensorDataset:
+    """Three well-separated Gaussian blobs in 2-D: learnable in a few epochs."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % classes
+    centres = torch.tensor([[3.0, 0.0], [-3.0, 3.0], [-3.0, -3.0]])[:classes]
+    x = centres[y] + 0.7 * torch.randn(n, 2, generator=g)
+    return TensorDataset(x, y)
+
+
+def loaders(batch_size: int = 16, shuffle: bool = False) -> tuple[DataLoader, DataLoader]:
+    """Train and validation loaders over two draws of the blobs (deterministic order by default)."""
+    return (DataLoader(blobs(seed=0), batch_size=batch_size, shuffle=shuffle),
+            DataLoader(blobs(48, seed=1), batch_size=batch_size))
+
+
+def small_model(seed: int = 0) -> nn.Module:
+    """A tiny MLP with a fixed initialisation."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+
+
+def quiet_fit(model: nn.Module, train: DataLoader, val: DataLoader | None, **kwargs) -> pd.DataFrame:
+    """``engine.fit`` on the CPU without progress bars."""
+    return engine.fit(model, train, val, device=CPU, progress=False, **kwargs)
+
+
+class CountingSGD(torch.optim.SGD):
+    """SGD that records the global gradient norm it sees at every step (after any clipping)."""
+
+    def __init__(self, params, lr: float) -> None:
+        super().__init__(params, lr=lr)
+        self.norms: list[float] = []
+
+    def step(self, closure=None):  # type: ignore[override]
+        grads = [p.grad for group in self.param_groups for p in group["params"] if p.grad is not None]
+        self.norms.append(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item())
+        return super().step(closure)
+
+
+def test_train_one_epoch_and_evaluate_return_loss_and_accuracy() -> None:
+    train, val = loaders()
+    model = small_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+    before = engine.evaluate(model, val, loss_fn, CPU, progress=False)
+    for _ in range(5):
+        stats = engine.train_one_epoch(model, train, loss_fn, optimizer, CPU, progress=False)
+    after = engine.evaluate(model, val, loss_fn, CPU, progress=False)
+    assert set(stats) == {"loss", "acc"} and 0.0 <= stats["acc"] <= 1.0
+    assert after["loss"] < before["loss"], "five epochs on separable blobs must lower the validation loss"
+    assert after["acc"] > 0.9, f"blobs are separable, accuracy {after['acc']:.2f} should exceed 0.9"
+    assert not model.training, "evaluate leaves the model in eval mode"
+
+
+def test_evaluate_computes_exact_mean_loss_and_accuracy() -> None:
+    """The mean is over samples, not over batches (the last batch here is smaller)."""
+    x, y = torch.randn(10, 2), torch.randint(0, 3, (10,))
+    model = small_model()
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
+    stats = engine.evaluate(model, loader, loss_fn, CPU, progress=False)
+    with torch.no_grad():
+        logits = model(x)
+    assert stats["loss"] == pytest.approx(loss_fn(logits, y).item(), rel=1e-5)
+    assert stats["acc"] == pytest.approx((logits.argmax(1) == y).float().mean().item())
+
+
+def test_binary_single_logit_accuracy() -> None:
+    """One logit per sample (BCEWithLogitsLoss) counts logit > 0 as class 1."""
+    x = torch.tensor([[1.0], [-1.0], [2.0], [-3.0]])
+    y = torch.tensor([1.0, 0.0, 0.0, 0.0])
+    model = nn.Identity()
+    loader = DataLoader(TensorDataset(x, y.unsqueeze(1)), batch_size=2)
+    stats = engine.evaluate(model, loader, nn.BCEWithLogitsLoss(), CPU, progress=False)
+    assert stats["acc"] == pytest.approx(0.75)
+
+
+def test_fit_lowers_the_loss_and_returns_the_documented_history() -> None:
+    train, val = loaders()
+    history = quiet_fit(small_model(), train, val, epochs=4, lr=0.05)
+    assert list(history.columns) == COLUMNS
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+    assert history["val_loss"].iloc[-1] < history["val_loss"].iloc[0]
+    assert (history["epoch_time_s"] > 0).all() and (history["peak_memory_mb"] > 0).all()
+    assert history["lr"].eq(0.05).all()
+
+
+def test_fit_without_validation_fills_nan() -> None:
+    train, _ = loaders()
+    history = quiet_fit(small_model(), train, None, epochs=2, lr=0.05)
+    assert history["val_loss"].isna().all() and history["train_loss"].notna().all()
+
+
+def test_early_stopping_stops_before_epochs_and_restores_the_best_weights() -> None:
+    """Validation labels are the training labels shifted: training makes validation worse."""
+    train, _ = loaders()
+    x, y = blobs(48, seed=1).tensors
+    val = DataLoader(TensorDataset(x, (y + 1) % 3), batch_size=16)
+    model = small_model()
+    history = quiet_fit(model, train, val, epochs=20, lr=0.05, patience=2)
+    best = int(history["val_loss"].idxmin())
+    assert len(history) < 20, "patience=2 must stop long before 20 epochs"
+    assert len(history) == best + 1 + 2, "stops exactly `patience` epochs after the best one"
+    restored = engine.evaluate(model, val, nn.CrossEntropyLoss(), CPU, progress=False)
+    assert restored["loss"] == pytest.approx(history["val_loss"].iloc[best], rel=1e-6)
+
+
+def test_no_early_stopping_without_patience() -> None:
+    train, _ = loaders()
+    x, y = blobs(48, seed=1).tensors
+    val = DataLoader(TensorDataset(x, (y + 1) % 3), batch_size=16)
+    assert len(quiet_fit(small_model(), train, val, epochs=5, lr=0.05)) == 5
+
+
+def test_grad_clip_bounds_the_gradient_norm() -> None:
+    x, y = blobs().tensors
+    train = DataLoader(TensorDataset(100 * x, y), batch_size=16)  # large inputs: large gradients
+    free = small_model()
+    free_opt = CountingSGD(free.parameters(), lr=1e-4)
+    quiet_fit(free, train, None, epochs=1, optimizer=free_opt)
+    assert max(free_opt.norms) > 1.0, "the test needs gradients larger than the clip value"
+    clipped = small_model()
+    clip_opt = CountingSGD(clipped.parameters(), lr=1e-4)
+    quiet_fit(clipped, train, None, epochs=1, optimizer=clip_opt, grad_clip=0.5)
+    assert len(clip_opt.norms) == len(train)
+    assert max(clip_opt.norms) <= 0.5 + 1e-5
+
+
+def test_per_epoch_scheduler_changes_the_lr_column() -> None:
+    train, val = loaders()
+    model = small_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    history = quiet_fit(model, train, val, epochs=3, optimizer=optimizer, scheduler=scheduler)
+    assert history["lr"].tolist() == pytest.approx([0.1, 0.05, 0.025])
+
+
+def test_reduce_on_plateau_gets_the_validation_loss() -> None:
+    train, _ = loaders()
+    val = DataLoader(TensorDataset(blobs(48, seed=1).tensors[0], (blobs(48, seed=1).tensors[1] + 1) % 3),
+                     batch_size=16)
+    model = small_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.1, patience=0)
+    history = quiet_fit(model, train, val, epochs=4, optimizer=optimizer, scheduler=scheduler)
+    assert history["lr"].iloc[-1] < 0.1, "a worsening validation loss must cut the learning rate"
+
+
+def test_per_batch_scheduler_steps_every_batch() -> None:
+    train, val = loaders()  # 96 samples / 16 = 6 batches per epoch
+    model = small_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=3 * len(train))
+    history = quiet_fit(model, train, val, epochs=3, optimizer=optimizer, scheduler=scheduler,
+                        scheduler_interval="batch")
+    assert scheduler.last_epoch == 3 * len(train), "one scheduler step per training batch"
+    assert history["lr"].nunique() == 3, "the LR at the start of each epoch differs under OneCycle"
+    assert history["lr"].iloc[1] == pytest.approx(max(history["lr"])), "OneCycle peaks mid-run"
+
+
+def test_max_batches_caps_each_epoch() -> None:
+    train, val = loaders()
+    assert len(train) > 2
+    model = small_model()
+    optimizer = CountingSGD(model.parameters(), lr=0.01)
+    history = quiet_fit(model, train, val, epochs=2, optimizer=optimizer, max_batches=2)
+    assert len(optimizer.norms) == 2 * 2, "two epochs of two batches"
+    assert len(history) == 2
+    stats = engine.evaluate(model, val, nn.CrossEntropyLoss(), CPU, max_batches=1, progress=False)
+    assert 0.0 <= stats["acc"] <= 1.0
+
+
+def test_on_epoch_end_is_called_with_the_history() -> None:
+    train, val = loaders()
+    seen: list[tuple[int, int]] = []
+    quiet_fit(small_model(), train, val, epochs=2, on_epoch_end=lambda e, h: seen.append((e, len(h))))
+    assert seen == [(1, 1), (2, 2)]
+
+
+def test_predict_returns_labels_predictions_and_probabilities() -> None:
+    train, val = loaders()
+    y_true, y_pred, probs = engine.predict(small_model(), val, CPU)
+    assert y_true.shape == y_pred.shape == (48,) and probs.shape == (48, 3)
+    assert torch.allclose(probs.sum(1), torch.ones(48), atol=1e-5)
+    assert torch.equal(probs.argmax(1), y_pred)
+    assert len(engine.predict(small_model(), val, CPU, max_batches=1)[0]) == 16
+
+
+def test_resume_continues_where_the_checkpoint_stopped(tmp_path) -> None:
+    """2 epochs + resume to 4 equals 4 epochs straight (fixed data order, optimizer state restored)."""
+    train, val = loaders()
+    path = tmp_path / "run" / "checkpoint.pt"
+    first = quiet_fit(small_model(), train, val, epochs=2, lr=0.02, checkpoint=path)
+    assert path.is_file() and load_checkpoint(path)["epoch"] == 2
+
+    resumed_model = small_model(seed=123)  # a fresh model with other weights: resume must overwrite them
+    resumed = quiet_fit(resumed_model, train, val, epochs=4, lr=0.02, checkpoint=path, resume=True)
+    assert resumed["epoch"].tolist() == [1, 2, 3, 4]
+    pd.testing.assert_frame_equal(resumed.iloc[:2], first, check_dtype=False)
+    assert load_checkpoint(path)["epoch"] == 4
+
+    straight = quiet_fit(small_model(), train, val, epochs=4, lr=0.02)
+    np.testing.assert_allclose(resumed[RESULT_COLUMNS].to_numpy(), straight[RESULT_COLUMNS].to_numpy(),
+                               rtol=1e-5)
+
+
+def test_resume_when_already_finished_trains_no_more(tmp_path) -> None:
+    train, val = loaders()
+    path = tmp_path / "checkpoint.pt"
+    trained = small_model()
+    first = quiet_fit(trained, train, val, epochs=3, lr=0.02, checkpoint=path)
+    stamp = os.stat(path).st_mtime_ns
+    fresh = small_model(seed=7)
+    again = quiet_fit(fresh, train, val, epochs=2, lr=0.02, checkpoint=path, resume=True)
+    pd.testing.assert_frame_equal(again, first, check_dtype=False)
+    assert os.stat(path).st_mtime_ns == stamp, "nothing trained, so nothing is saved"
+    for a, b in zip(fresh.state_dict().values(), trained.state_dict().values(), strict=True):
+        assert torch.equal(a, b), "the finished run's weights are loaded"
+
+
+def test_resume_without_a_checkpoint_starts_fresh(tmp_path) -> None:
+    train, val = loaders()
+    history = quiet_fit(small_model(), train, val, epochs=2, checkpoint=tmp_path / "new.pt", resume=True)
+    assert history["epoch"].tolist() == [1, 2]
+
+
+def test_resume_keeps_early_stopping_state_and_best_weights(tmp_path) -> None:
+    """Early stopping after a resume still restores the best weights, even from before the resume."""
+    train, _ = loaders()
+    x, y = blobs(48, seed=1).tensors
+    val = DataLoader(TensorDataset(x, (y + 1) % 3), batch_size=16)
+    path = tmp_path / "checkpoint.pt"
+    quiet_fit(small_model(), train, val, epochs=2, lr=0.05, patience=3, checkpoint=path)
+    model = small_model(seed=5)
+    history = quiet_fit(model, train, val, epochs=20, lr=0.05, patience=3, checkpoint=path, resume=True)
+    best = int(history["val_loss"].idxmin())
+    assert len(history) == best + 1 + 3
+    restored = engine.evaluate(model, val, nn.CrossEntropyLoss(), CPU, progress=False)
+    assert restored["loss"] == pytest.approx(history["val_loss"].iloc[best], rel=1e-6)
+
+
+def test_progress_bars_are_quiet_under_ci(monkeypatch, capsys) -> None:
+    train, val = loaders()
+    monkeypatch.setenv("CI", "true")
+    quiet = engine.fit(small_model(), train, val, epochs=1, device=CPU)
+    assert "epoch 1/1" not in capsys.readouterr().err
+    monkeypatch.setenv("CI", "")
+    engine.fit(small_model(), train, val, epochs=1, device=CPU)
+    assert "epoch 1/1" in capsys.readouterr().err
+    assert len(quiet) == 1
+
+
+def test_fit_with_compile_unwraps_for_checkpoints(tmp_path, monkeypatch) -> None:
+    """``compile=True`` goes through torch.compile; the fast ``aot_eager`` backend keeps this test quick."""
+    real_compile = torch.compile
+    calls: list[nn.Module] = []
+
+    def fast_compile(model: nn.Module, **kwargs):
+        calls.append(model)
+        return real_compile(model, backend="aot_eager", **kwargs)
+
+    monkeypatch.setattr(torch, "compile", fast_compile)
+    train, val = loaders()
+    model = small_model()
+    path = tmp_path / "checkpoint.pt"
+    history = quiet_fit(model, train, val, epochs=2, lr=0.05, compile=True, checkpoint=path)
+    assert calls == [model]
+    assert history["val_loss"].iloc[-1] < history["val_loss"].iloc[0]
+    state = load_checkpoint(path, small_model(seed=3))  # plain keys, no "_orig_mod." prefix
+    assert not any(key.startswith("_orig_mod") for key in state["model"])
+    assert state["settings"]["compile"] is True
+
+
+@pytest.mark.skipif(os.environ.get("COURSE_SLOW_TESTS") != "1",
+                    reason="torch.compile's default (inductor) backend builds C++ for ~25 s on a cold CPU "
+                           "cache; set COURSE_SLOW_TESTS=1 to run it")
+def test_fit_with_compile_inductor_on_cpu() -> None:
+    train, val = loaders()
+    history = quiet_fit(small_model(), train, val, epochs=2, lr=0.05, compile=True)
+    assert history["val_loss"].iloc[-1] < history["val_loss"].iloc[0]
+
+
+def test_peak_memory_and_main_process() -> None:
+    assert engine.peak_memory_mb(CPU) > 10, "a Python process with torch uses more than 10 MB"
+    assert engine.is_main_process()
