@@ -94,17 +94,35 @@ def load_checkpoint(
             "Delete it and train again, or resume from an older copy."
         ) from error
     if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
-        raise CheckpointError(f"{path} is a PyTorch file but not a course checkpoint.")
+        hint = ""
+        if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor) for v in state.values()):
+            hint = (" It looks like a bare state_dict: load it with "
+                    "model.load_state_dict(torch.load(path, weights_only=True)).")
+        raise CheckpointError(
+            f"{path} is a PyTorch file but not a course checkpoint (no 'model' and 'epoch' entries; "
+            f"found {type(state).__name__}).{hint}"
+        )
     if model is not None:
         try:
             unwrap(model).load_state_dict(state["model"])
         except RuntimeError as error:
+            saved_from = (state.get("settings") or {}).get("model")
+            origin = ""
+            if saved_from:
+                origin = f" It was saved from a {saved_from}; build that model (same arguments)."
             raise CheckpointError(
-                f"Checkpoint {path} does not match this model's architecture: {error}"
+                f"Checkpoint {path} does not match this model's architecture "
+                f"({type(unwrap(model)).__name__}).{origin} Details: {error}"
             ) from error
     for target, key in ((optimizer, "optimizer"), (scheduler, "scheduler"), (scaler, "scaler")):
         if target is not None and state.get(key) is not None:
-            target.load_state_dict(state[key])
+            try:
+                target.load_state_dict(state[key])
+            except (ValueError, KeyError, RuntimeError, TypeError) as error:
+                raise CheckpointError(
+                    f"Checkpoint {path} has a {key} state that does not fit this {type(target).__name__} "
+                    f"({error}). Build the same {key} as the run that saved it, or start a new run."
+                ) from error
     history = state.get("history")
     state["history"] = pd.DataFrame(history) if history else pd.DataFrame()
     return state
