@@ -23,6 +23,12 @@ def confusion_matrix(
     """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as class ``j``."""
     true = np.asarray(y_true, dtype=np.int64).ravel()
     pred = np.asarray(y_pred, dtype=np.int64).ravel()
+    if true.shape != pred.shape:
+        raise ValueError(f"y_true has {true.size} labels but y_pred has {pred.size}")
+    for name, labels in (("y_true", true), ("y_pred", pred)):
+        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+            raise ValueError(f"{name} holds labels outside 0..{num_classes - 1}: "
+                             f"min {labels.min()}, max {labels.max()}")
     return np.bincount(true * num_classes + pred, minlength=num_classes**2).reshape(
         num_classes, num_classes
     )
@@ -38,15 +44,25 @@ def per_class_accuracy(cm: np.ndarray, class_names: Sequence[str]) -> pd.DataFra
     return frame.sort_values("accuracy", ignore_index=True)
 
 
-def most_confused(cm: np.ndarray, class_names: Sequence[str], top: int = 5) -> pd.DataFrame:
-    """The ``top`` (true, predicted) pairs with the most mistakes."""
-    off = cm.copy()
+def most_confused(
+    cm: np.ndarray, class_names: Sequence[str], top: int = 5, *, symmetric: bool = False
+) -> pd.DataFrame:
+    """The ``top`` (true, predicted) pairs with the most mistakes, largest first.
+
+    With ``symmetric=True`` the two directions of a pair are added up (a Shirt called a
+    T-shirt plus a T-shirt called a Shirt) and the columns are ``class_a, class_b, count``.
+    """
+    off = np.asarray(cm).copy()
     np.fill_diagonal(off, 0)
-    order = np.argsort(off, axis=None)[::-1][:top]
+    columns = ["true", "predicted", "count"]
+    if symmetric:
+        off = np.triu(off + off.T)
+        columns = ["class_a", "class_b", "count"]
+    order = np.argsort(-off, axis=None, kind="stable")[:top]  # ties keep row-major order
     rows = [np.unravel_index(i, off.shape) for i in order]
     return pd.DataFrame(
-        [{"true": class_names[i], "predicted": class_names[j], "count": int(off[i, j])}
-         for i, j in rows if off[i, j] > 0]
+        [(class_names[i], class_names[j], int(off[i, j])) for i, j in rows if off[i, j] > 0],
+        columns=columns,
     )
 
 
