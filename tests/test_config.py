@@ -1,0 +1,71 @@
+"""helpers.config: the mode knob, device choice, seeds and paths."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from helpers import config
+
+
+@pytest.mark.parametrize("value", ["smoke", "quick", "full", "SMOKE", " full "])
+def test_mode_reads_the_one_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(config.MODE_VARIABLE, value)
+    assert config.mode() == value.strip().lower()
+    assert config.is_smoke() == (value.strip().lower() == "smoke")
+
+
+def test_mode_defaults_to_quick_without_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(config.MODE_VARIABLE, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert config.mode() == "quick"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config.mode() == "full"
+
+
+def test_unknown_mode_is_an_actionable_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.MODE_VARIABLE, "fast")
+    with pytest.raises(config.ConfigError, match="smoke, quick, full"):
+        config.mode()
+
+
+def test_pick_returns_the_value_of_the_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, expected in (("smoke", 1), ("quick", 5), ("full", 20)):
+        monkeypatch.setenv(config.MODE_VARIABLE, name)
+        assert config.pick(smoke=1, quick=5, full=20) == expected
+
+
+def test_device_prefers_cuda_then_mps_then_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config.device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert config.device().type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert config.device().type == "cpu"
+
+
+def test_seed_everything_repeats_random_draws() -> None:
+    import random
+
+    import numpy as np
+
+    config.seed_everything(123)
+    first = (random.random(), np.random.rand(), torch.rand(3))
+    config.seed_everything(123)
+    second = (random.random(), np.random.rand(), torch.rand(3))
+    assert first[0] == second[0] and first[1] == second[1]
+    assert torch.equal(first[2], second[2])
+
+
+def test_data_dir_follows_the_environment(data_root) -> None:
+    assert config.data_dir() == data_root
+    assert (config.project_root() / "pyproject.toml").exists()
+
+
+def test_describe_reports_what_a_notebook_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.MODE_VARIABLE, "smoke")
+    info = config.describe()
+    assert info["mode"] == "smoke"
+    assert info["torch"] == torch.__version__
+    assert {"python", "device", "torchvision", "data_dir"} <= set(info)

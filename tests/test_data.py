@@ -1,0 +1,129 @@
+"""helpers.data: FashionMNIST discovery order, its error message, splits and loaders."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+import torch
+from torchvision import datasets
+
+from helpers import data, tiny
+from helpers.data import DEBIAN_FASHION_DIR, DataNotFoundError, locate_fashion_mnist
+
+
+def _fake_debian(folder: Path) -> Path:
+    """Gzip IDX files like Debian's package (bytes differ from upstream: md5 would fail)."""
+    raw = tiny.make_tiny_fashion_mnist(folder / "src", n_train_per_class=3, n_test_per_class=2)
+    folder.mkdir(exist_ok=True)
+    for name in tiny.IDX_FILES.values():
+        with gzip.open(folder / f"{name}.gz", "wb", compresslevel=1) as out:
+            out.write((raw / name).read_bytes())
+    return folder
+
+
+def _no_download(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    calls: list[bool] = []
+
+    def refuse(*args: object, download: bool = False, **kwargs: object) -> None:
+        calls.append(download)
+        raise RuntimeError("network is unreachable")
+
+    monkeypatch.setattr(data.datasets, "FashionMNIST", refuse)
+    return calls
+
+
+def test_local_torchvision_layout_comes_first(tmp_path: Path) -> None:
+    tiny.make_tiny_fashion_mnist(tmp_path / "data", n_train_per_class=2, n_test_per_class=1)
+    debian = _fake_debian(tmp_path / "debian")
+    folder, source = locate_fashion_mnist(tmp_path / "data", debian_dir=debian, download=False)
+    assert (folder, source) == (tmp_path / "data", "local")
+
+
+def test_debian_package_is_unpacked_into_the_torchvision_layout(tmp_path: Path) -> None:
+    debian = _fake_debian(tmp_path / "debian")
+    folder, source = locate_fashion_mnist(tmp_path / "data", debian_dir=debian, download=False)
+    assert source == "debian"
+    assert data.has_torchvision_layout(folder)
+    train = datasets.FashionMNIST(folder, train=True, download=False)
+    assert len(train) == 30
+
+
+def test_download_is_tried_last_and_failure_names_three_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _no_download(monkeypatch)
+    with pytest.raises(DataNotFoundError) as error:
+        locate_fashion_mnist(tmp_path / "data", debian_dir=tmp_path / "nowhere")
+    assert calls == [True], "a download must be attempted exactly once before giving up"
+    message = str(error.value)
+    assert "apt-get install dataset-fashion-mnist" in message
+    assert str(tmp_path / "data" / "FashionMNIST" / "raw") in message
+    assert "python -m helpers.data fashion-mnist" in message
+
+
+def test_no_download_when_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _no_download(monkeypatch)
+    with pytest.raises(DataNotFoundError):
+        locate_fashion_mnist(tmp_path / "data", debian_dir=tmp_path / "nowhere", download=False)
+    assert calls == []
+
+
+def test_smoke_mode_uses_the_generated_tiny_set(data_root: Path) -> None:
+    folder, source = locate_fashion_mnist()
+    assert source == "tiny"
+    assert folder == data_root / "tiny"
+    train = data.fashion_mnist(train=True)
+    image, label = train[0]
+    assert image.shape == (1, 28, 28) and image.dtype == torch.float32
+    assert 0.0 <= float(image.min()) and float(image.max()) <= 1.0
+
+
+def test_loaders_make_three_disjoint_sets(data_root: Path) -> None:
+    train, val, test = data.fashion_mnist_loaders(batch_size=16)
+    train_idx, val_idx = set(train.dataset.indices), set(val.dataset.indices)
+    assert not train_idx & val_idx
+    assert len(train_idx) + len(val_idx) == len(train.dataset.dataset)
+    images, labels = next(iter(train))
+    assert images.shape == (16, 1, 28, 28) and labels.shape == (16,)
+    assert len(test.dataset) > 0
+
+
+def test_split_indices_is_deterministic_and_complete() -> None:
+    first = data.split_indices(100, (0.8, 0.1, 0.1), seed=3)
+    second = data.split_indices(100, (0.8, 0.1, 0.1), seed=3)
+    assert [len(p) for p in first] == [80, 10, 10]
+    assert all((a == b).all() for a, b in zip(first, second, strict=True))
+    assert sorted(int(i) for part in first for i in part) == list(range(100))
+    with pytest.raises(ValueError, match="sum to 1"):
+        data.split_indices(10, (0.5, 0.2))
+
+
+def test_workers_fall_back_to_zero_on_small_shared_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_MODE", "full")
+    monkeypatch.setattr(data, "_shm_bytes", lambda: 64 * 2**20)
+    assert data.num_workers() == 0
+    monkeypatch.setattr(data, "_shm_bytes", lambda: 8 * 2**30)
+    assert data.num_workers() >= 0
+    assert data.num_workers(3) == 3
+
+
+def test_cli_make_tiny(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert data._cli(["make-tiny", "--data", str(tmp_path)]) == 0
+    assert "tiny data sets ready" in capsys.readouterr().out
+    assert data.has_torchvision_layout(tmp_path / "tiny")
+
+
+@pytest.mark.skipif(
+    not (DEBIAN_FASHION_DIR / "train-images-idx3-ubyte.gz").exists(),
+    reason="Debian package dataset-fashion-mnist is not installed",
+)
+def test_real_fashion_mnist_from_the_debian_package(tmp_path: Path) -> None:
+    folder, source = locate_fashion_mnist(tmp_path, download=False)
+    assert source == "debian"
+    train = datasets.FashionMNIST(folder, train=True, download=False)
+    test = datasets.FashionMNIST(folder, train=False, download=False)
+    assert (len(train), len(test)) == (60_000, 10_000)
+    assert train.classes == tiny.FASHION_CLASSES
+    assert torch.bincount(test.targets).tolist() == [1000] * 10
