@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import colorsys
 import gzip
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -131,8 +134,14 @@ def make_tiny_fashion_mnist(
     root: Path, n_train_per_class: int = 50, n_test_per_class: int = 15, seed: int = 0
 ) -> Path:
     """Write a tiny FashionMNIST-format set into ``root/FashionMNIST/raw``; return that folder."""
+    return write_fashion_idx(Path(root) / "FashionMNIST" / "raw", n_train_per_class, n_test_per_class, seed)
+
+
+def write_fashion_idx(
+    raw: Path, n_train_per_class: int = 50, n_test_per_class: int = 15, seed: int = 0
+) -> Path:
+    """Write the four tiny FashionMNIST IDX files into the folder ``raw``."""
     rng = np.random.default_rng(seed)
-    raw = Path(root) / "FashionMNIST" / "raw"
     for split, n in (("train", n_train_per_class), ("test", n_test_per_class)):
         images, labels = _fashion_images(n, rng)
         write_idx(raw / IDX_FILES[(split, "images")], images)
@@ -164,6 +173,15 @@ def _leaf_image(label: int, rng: np.random.Generator, size: int = 256) -> Image.
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
+def sample_leaf(label: int = 0, size: int = 256, seed: int = 0) -> Image.Image:
+    """One generated leaf of class ``label`` (same drawing as the tiny set; ``size`` >= 128)."""
+    if not 0 <= label < len(PLANTVILLAGE_CLASSES):
+        raise ValueError(f"label must be in 0..{len(PLANTVILLAGE_CLASSES) - 1}, got {label}")
+    if size < 128:
+        raise ValueError(f"size must be at least 128 pixels, got {size}; resize the result instead")
+    return _leaf_image(label, np.random.default_rng(seed), size)
+
+
 def make_tiny_plantvillage(root: Path, n_per_class: int = 6, seed: int = 0) -> Path:
     """Write a tiny PlantVillage-format ImageFolder into ``root/color``; return that folder."""
     rng = np.random.default_rng(seed)
@@ -181,12 +199,27 @@ def tiny_root(data_root: Path) -> Path:
     return Path(data_root) / "tiny"
 
 
+def _build_once(target: Path, build: Callable[[Path], object]) -> None:
+    """Build ``target`` in a private temporary folder, then rename it into place.
+
+    Several processes (a DDP run, parallel tests) may ask at once: exactly one rename wins,
+    the others discard their copy, and nobody ever reads a half-written set.
+    """
+    if target.exists():
+        return
+    scratch = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    build(scratch)
+    try:
+        os.rename(scratch, target)
+    except OSError:  # another process finished first
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def ensure_tiny(data_root: Path) -> Path:
     """Generate both tiny sets under ``data_root/tiny`` unless they are already there."""
     root = tiny_root(data_root)
-    if not (root / "FashionMNIST" / "raw" / IDX_FILES[("test", "labels")]).exists():
-        make_tiny_fashion_mnist(root)
-    marker = root / "plantvillage" / "color" / PLANTVILLAGE_CLASSES[-1]
-    if not marker.is_dir() or not any(marker.iterdir()):
-        make_tiny_plantvillage(root / "plantvillage")
+    root.mkdir(parents=True, exist_ok=True)
+    _build_once(root / "FashionMNIST", lambda folder: write_fashion_idx(folder / "raw"))
+    _build_once(root / "plantvillage", make_tiny_plantvillage)
     return root
