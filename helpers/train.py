@@ -1,0 +1,366 @@
+"""The training command: one PlantVillage model, start to finish, with every result written to files.
+
+Examples::
+
+    python -m helpers.train --model resnet_minimal --epochs 20 --augment --rotations \\
+        --scheduler onecycle --weight-decay 1e-4 --grad-clip 1.0
+    python -m helpers.train --model small_resnet --data data/plantvillage --epochs 1 --max-batches 5
+    torchrun --nproc_per_node=4 -m helpers.train --model resnet_stride --epochs 20   # several GPUs
+
+The run directory (default ``runs/<model>/``) receives ``checkpoint.pt`` after every
+epoch (``--resume`` continues from it after a crash or a culled kernel),
+``history.csv``, ``results.json`` and ``confusion_matrix.csv``. Notebooks read a
+finished run back with :func:`load_results`. Under ``torchrun`` the model is wrapped in
+DistributedDataParallel (NCCL on CUDA, Gloo on CPU), each process reads its share of
+the data, and only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data.distributed import DistributedSampler
+
+from helpers import config, engine, metrics
+from helpers.checkpoint import unwrap
+from helpers.data import DataNotFoundError, make_loader
+from helpers.models import PLANTVILLAGE_MODELS, build_model, count_parameters
+from helpers.plantvillage import IMAGE_SIZE, find_plantvillage, plantvillage_datasets, plantvillage_root
+
+log = logging.getLogger("helpers.train")
+
+SCHEDULERS = ("none", "cosine", "step", "onecycle")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+RESULT_FILES = ("checkpoint.pt", "history.csv", "results.json", "confusion_matrix.csv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options (``python -m helpers.train --help``)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, choices=PLANTVILLAGE_MODELS, help="architecture")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="PlantVillage folder, any layout (default: data/plantvillage, else the mini "
+                             "or tiny set)")
+    parser.add_argument("--variant", default="color", choices=("color", "grayscale", "segmented"))
+    parser.add_argument("--epochs", type=int, default=20, help="total epochs (also when resuming)")
+    parser.add_argument("--batch-size", type=int, default=32, help="per process")
+    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (the peak for onecycle)")
+    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    parser.add_argument("--grad-clip", type=float, default=None, help="clip the gradient norm to this")
+    parser.add_argument("--patience", type=int, default=None, help="early stopping after N bad epochs")
+    parser.add_argument("--augment", action="store_true", help="random flips and colour jitter")
+    parser.add_argument("--rotations", action="store_true", help="random rotations (up to 30 degrees)")
+    parser.add_argument("--scheduler", choices=SCHEDULERS, default="none")
+    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                        help="float16 mixed precision (default: on with CUDA)")
+    parser.add_argument("--channels-last", action="store_true", help="NHWC memory format (faster on GPUs)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+    parser.add_argument("--workers", type=int, default=None, help="DataLoader workers (default: per machine)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for torch (1 is fastest on a crowded shared CPU)")
+    parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch (smoke runs)")
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE, help="pixels (the models are for 256)")
+    parser.add_argument("--seed", type=int, default=42, help="seeds the split and the run")
+    parser.add_argument("--run-name", default=None, help="folder name under runs/ (default: the model)")
+    parser.add_argument("--run-dir", type=Path, default=None, help="exact output folder (beats --run-name)")
+    parser.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+# --- Distributed set-up -------------------------------------------------------------------------
+
+
+def setup_distributed(requested: str | None) -> tuple[torch.device, int, int]:
+    """Start the process group under ``torchrun``; return ``(device, rank, world size)``."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return torch.device(requested) if requested else config.device(), 0, 1
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available() and (requested or "cuda").startswith("cuda")
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+        device = torch.device("cuda", local_rank)
+    else:
+        device = torch.device("cpu")
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return device, dist.get_rank(), dist.get_world_size()
+
+
+def _barrier() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
+# --- Pieces of a run ----------------------------------------------------------------------------
+
+
+def check_image_size(model: nn.Module, name: str, image_size: int) -> None:
+    """Fail early, with a clear message, when the model cannot take images of this size."""
+    if image_size == IMAGE_SIZE:
+        return
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, image_size, image_size))
+    except RuntimeError as error:
+        raise ValueError(
+            f"{name} cannot take {image_size}px images ({str(error).splitlines()[0]}). simple_cnn needs "
+            "256 px (its Linear layer expects 512x8x8) and deep_cnn at least 256 px; the ResNets end "
+            "with AdaptiveAvgPool and take any size from 32 px."
+        ) from None
+
+
+def make_optimizer(name: str, params: Any, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """Adam (default), AdamW or SGD with momentum 0.9."""
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+
+
+def make_scheduler(name: str, optimizer: torch.optim.Optimizer, epochs: int,
+                   steps_per_epoch: int) -> tuple[Any | None, str]:
+    """The LR scheduler and when it steps ("epoch" or "batch")."""
+    if name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1)), "epoch"
+    if name == "step":  # large steps first, then smaller: divide by 10 every third of the run
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(epochs // 3, 1), gamma=0.1), "epoch"
+    if name == "onecycle":
+        max_lr = optimizer.param_groups[0]["lr"]
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=max_lr, total_steps=max(epochs * steps_per_epoch, 1)), "batch"
+    return None, "epoch"
+
+
+def run_complete(history: pd.DataFrame, epochs: int, patience: int | None) -> bool:
+    """True when the run reached its last epoch or stopped early on purpose (not interrupted)."""
+    if history.empty:
+        return False
+    if int(history["epoch"].iloc[-1]) >= epochs:
+        return True
+    if patience is None or history["val_loss"].isna().all():
+        return False
+    best = int(history["val_loss"].to_numpy().argmin())
+    return len(history) - 1 - best >= patience
+
+
+def majority_baseline(train_targets: list[int], test_targets: list[int], num_classes: int) -> dict[str, Any]:
+    """What guessing scores on the test set: uniform random, and always the training majority class."""
+    counts = np.bincount(np.asarray(train_targets, dtype=np.int64), minlength=num_classes)
+    majority = int(counts.argmax())
+    test = np.asarray(test_targets, dtype=np.int64)
+    return {"random_guess": 1.0 / num_classes, "majority_class": majority,
+            "majority_class_acc": float((test == majority).mean()) if len(test) else float("nan"),
+            "majority_class_train_share": metrics.baselines(train_targets, num_classes)["majority_class"]}
+
+
+def test_metrics(model: nn.Module, loader: Any, device: torch.device, num_classes: int,
+                 max_batches: int | None, amp: bool | None) -> tuple[dict[str, float], np.ndarray]:
+    """Test loss and accuracy and the confusion matrix, from one pass of ``engine.predict``."""
+    y_true, y_pred, probs = engine.predict(model, loader, device, max_batches=max_batches, amp=amp)
+    if len(y_true) == 0:
+        return {"test_loss": float("nan"), "test_acc": float("nan"), "test_images": 0}, np.zeros(
+            (num_classes, num_classes), dtype=np.int64)
+    picked = probs[torch.arange(len(y_true)), y_true].clamp_min(1e-12)
+    cm = metrics.confusion_matrix(y_true, y_pred, num_classes)
+    return {"test_loss": float(-picked.log().mean()), "test_acc": float((y_true == y_pred).float().mean()),
+            "test_images": len(y_true)}, cm
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """JSON with paths and NumPy numbers as plain values, written atomically."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    text = json.dumps(payload, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- The command --------------------------------------------------------------------------------
+
+
+def train(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Run the whole training described by ``args``; rank 0 returns the results (others None)."""
+    started = time.perf_counter()
+    device, rank, world = setup_distributed(args.device)
+    main_process = rank == 0
+    logging.basicConfig(level=logging.INFO if main_process else logging.WARNING,
+                        format="%(message)s", force=True)
+    config.seed_everything(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    run_dir = args.run_dir or config.runs_dir() / (args.run_name or args.model)
+    checkpoint = run_dir / "checkpoint.pt"
+
+    if args.data is not None:
+        folder, source = find_plantvillage(args.data, args.variant), "custom"
+    else:
+        folder, source = plantvillage_root(args.variant)
+    if not main_process:
+        _barrier()  # rank 0 writes the split file first; the others then read the same one
+    train_set, val_set, test_set, classes = plantvillage_datasets(
+        folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed)
+    if main_process:
+        _barrier()
+    num_classes = len(classes)
+
+    model = build_model(args.model, num_classes=num_classes)
+    check_image_size(model, args.model, args.image_size)
+    parameters = count_parameters(model)
+    model.to(device, memory_format=torch.channels_last if args.channels_last else torch.preserve_format)
+
+    distributed = world > 1
+    samplers = [DistributedSampler(ds, shuffle=shuffle, seed=args.seed) if distributed else None
+                for ds, shuffle in ((train_set, True), (val_set, False))]
+    train_loader = make_loader(train_set, args.batch_size, shuffle=True, device=device, workers=args.workers,
+                               sampler=samplers[0])
+    val_loader = make_loader(val_set, args.batch_size, device=device, workers=args.workers,
+                             sampler=samplers[1])
+    if distributed:
+        model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
+    steps = len(train_loader) if args.max_batches is None else min(len(train_loader), args.max_batches)
+    scheduler, interval = make_scheduler(args.scheduler, optimizer, args.epochs, steps)
+    if args.resume and not checkpoint.exists() and main_process:
+        log.info("No checkpoint in %s yet: starting from epoch 1", run_dir)
+    elif not args.resume and checkpoint.exists() and main_process:
+        log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
+    settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
+    settings.update(model=args.model, data=str(folder), data_source=source, world_size=world,
+                    split_file=train_set.split_file, batch_size_total=args.batch_size * world,
+                    val_images=len(val_set))
+    if main_process:
+        log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
+                 "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
+                 len(test_set), num_classes, source, Path(train_set.split_file).name, device, world)
+
+    history = engine.fit(
+        model, train_loader, val_loader, epochs=args.epochs, optimizer=optimizer, scheduler=scheduler,
+        scheduler_interval=interval, device=device, grad_clip=args.grad_clip, patience=args.patience,
+        amp=args.amp, compile=args.compile, channels_last=args.channels_last, checkpoint=checkpoint,
+        resume=args.resume, max_batches=args.max_batches, settings=settings,
+        progress=False if args.no_progress else None,
+    )
+    complete = run_complete(history, args.epochs, args.patience)
+    results = None
+    if main_process:
+        results = write_results(args, run_dir, unwrap(model), history, complete, device, world, parameters,
+                                classes, train_set, test_set, folder, source, settings, started)
+    _barrier()
+    if distributed:
+        dist.destroy_process_group()
+    return results
+
+
+def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, history: pd.DataFrame,
+                  complete: bool, device: torch.device, world: int, parameters: int, classes: list[str],
+                  train_set: Any, test_set: Any, folder: Path, source: str, settings: dict[str, Any],
+                  started: float) -> dict[str, Any]:
+    """Rank 0: test the model, then write history.csv, confusion_matrix.csv and results.json."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    history.to_csv(run_dir / "history.csv", index=False)
+    num_classes = len(classes)
+    test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_images": 0}
+    if complete:
+        test_loader = make_loader(test_set, args.batch_size, device=device, workers=args.workers)
+        test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches, args.amp)
+        pd.DataFrame(cm, index=pd.Index(classes, name="true \\ predicted"), columns=classes).to_csv(
+            run_dir / "confusion_matrix.csv")
+    else:
+        log.warning("Run interrupted after epoch %d of %d: no test evaluation. Continue with --resume.",
+                    int(history["epoch"].iloc[-1]) if len(history) else 0, args.epochs)
+    times = history["epoch_time_s"].tolist() if len(history) else []
+    peak = max([engine.peak_memory_mb(device), *history.get("peak_memory_mb", pd.Series(dtype=float))])
+    results = {
+        "model": args.model, "parameters": parameters, "complete": complete,
+        **test,
+        "val_acc": float(history["val_acc"].iloc[-1]) if len(history) else None,
+        "train_acc": float(history["train_acc"].iloc[-1]) if len(history) else None,
+        "baselines": majority_baseline(train_set.targets, test_set.targets, num_classes),
+        "epochs": len(history), "epochs_requested": args.epochs,
+        "time_per_epoch_s": float(np.mean(times)) if times else None, "epoch_times_s": times,
+        "peak_memory_mb": float(peak), "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
+        or platform.machine(),
+        "world_size": world, "torch": torch.__version__,
+        "data_source": source, "data": str(folder), "split_file": train_set.split_file,
+        "images": {"train": len(train_set), "val": settings.get("val_images"), "test": len(test_set)},
+        "class_names": classes, "settings": settings,
+        "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in RESULT_FILES},
+        "wall_time_s": time.perf_counter() - started,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    write_json(run_dir / "results.json", results)
+    baseline = results["baselines"]
+    if complete:
+        log.info("%s: test accuracy %.2f%% on %d images (majority class %.2f%%, random %.2f%%), "
+                 "%.1f s/epoch, peak memory %.0f MB", args.model, 100 * test["test_acc"], test["test_images"],
+                 100 * baseline["majority_class_acc"], 100 * baseline["random_guess"],
+                 results["time_per_epoch_s"] or 0, peak)
+    log.info("Results in %s", run_dir)
+    return results
+
+
+def load_results(model_name: str, runs_dir: str | Path | None = None) -> dict[str, Any] | None:
+    """The newest finished run of ``model_name`` under ``runs_dir`` (default ``runs/``), or None.
+
+    The dictionary is ``results.json`` plus ``history`` (a DataFrame from ``history.csv``)
+    and ``confusion_matrix`` (a DataFrame, classes as index and columns) when present.
+    """
+    root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
+    if not root.is_dir():
+        return None
+    found = []
+    for path in root.rglob("results.json"):
+        try:
+            results = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if results.get("model") == model_name and results.get("complete"):
+            found.append((results.get("finished_at", ""), path.stat().st_mtime, path, results))
+    if not found:
+        return None
+    _, _, path, results = max(found, key=lambda item: item[:2])
+    results["run_dir"] = str(path.parent)
+    if (path.parent / "history.csv").exists():
+        results["history"] = pd.read_csv(path.parent / "history.csv")
+    if (path.parent / "confusion_matrix.csv").exists():
+        results["confusion_matrix"] = pd.read_csv(path.parent / "confusion_matrix.csv", index_col=0)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.train ...``: returns 0 on success, 1 on a data or settings error."""
+    args = build_parser().parse_args(argv)
+    try:
+        train(args)
+    except (DataNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

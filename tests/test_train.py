@@ -1,0 +1,119 @@
+"""Tests for the training command (helpers.train) on the generated tiny set at 64 px (seconds each)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers import config, engine, train
+from helpers.tiny import make_tiny_plantvillage
+
+FAST = ["--model", "resnet_minimal", "--image-size", "64", "--batch-size", "8", "--max-batches", "2",
+        "--workers", "0", "--no-progress", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated 38-class set, 5 leaves per class (3 train, 1 val, 1 test each)."""
+    return make_tiny_plantvillage(tmp_path_factory.mktemp("tiny"), n_per_class=5)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Split files under tmp_path, and torch's thread count restored after in-process runs."""
+    monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def read(run: Path) -> tuple[dict, pd.DataFrame]:
+    """results.json and history.csv of a run."""
+    return json.loads((run / "results.json").read_text()), pd.read_csv(run / "history.csv")
+
+
+def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
+    run = tmp_path / "runs" / "resnet_minimal"
+    assert train.main([*FAST, "--data", str(tiny_data), "--epochs", "1", "--run-dir", str(run)]) == 0
+    for name in train.RESULT_FILES:
+        assert (run / name).is_file(), name
+    results, history = read(run)
+    assert results["complete"] and results["epochs"] == 1 and history["epoch"].tolist() == [1]
+    assert results["parameters"] == 1_218_982  # 38 classes: the report's count
+    assert 0.0 <= results["test_acc"] <= 1.0 and results["test_loss"] > 0
+    assert results["baselines"]["random_guess"] == pytest.approx(1 / 38)
+    assert results["class_names"][0] == "Apple___Apple_scab" and len(results["class_names"]) == 38
+    assert results["time_per_epoch_s"] > 0 and results["peak_memory_mb"] > 0
+    assert results["settings"]["image_size"] == 64 and results["data_source"] == "custom"
+    assert Path(results["split_file"]).is_file()
+    cm = pd.read_csv(run / "confusion_matrix.csv", index_col=0)
+    assert cm.shape == (38, 38) and cm.to_numpy().sum() == results["test_images"] == 16
+    loaded = train.load_results("resnet_minimal", runs_dir=tmp_path / "runs")
+    assert loaded is not None and loaded["test_acc"] == results["test_acc"]
+    assert loaded["history"]["epoch"].tolist() == [1]
+    assert train.load_results("deep_cnn", runs_dir=tmp_path / "runs") is None
+
+
+def test_interrupted_run_resumes(tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = tmp_path / "run"
+    args = [*FAST, "--data", str(tiny_data), "--epochs", "2", "--run-dir", str(run), "--scheduler", "cosine"]
+    real_fit = engine.fit
+
+    def interrupted_fit(*a, **kw):  # Ctrl-C (or a culled kernel) right after epoch 1's checkpoint
+        def stop(epoch: int, history: pd.DataFrame) -> None:
+            raise KeyboardInterrupt
+
+        return real_fit(*a, on_epoch_end=stop, **kw)
+
+    monkeypatch.setattr(train.engine, "fit", interrupted_fit)
+    assert train.main(args) == 0
+    results, history = read(run)
+    assert not results["complete"] and history["epoch"].tolist() == [1] and results["test_acc"] is None
+    assert train.load_results("resnet_minimal", runs_dir=tmp_path) is None  # unfinished runs are not shown
+    monkeypatch.setattr(train.engine, "fit", real_fit)
+    assert train.main([*args, "--resume"]) == 0
+    results, history = read(run)
+    assert results["complete"] and history["epoch"].tolist() == [1, 2]
+    assert history["lr"].iloc[1] < history["lr"].iloc[0]  # the cosine schedule resumed where it was
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 2
+
+
+def test_distributed_run_with_torchrun(tiny_data: Path, tmp_path: Path) -> None:
+    run = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "helpers.train", *FAST, "--data", str(tiny_data), "--epochs", "1", "--run-dir", str(run)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results, history = read(run)
+    assert results["world_size"] == 2 and results["complete"] and results["device"] == "cpu"
+    assert results["settings"]["batch_size_total"] == 16
+    assert history["epoch"].tolist() == [1] and 0.0 <= history["val_acc"].iloc[0] <= 1.0
+    assert (run / "confusion_matrix.csv").is_file()
+
+
+def test_clear_errors(tiny_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert train.main([*FAST, "--data", str(tmp_path / "missing"), "--epochs", "1"]) == 1
+    assert "python -m helpers.data download plantvillage" in capsys.readouterr().err
+    args = ["--model", "simple_cnn", "--image-size", "64", "--data", str(tiny_data), "--epochs", "1",
+            "--run-dir", str(tmp_path / "x"), "--workers", "0"]
+    assert train.main(args) == 1
+    assert "simple_cnn needs 256 px" in capsys.readouterr().err
+
+
+def test_run_complete_and_schedulers() -> None:
+    history = pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [1.0, 1.2, 1.3]})
+    assert train.run_complete(history, 3, None)
+    assert not train.run_complete(history, 5, None)  # interrupted
+    assert train.run_complete(history, 5, patience=2)  # early stopping on purpose
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    scheduler, interval = train.make_scheduler("onecycle", optimizer, epochs=2, steps_per_epoch=3)
+    assert interval == "batch" and scheduler.total_steps == 6
+    assert train.make_scheduler("none", optimizer, 2, 3) == (None, "epoch")
