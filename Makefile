@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Wheels saved by `make wheelhouse` let a later setup work with no network at all.
+WHEELHOUSE ?= $(HOME)/.cache/plantvillage-course/wheels
+PIP := $(PY) -m pip install --disable-pip-version-check -q
 
-.PHONY: setup lab course test tiny lint strip bench clean-venv help
+.PHONY: setup lab course test tiny lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -13,7 +16,9 @@ help:  ## list the targets
 # The stamp is newer than pyproject.toml once installed: a second run installs nothing.
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -e ".[dev]"
+	@$(PIP) --retries 1 --timeout 20 -e ".[dev]" || { \
+	  echo "Online install failed; installing offline from $(WHEELHOUSE) (made by make wheelhouse)"; \
+	  $(PIP) --no-index --find-links "$(WHEELHOUSE)" -e ".[dev]"; }
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv if missing and install the course (idempotent)
@@ -38,6 +43,9 @@ strip: setup  ## remove outputs from every notebook before committing
 
 bench: setup  ## FashionMNIST benchmark on CPU (3 epochs per model)
 	$(PY) -m helpers.bench fashionmnist
+
+wheelhouse: setup  ## save every wheel the course needs, for offline setups later
+	$(PY) -m pip download --disable-pip-version-check -q -d "$(WHEELHOUSE)" ".[dev]" setuptools wheel
 
 clean-venv:  ## delete the virtual environment
 	rm -rf $(VENV)
