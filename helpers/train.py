@@ -48,6 +48,10 @@ OPTIMIZERS = ("adam", "adamw", "sgd")
 RESULT_FILES = ("checkpoint.pt", "history.csv", "results.json", "confusion_matrix.csv")
 
 
+class SettingsError(ValueError):
+    """The command's options cannot work together (e.g. simple_cnn at 64 px)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line options (``python -m helpers.train --help``)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__,
@@ -122,7 +126,7 @@ def check_image_size(model: nn.Module, name: str, image_size: int) -> None:
         with torch.no_grad():
             model(torch.zeros(1, 3, image_size, image_size))
     except RuntimeError as error:
-        raise ValueError(
+        raise SettingsError(
             f"{name} cannot take {image_size}px images ({str(error).splitlines()[0]}). simple_cnn needs "
             "256 px (its Linear layer expects 512x8x8) and deep_cnn at least 256 px; the ResNets end "
             "with AdaptiveAvgPool and take any size from 32 px."
@@ -354,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         train(args)
-    except (DataNotFoundError, ValueError) as error:
+    except (DataNotFoundError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         if dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()
