@@ -18,12 +18,14 @@ under ``data/splits/`` so that every model trains and tests on the same images.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
 import math
 import os
 import re
+import sys
 import time
 import warnings
 import zlib
@@ -585,3 +587,37 @@ def bench_loader(root: str | Path | None = None, batch_size: int = 64, batches: 
                   augment=augment, pin_memory=train.pin_memory, source=getattr(dataset, "source", "?"),
                   folder=str(dataset.root), train_images=len(dataset))
     return result
+
+
+def _run_loader_bench(args: argparse.Namespace) -> int:
+    """Print the loader's images/s for each requested worker count."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        for workers in args.workers or [None]:
+            result = bench_loader(args.data, batch_size=args.batch_size, batches=args.batches,
+                                  workers=workers, image_size=args.image_size, augment=args.augment)
+            print(f"PlantVillage loader ({result['source']}, {result['train_images']:,} training images, "
+                  f"batch {result['batch_size']}, {result['image_size']} px, augment={result['augment']}, "
+                  f"workers={result['workers']}, pin_memory={result['pin_memory']}): "
+                  f"{result['images_per_s']:,.0f} images/s ({result['images']} images in "
+                  f"{result['seconds']:.2f} s)")
+    except DataNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_loader_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``python -m helpers.bench loader``: images/s of the PlantVillage training loader."""
+    parser = subparsers.add_parser("loader", help="PlantVillage training-loader throughput (images/s)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="PlantVillage folder (default: data/plantvillage, else the mini or tiny set)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batches", type=int, default=20, help="batches timed (after one warm-up batch)")
+    parser.add_argument("--workers", type=int, nargs="*", default=None,
+                        help="one or more worker counts to compare (default: chosen for the machine)")
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
+    parser.add_argument("--augment", action="store_true", help="time the augmented training transform")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads in the main process")
+    parser.set_defaults(func=_run_loader_bench)

@@ -302,3 +302,15 @@ def test_mini_set() -> None:
     assert all(any(f.startswith(c + "/") for f in train.files) for c in singletons)
     image, label = val[0]
     assert image.shape == (3, 64, 64) and 0 <= label < 38
+
+
+def test_bench_loader_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from helpers import bench
+
+    image_folder(tmp_path / "color", {"A": 10, "B": 10}, size=40)
+    args = ["loader", "--data", str(tmp_path), "--batch-size", "4", "--batches", "2", "--workers", "0",
+            "--image-size", "32"]
+    assert bench.main(args) == 0
+    out = capsys.readouterr().out
+    assert "workers=0" in out and "images/s (8 images" in out
+    assert bench.main(["loader", "--data", str(tmp_path / "missing")]) == 1
