@@ -177,9 +177,14 @@ def predict(
             break
         with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=_use_amp(amp, device)):
             logits = model(inputs.to(device, non_blocking=True)).float()
-        p = logits.softmax(dim=-1)
-        trues.append(targets.cpu())
-        preds.append(p.argmax(dim=-1).cpu())
+        if logits.dim() == 1 or logits.shape[-1] == 1:  # one logit: binary, P(class 1)
+            p = logits.reshape(-1).sigmoid()
+            label = (p > 0.5).long()
+        else:
+            p = logits.softmax(dim=-1)
+            label = p.argmax(dim=-1)
+        trues.append(targets.cpu().reshape(label.shape).long())
+        preds.append(label.cpu())
         probs.append(p.cpu())
     return torch.cat(trues), torch.cat(preds), torch.cat(probs)
 

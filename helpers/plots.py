@@ -27,14 +27,16 @@ def _to_image(tensor: torch.Tensor | np.ndarray) -> np.ndarray:
     return array
 
 
-def plot_history(history: pd.DataFrame, title: str = "Training history") -> Figure:
+def plot_history(
+    history: pd.DataFrame, title: str = "Training history", loss_label: str = "cross-entropy loss"
+) -> Figure:
     """Loss and accuracy per epoch, train vs validation, side by side."""
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     for split, style in (("train", "-o"), ("val", "--o")):
         if f"{split}_loss" in history and history[f"{split}_loss"].notna().any():
             ax_loss.plot(history["epoch"], history[f"{split}_loss"], style, label=split)
             ax_acc.plot(history["epoch"], 100 * history[f"{split}_acc"], style, label=split)
-    ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy loss")
+    ax_loss.set(title="Loss", xlabel="epoch", ylabel=loss_label)
     ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy (%)")
     for ax in (ax_loss, ax_acc):
         ax.legend()

@@ -305,3 +305,18 @@ def test_fit_with_compile_inductor_on_cpu() -> None:
 def test_peak_memory_and_main_process() -> None:
     assert engine.peak_memory_mb(CPU) > 10, "a Python process with torch uses more than 10 MB"
     assert engine.is_main_process()
+
+
+def test_predict_handles_a_single_logit_binary_model() -> None:
+    """One output column means sigmoid probabilities and a 0.5 threshold, not softmax."""
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+        model.bias.zero_()
+    x = torch.tensor([[-2.0], [-0.5], [0.5], [3.0]])
+    y = torch.tensor([[0.0], [0.0], [1.0], [1.0]])
+    y_true, y_pred, probs = engine.predict(model, DataLoader(TensorDataset(x, y), batch_size=2),
+                                    torch.device("cpu"))
+    assert y_pred.tolist() == [0, 0, 1, 1]
+    assert y_true.tolist() == [0, 0, 1, 1]
+    assert torch.allclose(probs, torch.sigmoid(x.reshape(-1)))
