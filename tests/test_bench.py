@@ -1,0 +1,47 @@
+"""Tests for helpers.bench: the subcommand dispatcher and a dry run of the FashionMNIST bench on tiny data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import bench
+
+
+def test_parser_dispatches_subcommands() -> None:
+    args = bench.build_parser().parse_args(["fashionmnist", "--epochs", "2", "--batch-size", "32"])
+    assert args.command == "fashionmnist" and args.epochs == 2 and args.batch_size == 32
+    assert args.func is bench._run_fashionmnist
+    with pytest.raises(SystemExit):
+        bench.build_parser().parse_args([])  # a subcommand is required
+
+
+def test_a_new_subcommand_plugs_in(monkeypatch) -> None:
+    def add_demo(subparsers) -> None:
+        subparsers.add_parser("demo").set_defaults(func=lambda args: 7)
+
+    monkeypatch.setattr(bench, "SUBCOMMANDS", [*bench.SUBCOMMANDS, add_demo])
+    assert bench.main(["demo"]) == 7
+
+
+def test_fashionmnist_dry_run_on_tiny_data(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COURSE_MODE", "smoke")  # the tiny generated set, never the real data
+    monkeypatch.setenv("CI", "true")
+    code = bench.main(["fashionmnist", "--epochs", "1", "--max-batches", "2", "--models", "linear", "tinyvgg",
+                       "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "linear" in printed and "tinyvgg" in printed and "learnpytorch.io's" in printed
+    saved = json.loads((tmp_path / "fashionmnist.json").read_text())
+    rows = {row["model"]: row for row in saved["results"]}
+    assert set(rows) == {"linear", "tinyvgg"}
+    assert rows["linear"]["parameters"] == 784 * 10 + 10
+    assert rows["tinyvgg"]["learnpytorch_acc"] == pytest.approx(0.884)
+    assert 0.0 <= rows["tinyvgg"]["test_acc"] <= 1.0 and rows["tinyvgg"]["sec_per_epoch"] > 0
+    assert (tmp_path / "fashionmnist.csv").read_text().startswith("model,parameters,test_acc")
+
+
+def test_unknown_model_is_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match="Unknown FashionMNIST model 'resnet'"):
+        bench.bench_fashionmnist(names=["resnet"], out_dir=tmp_path)
