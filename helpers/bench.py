@@ -10,6 +10,10 @@ Subcommands::
     python -m helpers.bench loader [--workers 0 4 8] [--batch-size 64] [--augment]
         Images per second of the PlantVillage training loader (helpers.plantvillage).
 
+    python -m helpers.bench models [--batch-size 32] [--steps 2] [--models NAME ...]
+        Training images/s and peak memory of the five PlantVillage models, each in a fresh
+        process (helpers.modelbench). Writes runs/bench/models-<device>-<time>.csv.
+
 Adding a subcommand: write ``add_<name>_parser(subparsers)`` that creates the parser and
 calls ``parser.set_defaults(func=...)`` with a function taking the parsed arguments and
 returning an exit code, then append it to :data:`SUBCOMMANDS`. Keep the work itself in a
@@ -34,6 +38,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from helpers import config, data, engine, models
+from helpers.modelbench import add_models_parser
 from helpers.plantvillage import add_loader_parser
 
 log = logging.getLogger(__name__)
@@ -184,7 +189,8 @@ def add_fashionmnist_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run_fashionmnist)
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_fashionmnist_parser, add_loader_parser]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_fashionmnist_parser, add_loader_parser, add_models_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
