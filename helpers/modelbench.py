@@ -158,7 +158,7 @@ def measure_training_step(
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    _train_step(model, optimizer, scaler, torch.randn(1, 3, 32, 32, device=device).contiguous(
+    _train_step(model, optimizer, scaler, torch.randn(1, 3, image_size, image_size, device=device).contiguous(
         memory_format=memory_format), torch.zeros(1, dtype=torch.long, device=device), use_amp)
     total_peak = _peak(device)
     _start_peak(device)
