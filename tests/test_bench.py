@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from helpers import bench
 
@@ -45,3 +46,26 @@ def test_fashionmnist_dry_run_on_tiny_data(tmp_path, monkeypatch, capsys) -> Non
 def test_unknown_model_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="Unknown FashionMNIST model 'resnet'"):
         bench.bench_fashionmnist(names=["resnet"], out_dir=tmp_path)
+
+
+def test_pick_threads_prefers_the_fastest_and_fewer_on_ties(monkeypatch) -> None:
+    busy = {1: 0.05, 2: 0.20}  # a shared machine: two threads wait for each other
+    monkeypatch.setattr(bench, "_time_conv", lambda n: busy[n])
+    assert bench.pick_threads(2) == 1
+    idle = {1: 0.10, 2: 0.055, 4: 0.05}  # an idle machine: more threads, faster
+    monkeypatch.setattr(bench, "_time_conv", lambda n: idle[n])
+    assert bench.pick_threads(4) == 2, "within 10% of the fastest, fewer threads win"
+    assert bench.pick_threads(1) == 1
+
+
+def test_pick_threads_restores_the_setting() -> None:
+    before = torch.get_num_threads()
+    assert 1 <= bench.pick_threads() <= bench.cpu_count()
+    assert torch.get_num_threads() == before
+
+
+def test_cpu_count_respects_a_container_quota(monkeypatch) -> None:
+    monkeypatch.setattr(bench, "_cgroup_cpu_limit", lambda: 1.5)
+    assert bench.cpu_count() == 1
+    monkeypatch.setattr(bench, "_cgroup_cpu_limit", lambda: None)
+    assert bench.cpu_count() >= 1
