@@ -24,10 +24,12 @@ def test_measure_training_step_reports_time_and_memory() -> None:
 
 
 def test_measure_in_subprocess_and_its_errors() -> None:
-    row = modelbench.measure_in_subprocess("resnet_stride", **TINY)
-    assert row["model"] == "resnet_stride" and row["process_s"] > 0
+    (row,) = modelbench.measure_memory_in_subprocesses(["resnet_stride"], **TINY)
+    assert row["model"] == "resnet_stride" and row["process_s"] > 0 and row["step_memory_mb"] >= 0
     with pytest.raises(ValueError, match="Unknown model"):
         modelbench.measure_in_subprocess("no_such_model", **TINY)
+    with pytest.raises(ValueError, match="Unknown model"):
+        modelbench.measure_memory_in_subprocesses(["resnet_stride", "no_such_model"], **TINY)
     with pytest.raises(RuntimeError, match="failed in the subprocess: RuntimeError"):
         modelbench.measure_in_subprocess("simple_cnn", **TINY)   # SimpleCNN needs 256 px images
 
