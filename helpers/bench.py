@@ -126,13 +126,9 @@ def set_threads(threads: int | None = None) -> int:
 
 
 def fashion_mnist_bench_loaders(
-    batch_size: int, *, workers: int | None = 0, device: torch.device | None = None
+    batch_size: int, *, workers: int | None = None, device: torch.device | None = None
 ) -> tuple[DataLoader, DataLoader, DataLoader]:
-    """FashionMNIST train / validation / test loaders with an explicit worker count.
-
-    The default, ``workers=0``, keeps the loader in the training process: on a 2-core
-    machine a worker process would take a core away from the model.
-    """
+    """FashionMNIST train / validation / test loaders (``workers``: see :func:`data.make_loader`)."""
     train_full = data.fashion_mnist(train=True)
     test = data.fashion_mnist(train=False)
     train, val = data.train_val_split(train_full, 0.1, seed=42)
@@ -147,7 +143,7 @@ def bench_fashionmnist(
     batch_size: int = DEFAULT_BATCH_SIZE,
     names: Sequence[str] = tuple(FASHION_BENCH),
     threads: int | None = None,
-    workers: int | None = 0,
+    workers: int | None = None,
     device: torch.device | None = None,
     max_batches: int | None = None,
     seed: int = 42,
@@ -166,6 +162,8 @@ def bench_fashionmnist(
         raise ValueError(f"Unknown FashionMNIST model {unknown[0]!r}; choose from {', '.join(FASHION_BENCH)}")
     device = device or torch.device("cpu")
     threads = set_threads(threads)
+    if workers is None:  # decode images in worker processes only on cores the model leaves free
+        workers = data.num_workers() if threads < cpu_count() else 0
     train_loader, val_loader, test_loader = fashion_mnist_bench_loaders(batch_size, workers=workers,
                                                                         device=device)
     rows = []
@@ -247,7 +245,9 @@ def add_fashionmnist_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--models", nargs="+", default=list(FASHION_BENCH), choices=list(FASHION_BENCH))
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: the fastest count, measured now; see pick_threads)")
-    parser.add_argument("--workers", type=int, default=0, help="DataLoader workers (default 0)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="DataLoader workers (default: data.num_workers() when the model leaves "
+                             "cores free, else 0)")
     parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch (a dry run)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/bench)")
     parser.set_defaults(func=_run_fashionmnist)
