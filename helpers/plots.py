@@ -12,6 +12,7 @@ import seaborn as sns
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def _to_image(tensor: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -41,6 +42,7 @@ def plot_history(
     for ax in (ax_loss, ax_acc):
         ax.legend()
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     fig.suptitle(title)
     fig.tight_layout()
     return fig
