@@ -34,12 +34,17 @@ def is_main_process() -> bool:
     return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
 
+def max_rss_mb() -> float:
+    """This process's peak resident memory as ``getrusage`` reports it, in MB."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes on macOS, KiB else
+
+
 def peak_memory_mb(device: torch.device) -> float:
     """Peak memory so far: CUDA allocator peak on GPU, process peak RSS on CPU (MB)."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes on macOS, KiB else
+    return max_rss_mb()
 
 
 def _use_amp(amp: bool | None, device: torch.device) -> bool:

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers import config
+from helpers.engine import max_rss_mb
 from helpers.models import IMAGE_SIZE, MODELS, NUM_CLASSES, PLANTVILLAGE_MODELS, build_model, count_parameters
 
 
@@ -50,8 +51,7 @@ def _rss_peak_mb() -> float:
                 return int(line.split()[1]) / 2**10  # kB
     except (OSError, ValueError, IndexError):
         pass
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes on macOS, KiB elsewhere
+    return max_rss_mb()
 
 
 def _reset_peak_rss() -> bool:
