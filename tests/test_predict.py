@@ -11,9 +11,10 @@ from PIL import Image
 from torch import nn
 
 from helpers import config, models
-from helpers.plantvillage import PlantVillageDataset, find_plantvillage
+from helpers.data.datasets import PlantVillageDataset
+from helpers.data.locate import find_plantvillage
+from helpers.data.tiny import PLANTVILLAGE_CLASSES
 from helpers.predict import NotAnImageError, predict_image, prepare_image
-from helpers.tiny import PLANTVILLAGE_CLASSES
 
 
 class ColourModel(nn.Module):

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from helpers import config, engine, train
-from helpers.tiny import make_tiny_plantvillage
+from helpers.data.tiny import make_tiny_plantvillage
 
 FAST = ["--model", "resnet_minimal", "--image-size", "64", "--batch-size", "8", "--max-batches", "2",
         "--workers", "0", "--no-progress", "--threads", "1"]
