@@ -23,6 +23,7 @@ from torch import nn
 
 from helpers import config
 from helpers.checkpoint import load_checkpoint, save_checkpoint, unwrap
+from helpers.data.loaders import capped
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def run_epoch(
     """
     training = optimizer is not None
     model.train(training)
+    loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     use_amp = _use_amp(amp, device)
     totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, count
     try:
@@ -176,6 +178,7 @@ def predict(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``."""
     model.eval()
+    loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     trues, preds, probs = [], [], []
     for step, (inputs, targets) in enumerate(loader):
         if max_batches is not None and step >= max_batches:
