@@ -27,8 +27,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv if missing and install the course (idempotent)
 
+# Jupyter refuses to start as root (containers, many hubs) unless told that it is on purpose.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup  ## set up, then open JupyterLab on notebooks/
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) notebooks/
 
 course: setup  ## run every notebook headless in smoke mode (no browser)
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) notebooks -q

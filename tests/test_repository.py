@@ -112,3 +112,18 @@ def test_data_folder_is_ignored_except_its_readme() -> None:
     ignore = (ROOT / ".gitignore").read_text().splitlines()
     assert "data/*" in ignore and "!data/README.md" in ignore
     assert "runs/" in ignore and "*.pt" in ignore
+
+
+def test_make_lab_starts_jupyter_as_root_too() -> None:
+    """Jupyter refuses root without --allow-root: container users are often root."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    lab_line = next(line for line in dry.splitlines() if "jupyter lab" in line)
+    assert ("--allow-root" in lab_line) == (os.getuid() == 0), lab_line
