@@ -54,8 +54,9 @@ def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
     assert results["class_names"][0] == "Apple___Apple_scab" and len(results["class_names"]) == 38
     assert results["time_per_epoch_s"] > 0 and results["peak_memory_mb"] > 0
     assert results["settings"]["image_size"] == 64 and results["data_source"] == "custom"
-    assert results["precision"] == "fp32" and results["channels_last"] is False
-    assert results["compile"] is False
+    device = torch.device(results["device"])  # the default device: a CPU here, CUDA on a GPU machine
+    assert results["precision"] == engine.resolve_precision("auto", device)
+    assert results["channels_last"] is (device.type == "cuda") and results["compile"] is False
     assert results["input_size"] == [3, 64, 64] and results["image_size"] == 64
     assert results["normalization"] == {"mean": list(MEAN), "std": list(STD)}
     assert Path(results["split_file"]).is_file()
