@@ -72,6 +72,16 @@ def test_the_time_budget_skips_what_is_left(tmp_path: Path) -> None:
     assert "torch.compile: not measured" in gpubench.format_gpu_table(table)
 
 
+def test_the_compiled_run_needs_its_reserve(tmp_path: Path) -> None:
+    ticks = iter(range(0, 10_000, 10))  # 10 s per reading, two per row: the compiled row starts at 110 s
+    calls: list[dict[str, Any]] = []
+    table = gpubench.bench_gpu(models=["resnet_minimal"], device="cpu", out_dir=tmp_path, budget_s=200,
+                               reserve_s=100, measure=fake_measure(set(), calls),
+                               clock=lambda: float(next(ticks)))
+    assert table["status"].tolist() == ["ok"] * 5 + ["skipped"]
+    assert "less than the 100 s a compilation needs" in table["error"].iloc[-1]
+
+
 def test_smoke_run_end_to_end_on_the_cpu(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
