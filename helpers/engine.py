@@ -49,6 +49,7 @@ from helpers.checkpoint import (
     save_checkpoint,
     unwrap,
 )
+from helpers.data.loaders import capped
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def run_epoch(
     """
     training = optimizer is not None
     model.train(training)
+    loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
     if training and scaler is None:
@@ -258,6 +260,7 @@ def predict(
     ``precision`` and ``channels_last`` as in :func:`run_epoch`; probabilities are float32.
     """
     model.eval()
+    loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     precision = resolve_precision(precision, device)
     memory_format = torch.channels_last if resolve_channels_last(channels_last, device) else None
     trues, preds, probs = [], [], []

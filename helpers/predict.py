@@ -1,8 +1,8 @@
 """Predict the disease on one leaf photo: any image file in, the top-k classes with probabilities out.
 
 The image goes through exactly what validation images go through
-(:func:`helpers.plantvillage.load_image`: RGB, alpha composited on white, resized to
-the size the model was trained at; then :func:`helpers.plantvillage.eval_transform`), so a
+(:func:`helpers.data.datasets.load_image`: RGB, alpha composited on white, resized to
+the size the model was trained at; then :func:`helpers.data.transforms.eval_transform`), so a
 PNG with transparency, a greyscale scan or a 4000-pixel phone photo are all accepted. A
 file that is not an image raises :class:`NotAnImageError` with the file's name.
 
@@ -21,7 +21,9 @@ from PIL import Image, UnidentifiedImageError
 from torch import nn
 
 from helpers.checkpoint import TRAINED_INPUT_SIZE, unwrap
-from helpers.plantvillage import IMAGE_SIZE, MEAN, STD, ToNormalizedTensor, load_image
+from helpers.data.datasets import load_image
+from helpers.data.locate import IMAGE_SIZE
+from helpers.data.transforms import MEAN, STD, ToNormalizedTensor
 
 PathOrImage = str | Path | Image.Image
 

@@ -21,8 +21,9 @@ import torch
 from torch import nn
 
 from helpers.checkpoint import TRAINED_INPUT_SIZE, CheckpointError, load_checkpoint, trained_input_size_of
+from helpers.data.locate import IMAGE_SIZE
+from helpers.data.transforms import MEAN, STD
 from helpers.models import MODELS, build_model
-from helpers.plantvillage import IMAGE_SIZE, MEAN, STD
 from helpers.predict import trained_image_size
 
 CHECKPOINT_NAME = "checkpoint.pt"

@@ -19,10 +19,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from helpers import config, engine, train
 from helpers.checkpoint import load_checkpoint, previous_path
-from helpers.data import make_loader
+from helpers.data.loaders import make_loader
+from helpers.data.tiny import make_tiny_plantvillage
 from helpers.predict import predict_image
 from helpers.runs import load_run
-from helpers.tiny import make_tiny_plantvillage
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 CUDA = torch.device("cuda")

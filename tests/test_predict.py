@@ -12,9 +12,11 @@ from torch import nn
 
 from helpers import config, engine, models
 from helpers.checkpoint import load_checkpoint
-from helpers.plantvillage import MEAN, STD, PlantVillageDataset, find_plantvillage
+from helpers.data.datasets import PlantVillageDataset
+from helpers.data.locate import find_plantvillage
+from helpers.data.tiny import PLANTVILLAGE_CLASSES
+from helpers.data.transforms import MEAN, STD
 from helpers.predict import NotAnImageError, predict_image, prepare_image, trained_image_size
-from helpers.tiny import PLANTVILLAGE_CLASSES
 
 
 class ColourModel(nn.Module):

@@ -11,11 +11,11 @@ from torch import nn
 
 from helpers import config, engine, train
 from helpers.checkpoint import CheckpointError, load_checkpoint
+from helpers.data.tiny import make_tiny_plantvillage
+from helpers.data.transforms import MEAN, STD
 from helpers.models import ResNetMinimal
-from helpers.plantvillage import MEAN, STD
 from helpers.predict import predict_image
 from helpers.runs import load_run
-from helpers.tiny import make_tiny_plantvillage
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ import torch
 
 from helpers import config, engine, train
 from helpers.checkpoint import previous_path
-from helpers.plantvillage import MEAN, STD
-from helpers.tiny import make_tiny_plantvillage
+from helpers.data.tiny import make_tiny_plantvillage
+from helpers.data.transforms import MEAN, STD
 
 FAST = ["--model", "resnet_minimal", "--image-size", "64", "--batch-size", "8", "--max-batches", "2",
         "--workers", "0", "--no-progress", "--threads", "1"]

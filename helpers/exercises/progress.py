@@ -1,0 +1,57 @@
+"""Your progress through the exercises, kept in a small JSON file on this machine.
+
+Every ``q.check(answer)`` that passes records the exercise as done (a wrong answer after a right
+one does not erase it). :func:`helpers.exercises.show_progress` lists, per chapter, the exercises
+passed so far.
+The file is ``$COURSE_PROGRESS_FILE`` when set, else ``progress.json`` under
+``$XDG_STATE_HOME/plantvillage-course`` (``~/.local/state/plantvillage-course`` by default).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+PROGRESS_VARIABLE = "COURSE_PROGRESS_FILE"
+
+
+def progress_file() -> Path:
+    """Where progress is stored (see the module docstring)."""
+    custom = os.environ.get(PROGRESS_VARIABLE)
+    if custom:
+        return Path(custom).expanduser()
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "plantvillage-course" / "progress.json"
+
+
+def load() -> dict[str, dict[str, object]]:
+    """``{"01.q1": {"passed": True, "when": "..."}, ...}``; empty when nothing is stored yet."""
+    path = progress_file()
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def record(key: str, passed: bool) -> None:
+    """Remember the outcome of a check; a pass is never overwritten by a later failure."""
+    stored = load()
+    if stored.get(key, {}).get("passed") and not passed:
+        return
+    stored[key] = {"passed": bool(passed), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    path = progress_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(stored, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only home must not break a notebook: progress is a convenience
+        pass
+
+
+def reset() -> None:
+    """Forget all progress on this machine."""
+    progress_file().unlink(missing_ok=True)
