@@ -128,7 +128,7 @@ def test_run_complete_and_schedulers() -> None:
 
 def flip_one_weight_byte(path: Path) -> None:
     """Change one byte of the first convolution's weights inside a saved checkpoint."""
-    weight = torch.load(path, weights_only=True)["model"]["stem.0.weight"]
+    weight = torch.load(path, weights_only=True, map_location="cpu")["model"]["stem.0.weight"]
     stored = weight.as_strided((weight.numel(),), (1,))  # the bytes in storage order (channels-last here)
     data = bytearray(path.read_bytes())
     at = data.find(stored.numpy().tobytes())
