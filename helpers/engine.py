@@ -109,6 +109,20 @@ def autocast_for(precision: str, device: torch.device) -> torch.autocast:
     return torch.autocast(device_type=device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
+def rng_state() -> dict[str, Any]:
+    """The random number generators' states (torch CPU, and every CUDA device), to store in a checkpoint."""
+    return {"torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` saved (CUDA states only when the device count matches)."""
+    torch.set_rng_state(state["torch"].cpu())
+    cuda = state.get("cuda") or []
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all([s.cpu() for s in cuda])
+
+
 def record_input_size(model: nn.Module, inputs: torch.Tensor) -> None:
     """Remember the shape of one training sample (e.g. ``(3, 128, 128)``) on the unwrapped model."""
     size = tuple(int(n) for n in inputs.shape[1:])
@@ -332,7 +346,9 @@ def fit(
     * ``checkpoint`` is saved after every epoch (and the previous epoch's file kept as
       ``<name>.prev.pt``); ``resume=True`` continues from it, or from the previous one when
       the newest is missing, corrupt or fails its checksum, so ``epochs`` is the total count,
-      not the number still to run.
+      not the number still to run. The random number generators' states are saved too, so a
+      resumed run shuffles its data (and draws dropout masks and, without worker processes,
+      augmentations) as the uninterrupted run would have.
     * ``max_batches`` caps batches per epoch (smoke mode).
     * ``settings`` are stored in the checkpoint with the run's own: the resolved precision,
       channels-last, compile and ``input_size`` (one training sample's shape, also kept on
@@ -367,6 +383,8 @@ def fit(
         best_loss = state["extra"].get("best_loss", best_loss)
         bad_epochs = state["extra"].get("bad_epochs", 0)
         best_state = state["extra"].get("best_state")  # saved when early stopping may restore it
+        if state["extra"].get("rng") is not None:  # the next epoch shuffles as the uninterrupted run would
+            set_rng_state(state["extra"]["rng"])
         if state["loaded_from"] != str(checkpoint) and checkpoint.exists() and is_main_process():
             aside = checkpoint.with_name(f"{checkpoint.stem}.corrupt{checkpoint.suffix}")
             checkpoint.replace(aside)  # so the next save does not rotate it over the good previous file
@@ -386,7 +404,7 @@ def fit(
         if size is not None:
             run_settings["input_size"] = list(size)
         if checkpoint is not None and is_main_process():
-            extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs}
+            extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs, "rng": rng_state()}
             if keep_best and best_state is not None:  # so a resumed run can still restore the best
                 extra["best_state"] = best_state
             if not rotate:  # a new run: an older run's files are no fallback for this one

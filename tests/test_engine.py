@@ -227,6 +227,26 @@ def test_resume_continues_where_the_checkpoint_stopped(tmp_path) -> None:
                                rtol=1e-5)
 
 
+def test_resume_with_shuffled_data_and_dropout_equals_a_straight_run(tmp_path) -> None:
+    """The random generators are checkpointed: the resumed epochs shuffle and drop out as a straight run's."""
+    def model() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 3))
+
+    path = tmp_path / "checkpoint.pt"
+    train, val = loaders(shuffle=True)
+    first = model()
+    torch.manual_seed(1)
+    quiet_fit(first, train, val, epochs=2, lr=0.02, checkpoint=path)
+    torch.manual_seed(123)  # a new process: another random state, which the checkpoint replaces
+    resumed = quiet_fit(model(), train, val, epochs=4, lr=0.02, checkpoint=path, resume=True)
+    straight_model = model()
+    torch.manual_seed(1)
+    straight = quiet_fit(straight_model, train, val, epochs=4, lr=0.02)
+    np.testing.assert_allclose(resumed[RESULT_COLUMNS].to_numpy(), straight[RESULT_COLUMNS].to_numpy(),
+                               rtol=1e-5)
+
+
 def test_resume_when_already_finished_trains_no_more(tmp_path) -> None:
     train, val = loaders()
     path = tmp_path / "checkpoint.pt"
