@@ -116,6 +116,11 @@ def check_first_to_last(answer: Any) -> str:
                     f"{type(answer).__name__}")
     found = {}
     with isolated(seed=0):
+        single = nn.Sequential(nn.Flatten(), nn.Linear(12, 4))          # one layer: first and last at once
+        one = as_number(answer(single, torch.randn(5, 3, 2, 2), torch.arange(5) % 4), "first_to_last")
+        if not math.isclose(one, 1.0, rel_tol=1e-5):
+            raise Wrong(f"for a model with a single Linear layer (the first is the last) your function "
+                        f"returned {one:.4g}; the ratio of a layer's gradient norm to itself is 1")
         for batchnorm in (False, True):
             net = _small_deep_cnn(batchnorm)
             images, labels = _batch(1)
