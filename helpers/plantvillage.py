@@ -19,7 +19,7 @@ where each piece lives and is documented:
 
 from __future__ import annotations
 
-from helpers.data.datasets import PlantVillageDataset, load_image
+from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
 from helpers.data.loaders import (
     add_loader_parser,
@@ -27,7 +27,6 @@ from helpers.data.loaders import (
     capped,
     loader_throughput,
     make_loader,
-    plantvillage_datasets,
     plantvillage_loaders,
 )
 from helpers.data.locate import (
