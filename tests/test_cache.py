@@ -11,6 +11,7 @@ import pytest
 import torch
 from PIL import Image
 from torch import nn
+from torch.utils.data import DataLoader
 
 from helpers import engine
 from helpers.data import cache, loaders
@@ -145,3 +146,12 @@ def test_cache_command(tmp_path: Path, data_root: Path, capsys: pytest.CaptureFi
     assert "Caching" in out and "free" in out and "train: 6 images at 32 px" in out
     assert data_cli([*command, "--splits", "train"]) == 0
     assert "Caching" not in capsys.readouterr().out, "the second run reuses the cache"
+
+
+def test_worker_processes_hand_over_the_same_batches(tmp_path: Path) -> None:
+    root = leaves(tmp_path / "leaves", classes=2, per_class=5)
+    dataset = cache.CachedDataset(build(root, tmp_path / "cache"))
+    loader = DataLoader(dataset, batch_size=4, num_workers=1, collate_fn=cache.collate_cached)
+    images, labels = (torch.cat(parts) for parts in zip(*loader, strict=True))  # batches from shared memory
+    assert torch.equal(images, torch.stack([dataset[i][0] for i in range(len(dataset))]))
+    assert labels.tolist() == dataset.targets.tolist()

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, get_worker_info
 from torch.utils.data._utils.collate import default_collate
 
 from helpers import config
@@ -108,6 +108,10 @@ def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _decode(path: Path, image_size: int) -> tuple[np.ndarray | None, str | None]:
     """One image as uint8 (3, S, S) the way the JPEG data set reads it, or the error in words."""
     try:
@@ -175,8 +179,7 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
     show = (not config.in_ci()) if progress is None else progress
     bar = _tqdm()(total=n, initial=start, desc=f"caching {split_name} at {image_size} px", unit="img",
                   disable=not show)
-    workers = threads or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                             else (os.cpu_count() or 1))
+    workers = threads or _cpus()
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for begin in range(start, n, chunk):
@@ -283,8 +286,12 @@ class CachedDataset(Dataset):
     def __getitems__(self, indices: Sequence[int]) -> CachedBatch:
         order = np.asarray(indices, dtype=np.int64)
         order = order[np.argsort(self.rows[order], kind="stable")]  # sorted rows: sequential reads
-        pixels = self.images[self.rows[order]]  # one gather: a copy out of the page cache
-        return CachedBatch(torch.from_numpy(pixels), torch.from_numpy(self.targets[order]))
+        rows = self.rows[order]
+        pixels = torch.empty((len(rows), *self.images.shape[1:]), dtype=torch.uint8)
+        if get_worker_info() is not None:  # in a worker: gather straight into shared memory, so handing
+            pixels.share_memory_()          # the batch to the main process costs no second copy
+        np.take(self.images, rows, axis=0, out=pixels.numpy())  # one gather out of the page cache
+        return CachedBatch(pixels, torch.from_numpy(self.targets[order]))
 
 
 def cache_split(dataset: PlantVillageDataset, *, variant: str = "color", threads: int | None = None,
