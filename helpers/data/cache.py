@@ -42,7 +42,7 @@ from torch.utils.data._utils.collate import default_collate
 from helpers import config
 from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, CacheSpaceError, DataNotFoundError
-from helpers.data.locate import IMAGE_SIZE
+from helpers.data.locate import EXPECTED_IMAGES, IMAGE_SIZE
 from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ CACHE_VERSION = 1
 """Bumped when the stored pixels would change (decoder, resize): old caches are then rebuilt."""
 CHUNK = 512
 """Images decoded between two progress records (what an interruption can cost)."""
-FULL_SET_IMAGES = 54_305
 
 
 def cache_dir() -> Path:
@@ -163,8 +162,8 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
         raise CacheSpaceError(
             f"Caching the {split_name} split ({n:,} images at {image_size} px) needs {_gb(needed)} in "
             f"{folder.parent} but only {_gb(free)} are free. Free some space, cache a smaller size "
-            f"(--image-size 128: the full set needs {_gb(cache_bytes(FULL_SET_IMAGES, 128))} at 128 px, "
-            f"{_gb(cache_bytes(FULL_SET_IMAGES, 256))} at 256 px), or move the data folder with "
+            f"(--image-size 128: the full set needs {_gb(cache_bytes(EXPECTED_IMAGES, 128))} at 128 px, "
+            f"{_gb(cache_bytes(EXPECTED_IMAGES, 256))} at 256 px), or move the data folder with "
             "COURSE_DATA_DIR.")
     print(f"Caching {n - start:,} {split_name} images at {image_size} px into {folder}: needs "
           f"{_gb(needed)}, {_gb(free)} free" + (f" (continuing from image {start:,})" if start else ""))
