@@ -183,9 +183,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 # Imports inside functions that close a loop, known and waiting for a fix. An import in a function
 # hides a circle from the interpreter, not from the reader: keep this list empty.
-KNOWN_LAZY_EDGES = {
-    ("helpers.exercises.progress", "helpers.exercises"),  # progress -> all_exercises -> core -> progress
-}
+KNOWN_LAZY_EDGES: set[tuple[str, str]] = set()
 
 
 def test_helpers_modules_import_each_other_without_a_cycle() -> None:
