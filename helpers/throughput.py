@@ -43,7 +43,7 @@ from helpers.data.loaders import DeviceLoader, make_loader
 from helpers.data.locate import IMAGE_SIZE
 from helpers.data.transforms import train_transform
 
-PRECISIONS = ("fp32", "amp")
+PRECISIONS = engine.PRECISIONS
 
 
 def _sync(device: torch.device) -> None:
@@ -106,16 +106,23 @@ def data_rate(loader: Iterable, batches: int = 20, warmup: int = 2,
 
 
 def train_step_rate(model: nn.Module, loader: Iterable, device: torch.device, *, steps: int = 10,
-                    warmup: int = 2, amp: bool = False, channels_last: bool = False,
+                    warmup: int = 2, precision: str = "auto", channels_last: bool | None = None,
                     lr: float = 1e-3) -> dict[str, float]:
-    """Images per second of whole training steps fed by ``loader``, run by ``helpers.engine``."""
+    """Images per second of whole training steps fed by ``loader``, run by ``helpers.engine``.
+
+    ``precision`` and ``channels_last`` as :func:`helpers.engine.fit` takes them (``"auto"`` and
+    ``None`` follow the device).
+    """
+    precision = engine.resolve_precision(precision, device)
+    channels_last = engine.resolve_channels_last(channels_last, device)
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     stream = Batches(loader)
-    common = {"amp": amp, "channels_last": channels_last, "progress": False}
+    common = {"precision": precision, "channels_last": channels_last, "progress": False,
+              "scaler": engine.make_scaler(precision, device)}
     engine.train_one_epoch(model, stream.take(warmup), loss_fn, optimizer, device, **common)
     _sync(device)
     before, started = stream.images, time.perf_counter()
@@ -148,20 +155,21 @@ def path_loaders(path: str, dataset: PlantVillageDataset, batch_size: int, devic
 
 def bench_throughput(root: str | Path | None = None, *, image_size: int = IMAGE_SIZE, batch_size: int = 64,
                      batches: int = 20, workers: int | None = None, augment: bool = False,
-                     model_names: Sequence[str] = (), steps: int = 10, precision: str = "fp32",
+                     model_names: Sequence[str] = (), steps: int = 10, precision: str = "auto",
                      channels_last: bool | None = None, device: torch.device | None = None,
                      paths: Sequence[str] = ("jpeg", "cache"),
                      out_dir: str | Path | None = None) -> pd.DataFrame:
     """The throughput table: one row per (path, stage), written to ``out_dir``/throughput.csv and .json.
 
     ``workers`` is the same for both paths (default: chosen for the machine by
-    :func:`helpers.data.loaders.num_workers`). ``precision`` is ``fp32`` or ``amp`` (mixed
-    precision as ``helpers.engine`` does it on this device).
+    :func:`helpers.data.loaders.num_workers`). ``precision`` and ``channels_last`` as
+    :func:`helpers.engine.fit` takes them (default: what the device does best).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     device = device or config.device()
-    channels_last = device.type == "cuda" if channels_last is None else channels_last
+    precision = engine.resolve_precision(precision, device)
+    channels_last = engine.resolve_channels_last(channels_last, device)
     train, _, _, classes = plantvillage_datasets(root, image_size)
     rows: list[dict[str, Any]] = []
     for path in paths:
@@ -174,7 +182,7 @@ def bench_throughput(root: str | Path | None = None, *, image_size: int = IMAGE_
         rows.append({**common, "stage": f"float on {device.type}", **on_device})
         for name in model_names:
             model = models.build_model(name, num_classes=len(classes))
-            result = train_step_rate(model, ready, device, steps=steps, amp=precision == "amp",
+            result = train_step_rate(model, ready, device, steps=steps, precision=precision,
                                      channels_last=channels_last)
             rows.append({**common, "stage": f"train step {name}", "precision": precision,
                          "channels_last": channels_last, **result})
@@ -235,7 +243,8 @@ def add_throughput_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--models", nargs="*", default=[], choices=models.PLANTVILLAGE_MODELS,
                         help="also time whole training steps of these models")
     parser.add_argument("--steps", type=int, default=10, help="training steps timed per model")
-    parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="training-step precision (default: bf16 on recent GPUs, fp32 on a CPU)")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                         help="NHWC memory format (default: on with CUDA)")
     parser.add_argument("--paths", nargs="+", default=["jpeg", "cache"], choices=["jpeg", "cache"])

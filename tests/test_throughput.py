@@ -49,4 +49,4 @@ def test_throughput_command_on_the_tiny_set(data_root: Path, tmp_path: Path, cap
 
 def test_bad_precision_is_refused() -> None:
     with pytest.raises(ValueError, match="precision must be one of"):
-        throughput.bench_throughput(precision="fp8")
+        throughput.bench_throughput(precision="fp8")  # refused before any data is read
