@@ -1,6 +1,8 @@
 """How fast each PlantVillage data path feeds a model: ``python -m helpers.bench throughput``.
 
-Two paths, with the same batch size and the same workers:
+Two paths, with the same batch size (and the same workers when ``--workers`` is given; by
+default each path uses what its loaders use: the machine's worker count for JPEGs, none for the
+cache, whose batch is one memory copy that a worker process would only copy once more):
 
 * ``jpeg``: today's loader, decoding (and resizing) every JPEG every epoch;
 * ``cache``: the decoded-image cache (:mod:`helpers.data.cache`), one gather per batch.
@@ -146,7 +148,7 @@ def path_loaders(path: str, dataset: PlantVillageDataset, batch_size: int, devic
                              device))
     if path == "cache":
         cached = cache_split(dataset)
-        uint8 = make_loader(cached, batch_size, shuffle=True, device=device, workers=workers,
+        uint8 = make_loader(cached, batch_size, shuffle=True, device=device, workers=workers or 0,
                             collate_fn=collate_cached)
         on_device = BatchAugment(augment, augment) if augment else BatchNormalize()
         return uint8, DeviceLoader(uint8, device, on_device)
@@ -161,8 +163,8 @@ def bench_throughput(root: str | Path | None = None, *, image_size: int = IMAGE_
                      out_dir: str | Path | None = None) -> pd.DataFrame:
     """The throughput table: one row per (path, stage), written to ``out_dir``/throughput.csv and .json.
 
-    ``workers`` is the same for both paths (default: chosen for the machine by
-    :func:`helpers.data.loaders.num_workers`). ``precision`` and ``channels_last`` as
+    ``workers`` is used by both paths; by default each path uses its loaders' default (JPEG:
+    :func:`helpers.data.loaders.num_workers`; cache: 0). ``precision`` and ``channels_last`` as
     :func:`helpers.engine.fit` takes them (default: what the device does best).
     """
     if precision not in PRECISIONS:
@@ -222,8 +224,10 @@ def _run_throughput(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     first = table.iloc[0]
+    per_path = table.groupby("path", sort=False)["workers"].first()
+    workers = ", ".join(f"{path} {n}" for path, n in per_path.items())
     print(f"PlantVillage throughput ({first['source']}, {first['train_images']:,} training images, "
-          f"{args.image_size} px, batch {args.batch_size}, workers={first['workers']}, "
+          f"{args.image_size} px, batch {args.batch_size}, workers: {workers}, "
           f"augment={args.augment}, device={first['device']}), images/s:")
     print(format_throughput(table))
     print(f"saved to {Path(args.out or config.runs_dir() / 'bench') / 'throughput.csv'} and .json")
@@ -238,7 +242,8 @@ def add_throughput_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--batches", type=int, default=20, help="batches timed per measurement")
-    parser.add_argument("--workers", type=int, default=None, help="DataLoader workers (both paths)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="DataLoader workers for both paths (default: JPEG per machine, cache 0)")
     parser.add_argument("--augment", action="store_true", help="flips, jitter and rotations included")
     parser.add_argument("--models", nargs="*", default=[], choices=models.PLANTVILLAGE_MODELS,
                         help="also time whole training steps of these models")
