@@ -3,7 +3,10 @@
 For each of the six PlantVillage models, in float32 and bfloat16, with channels-last off
 and on, the training step's images per second and peak memory at 256 px (batch 64), then
 the ``torch.compile`` speed-up for ResNet_minimal (bfloat16 + channels-last, compiled vs
-eager, the compilation time reported apart). The measuring is
+eager, the compilation time reported apart), then the data path: images per second of the
+JPEG loader and of the decoded-image cache (uint8 batches, normalised float batches on the
+device, and whole ResNet_minimal training steps fed by each path; :mod:`helpers.throughput`,
+on the best PlantVillage copy here). The model measuring is
 :func:`helpers.modelbench.measure_training_step` (random images already on the device: the
 model alone, no data loading), so these numbers are the ones ``python -m helpers.bench
 models`` and chapters 14 and 16 give.
@@ -32,7 +35,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from helpers import config
+from helpers import config, throughput
 from helpers.engine import PRECISIONS
 from helpers.modelbench import device_name, measure_training_step
 from helpers.models import IMAGE_SIZE, PLANTVILLAGE_MODELS
@@ -104,7 +107,11 @@ def bench_gpu(
     reserve_s: float = COMPILE_RESERVE_S,
     device: str | torch.device | None = None,
     out_dir: str | Path | None = None,
+    data: bool = True,
+    data_root: str | Path | None = None,
+    data_batches: int = 20,
     measure: Measure = measure_training_step,
+    measure_data: Callable[..., pd.DataFrame] = throughput.bench_throughput,
     clock: Callable[[], float] = time.perf_counter,
 ) -> pd.DataFrame:
     """Measure every configuration of :func:`gpu_plan`; return the table (also saved after each row).
@@ -115,7 +122,10 @@ def bench_gpu(
     peak_memory_mb, parameters, memory_kind, error, elapsed_s (since the start). The paths
     are in ``table.attrs["csv"]`` and ``table.attrs["json"]``. A configuration starts only while
     less than ``budget_s`` has passed, a compiled one only with ``reserve_s`` left.
-    ``measure`` and ``clock`` are replaceable for tests.
+    With ``data``, the rows of section ``data`` follow (one per path and stage, columns ``path`` and
+    ``stage``): :func:`helpers.throughput.bench_throughput` on ``data_root`` (default: the best
+    PlantVillage copy here), same batch and image size, ``COMPILE_MODEL`` for the training steps.
+    ``measure``, ``measure_data`` and ``clock`` are replaceable for tests.
     """
     for precision in precisions:
         if precision not in PRECISIONS:
@@ -157,12 +167,55 @@ def bench_gpu(
         log.info("%s %s%s%s: %s", plan["model"], plan["precision"], " +CL" if plan["channels_last"] else "",
                  " compiled" if plan["compile"] else "",
                  f"{row['images_per_s']:.0f} img/s" if row["status"] == "ok" else row["error"])
+    if data:
+        rows += _data_rows(measure_data, data_root, batch_size, image_size, data_batches, steps, device,
+                           out, started, budget_s, clock)
+        _flush(rows, meta, csv_path, json_path)
     table = pd.DataFrame(rows)
     summary = compile_summary(table)
     if summary is not None:
         _flush(rows, {**meta, "compile": summary}, csv_path, json_path)
     table.attrs.update(csv=str(csv_path), json=str(json_path), **meta)
     return table
+
+
+def _data_rows(measure_data: Callable[..., pd.DataFrame], root: str | Path | None, batch_size: int,
+               image_size: int, batches: int, steps: int, device: torch.device, out: Path, started: float,
+               budget_s: float, clock: Callable[[], float]) -> list[dict[str, Any]]:
+    """The data section: JPEG vs cache rows from :func:`helpers.throughput.bench_throughput`, or one
+    row saying why it is missing (budget spent, no data, an error)."""
+    base = {"section": "data", "model": COMPILE_MODEL, "precision": "auto", "channels_last": None,
+            "compile": False}
+    if clock() - started > budget_s:
+        return [{**base, "path": "", "stage": "", "status": "skipped",
+                 "error": f"time budget of {budget_s:.0f} s spent", "elapsed_s": round(clock() - started, 2)}]
+    try:
+        table = measure_data(root, image_size=image_size, batch_size=batch_size, batches=batches,
+                             model_names=(COMPILE_MODEL,), steps=steps, device=device, out_dir=out)
+    except Exception as error:  # noqa: BLE001 - a missing data set or a failure must not lose the model rows
+        return [{**base, "path": "", "stage": "", "status": "error", "error": _error_text(error),
+                 "elapsed_s": round(clock() - started, 2)}]
+    rows = []
+    for record in table.to_dict("records"):
+        rows.append({**base, "precision": record.get("precision") or "",
+                     "channels_last": record.get("channels_last"), "path": record["path"],
+                     "stage": record["stage"], "status": "ok", "error": "",
+                     "images_per_s": record["images_per_s"], "workers": record.get("workers"),
+                     "data_source": record.get("source"), "elapsed_s": round(clock() - started, 2)})
+    return rows
+
+
+def format_data_rows(table: pd.DataFrame) -> list[str]:
+    """The data section as text: images/s per stage for the JPEG path and the cache, and their ratio."""
+    rows = table[(table["section"] == "data") & (table["status"] == "ok")] if "section" in table else table
+    if rows.empty:
+        return []
+    shown = rows.pivot_table(index="stage", columns="path", values="images_per_s", sort=False)
+    if {"jpeg", "cache"} <= set(shown.columns):
+        shown["cache / jpeg"] = shown["cache"] / shown["jpeg"]
+    source = rows["data_source"].iloc[0] if "data_source" in rows else "?"
+    return [f"data path ({source} PlantVillage copy), images/s; train step = {COMPILE_MODEL}, "
+            "auto precision and layout", shown.to_string(float_format=lambda v: f"{v:,.1f}")]
 
 
 def _cell(row: pd.Series) -> str:
@@ -192,8 +245,12 @@ def format_gpu_table(table: pd.DataFrame) -> str:
                      f"the first step took {summary['compile_s']:.1f} s longer compiled (compilation)")
     elif len(compiled):
         lines.append("torch.compile: not measured (see below)")
+    lines += format_data_rows(table)
     failed = table[table["status"] != "ok"]
     for _, row in failed.iterrows():
+        if row["section"] == "data":
+            lines.append(f"{row['status']}: data path: {row['error']}")
+            continue
         label = f"{row['model']} {row['precision']}{'+CL' if row['channels_last'] else ''}"
         lines.append(f"{row['status']}: {label}{' compiled' if row['compile'] else ''}: {row['error']}")
     return "\n".join(lines)
@@ -209,7 +266,8 @@ def _run_gpu(args: argparse.Namespace) -> int:
         log.warning("No CUDA GPU here (device %s): the full benchmark would be slow; the time budget "
                     "of %.0f s stops it. Use --smoke to check the command.", device, args.budget_s)
     table = bench_gpu(precisions=args.precisions, compile_model=None if args.no_compile else COMPILE_MODEL,
-                      budget_s=args.budget_s, device=device, out_dir=args.out, **chosen)
+                      budget_s=args.budget_s, device=device, out_dir=args.out, data=not args.no_data,
+                      data_root=args.data, data_batches=2 if args.smoke else 20, **chosen)
     print(f"GPU benchmark on {table.attrs['device_name']} (torch {torch.__version__}), "
           f"batch {chosen['batch_size']}, {chosen['image_size']} px, fastest of {chosen['steps']} steps "
           f"after {chosen['warmup']} warm-up; random images on the device (the model alone, no data loading)")
@@ -235,6 +293,10 @@ def add_gpu_parser(subparsers: Any) -> None:
                         help="skip the configurations left once this many seconds are spent")
     parser.add_argument("--no-compile", action="store_true", help="leave out the torch.compile comparison")
     parser.add_argument("--compile-backend", default=None, help="torch.compile backend (default inductor)")
+    parser.add_argument("--no-data", action="store_true", help="leave out the data path (JPEG vs cache)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="PlantVillage folder for the data path (default: data/plantvillage, else the "
+                             "mini or tiny set)")
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: the best available)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/bench)")
     parser.add_argument("--smoke", action="store_true",

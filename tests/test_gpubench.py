@@ -45,7 +45,8 @@ def fake_measure(fail: set[tuple[str, str, bool]], calls: list[dict[str, Any]], 
 def test_a_failing_configuration_is_recorded_and_the_others_still_run(tmp_path: Path) -> None:
     calls: list[dict[str, Any]] = []
     table = gpubench.bench_gpu(models=["simple_cnn", "resnet_minimal"], device="cpu", out_dir=tmp_path,
-                               measure=fake_measure({("simple_cnn", "bf16", True)}, calls, tmp_path))
+                               measure=fake_measure({("simple_cnn", "bf16", True)}, calls, tmp_path),
+                               data=False)
     assert len(calls) == len(table) == 2 * 2 * 2 + 2
     failed = table[table["status"] == "error"]
     assert len(failed) == 1 and failed["error"].iloc[0] == (
@@ -64,7 +65,8 @@ def test_the_time_budget_skips_what_is_left(tmp_path: Path) -> None:
     ticks = iter(range(0, 10_000, 100))  # each reading of the clock is 100 s later (two readings per row)
     calls: list[dict[str, Any]] = []
     table = gpubench.bench_gpu(models=["resnet_minimal"], device="cpu", out_dir=tmp_path, budget_s=350,
-                               measure=fake_measure(set(), calls), clock=lambda: float(next(ticks)))
+                               measure=fake_measure(set(), calls), clock=lambda: float(next(ticks)),
+                               data=False)
     assert len(table) == 6 and len(calls) == 2
     assert table["status"].tolist() == ["ok", "ok", "skipped", "skipped", "skipped", "skipped"]
     assert "time budget of 350 s" in table["error"].iloc[-1]
@@ -77,7 +79,7 @@ def test_the_compiled_run_needs_its_reserve(tmp_path: Path) -> None:
     calls: list[dict[str, Any]] = []
     table = gpubench.bench_gpu(models=["resnet_minimal"], device="cpu", out_dir=tmp_path, budget_s=200,
                                reserve_s=100, measure=fake_measure(set(), calls),
-                               clock=lambda: float(next(ticks)))
+                               clock=lambda: float(next(ticks)), data=False)
     assert table["status"].tolist() == ["ok"] * 5 + ["skipped"]
     assert "less than the 100 s a compilation needs" in table["error"].iloc[-1]
 
@@ -94,10 +96,60 @@ def test_smoke_run_end_to_end_on_the_cpu(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     (csv,) = tmp_path.glob("gpu-cpu-*.csv")
     table = pd.read_csv(csv)
-    assert len(table) == 4 + 2 and (table["status"] == "ok").all(), table["error"].tolist()
-    assert (table["images_per_s"] > 0).all()
-    assert table["precision"].tolist() == ["fp32", "fp32", "bf16", "bf16", "bf16", "bf16"], "as measured"
-    assert table["channels_last"].tolist() == [False, True, False, True, True, True]
-    assert table["compile"].tolist() == [False] * 5 + [True]
-    assert out.rstrip().splitlines()[-1].startswith("torch.compile, resnet_minimal bf16+CL: eager")
+    assert (table["status"] == "ok").all(), table["error"].tolist()
+    models = table[table["section"] != "data"]
+    assert len(models) == 4 + 2
+    assert models["precision"].tolist() == ["fp32", "fp32", "bf16", "bf16", "bf16", "bf16"], "as measured"
+    assert models["channels_last"].tolist() == [False, True, False, True, True, True]
+    assert models["compile"].tolist() == [False] * 5 + [True]
+    data = table[table["section"] == "data"]
+    assert set(data["path"]) == {"jpeg", "cache"}
+    assert set(data["stage"]) == {"uint8", "float on cpu", "train step resnet_minimal"}
+    assert "torch.compile, resnet_minimal bf16+CL: eager" in out
+    assert "data path (" in out and "cache / jpeg" in out
     assert "fp32+CL" in out and "batch 2, 32 px" in out
+
+
+def fake_throughput(calls: list[dict[str, Any]]):
+    """A stand-in for helpers.throughput.bench_throughput: two paths, three stages, cache 20x faster."""
+
+    def measure_data(root: Any, **kwargs: Any) -> pd.DataFrame:
+        calls.append(kwargs)
+        rows = [{"path": path, "stage": stage, "images_per_s": speed * (20 if path == "cache" else 1),
+                 "workers": 0, "source": "tiny", "precision": "fp32" if "train" in stage else None,
+                 "channels_last": False if "train" in stage else None}
+                for path in ("jpeg", "cache")
+                for stage, speed in (("uint8", 500.0), ("float on cuda", 400.0),
+                                     ("train step resnet_minimal", 90.0))]
+        return pd.DataFrame(rows)
+
+    return measure_data
+
+
+def test_the_data_section_compares_jpeg_and_cache(tmp_path: Path) -> None:
+    calls: list[dict[str, Any]] = []
+    table = gpubench.bench_gpu(models=["resnet_minimal"], device="cpu", out_dir=tmp_path, compile_model=None,
+                               measure=fake_measure(set(), []), measure_data=fake_throughput(calls),
+                               batch_size=16, image_size=64)
+    assert calls == [{"image_size": 64, "batch_size": 16, "batches": 20, "model_names": ("resnet_minimal",),
+                      "steps": 10, "device": torch.device("cpu"), "out_dir": tmp_path}]
+    data = table[table["section"] == "data"].set_index(["path", "stage"])["images_per_s"]
+    assert data[("cache", "uint8")] == 20 * data[("jpeg", "uint8")]
+    text = gpubench.format_gpu_table(table)
+    assert "cache / jpeg" in text and "20.0" in text
+    assert len(json.loads(Path(table.attrs["json"]).read_text())["rows"]) == len(table), "saved"
+
+
+def test_a_missing_data_set_costs_one_row_not_the_model_rows(tmp_path: Path) -> None:
+    from helpers.data.errors import DataNotFoundError
+
+    def no_data(root: Any, **kwargs: Any) -> pd.DataFrame:
+        raise DataNotFoundError("PlantVillage not found: /nowhere does not exist.\nLooked in: ...")
+
+    table = gpubench.bench_gpu(models=["resnet_minimal"], device="cpu", out_dir=tmp_path, compile_model=None,
+                               measure=fake_measure(set(), []), measure_data=no_data)
+    assert (table[table["section"] == "models"]["status"] == "ok").all()
+    last = table.iloc[-1]
+    assert last["section"] == "data" and last["status"] == "error"
+    assert last["error"] == "DataNotFoundError: PlantVillage not found: /nowhere does not exist."
+    assert "error: data path: DataNotFoundError" in gpubench.format_gpu_table(table)
