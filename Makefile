@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # Wheels saved by `make wheelhouse` let a later setup work with no network at all.
 WHEELHOUSE ?= $(HOME)/.cache/plantvillage-course/wheels
 PIP := $(PY) -m pip install --disable-pip-version-check -q
+# The test suite runs in parallel (pytest-xdist, one notebook per worker: --dist loadscope), one
+# torch thread per worker so that workers do not fight for the cores.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
+TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
 .PHONY: setup lab course test tiny lint strip bench wheelhouse clean-venv help
 
@@ -23,14 +27,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv if missing and install the course (idempotent)
 
+# Jupyter refuses to start as root (containers, many hubs) unless told that it is on purpose.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup  ## set up, then open JupyterLab on notebooks/
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) notebooks/
 
 course: setup  ## run every notebook headless in smoke mode (no browser)
-	COURSE_MODE=smoke $(PY) -m pytest notebooks -q
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) notebooks -q
 
 test: setup  ## run the full test suite: package tests + every notebook in smoke mode
-	COURSE_MODE=smoke $(PY) -m pytest
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS)
 
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny

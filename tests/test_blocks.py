@@ -1,4 +1,4 @@
-"""Tests for the CNN building blocks of helpers.models (chapter 9) and helpers.tiny.sample_leaf."""
+"""Tests for the CNN building blocks of helpers.models (chapter 9) and helpers.data.tiny.sample_leaf."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import models, tiny
+from helpers import models
+from helpers.data import tiny
 
 
 def residual_block_parameters(cin: int, cout: int) -> int:

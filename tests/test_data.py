@@ -1,16 +1,21 @@
-"""helpers.data: FashionMNIST discovery order, its error message, splits and loaders."""
+"""helpers.data: FashionMNIST discovery order, its error message, splits, worker settings, the CLI."""
 
 from __future__ import annotations
 
 import gzip
+import logging
 from pathlib import Path
 
 import pytest
 import torch
+from torch.utils.data import TensorDataset
 from torchvision import datasets
 
-from helpers import data, tiny
-from helpers.data import DEBIAN_FASHION_DIR, DataNotFoundError, locate_fashion_mnist
+from helpers import data
+from helpers.data import fashion, loaders, tiny
+from helpers.data.__main__ import main as data_cli
+from helpers.data.errors import DataNotFoundError
+from helpers.data.fashion import DEBIAN_FASHION_DIR, locate_fashion_mnist
 
 
 def _fake_debian(folder: Path) -> Path:
@@ -30,7 +35,7 @@ def _no_download(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         calls.append(download)
         raise RuntimeError("network is unreachable")
 
-    monkeypatch.setattr(data.datasets, "FashionMNIST", refuse)
+    monkeypatch.setattr(fashion.datasets, "FashionMNIST", refuse)
     return calls
 
 
@@ -100,17 +105,34 @@ def test_split_indices_is_deterministic_and_complete() -> None:
         data.split_indices(10, (0.5, 0.2))
 
 
-def test_workers_fall_back_to_zero_on_small_shared_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.filterwarnings("ignore:This DataLoader will create")  # 8 CPUs pretended on a 2-core machine
+def test_small_shared_memory_sizes_the_workers_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("COURSE_MODE", "full")
-    monkeypatch.setattr(data, "_shm_bytes", lambda: 64 * 2**20)
-    assert data.num_workers() == 0
-    monkeypatch.setattr(data, "_shm_bytes", lambda: 8 * 2**30)
-    assert data.num_workers() >= 0
-    assert data.num_workers(3) == 3
+    monkeypatch.setattr(loaders, "_cpus", lambda: 8)
+    monkeypatch.setattr(loaders, "_shm_notice_given", False)
+    monkeypatch.setattr(loaders, "_shm_bytes", lambda: 8 * 2**30)
+    assert loaders.worker_plan() == (7, loaders.PREFETCH)  # roomy /dev/shm: CPUs minus one
+    monkeypatch.setattr(loaders, "_shm_bytes", lambda: 64 * 2**20)  # a JupyterHub pod's default
+    with caplog.at_level(logging.DEBUG, logger="helpers.data.loaders"):
+        float_batches = loaders.worker_plan(batch_bytes=25 * 2**20)  # 32 float32 images at 256 px
+        uint8_batches = loaders.worker_plan(batch_bytes=6 * 2**20)  # the same images as uint8
+        default = data.num_workers()
+        small = TensorDataset(torch.zeros(64, 3, 32, 32))
+        tiny_images = data.make_loader(small, 32, device=torch.device("cpu"))
+    assert float_batches == (0, 2), "two 25 MB batches would already fill half of 64 MB"
+    assert uint8_batches == (2, 2), "(2 workers x 2 batches + 1) x 6 MB fits in 32 MB"
+    assert default == 0, "without a batch size the plan assumes a float batch of 32 full-size images"
+    assert (tiny_images.num_workers, tiny_images.prefetch_factor) == (7, 2), "small batches keep the workers"
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "/dev/shm" in r.getMessage()]
+    assert len(warnings) == 1, "one message per process, not one per loader"
+    assert "64 MB" in warnings[0].getMessage() and "--shm-size" in warnings[0].getMessage()
+    assert data.num_workers(3) == 3, "an explicit request is taken as given"
 
 
 def test_cli_make_tiny(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert data._cli(["make-tiny", "--data", str(tmp_path)]) == 0
+    assert data_cli(["make-tiny", "--data", str(tmp_path)]) == 0
     assert "tiny data sets ready" in capsys.readouterr().out
     assert data.has_torchvision_layout(tmp_path / "tiny")
 

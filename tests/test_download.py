@@ -1,4 +1,4 @@
-"""Tests for helpers.download with local files only: a fake kagglehub, never the network."""
+"""Tests for helpers.data.download with local files only: a fake kagglehub, never the network."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers import data, download
-from helpers import plantvillage as pv
+from helpers.data import download
+from helpers.data import locate as pv
+from helpers.data.__main__ import main as data_cli
 
 CLASSES = ["Apple___healthy", "Corn_(maize)___Common_rust_", "Pepper,_bell___healthy"]
 
@@ -130,6 +131,6 @@ def test_manual_unpack_is_checked(tmp_path, small_expectations, capsys) -> None:
 
 
 def test_data_cli_dispatches_to_download(tmp_path, capsys) -> None:
-    code = data._cli(["download", "plantvillage", "--data", str(tmp_path), "--check"])
+    code = data_cli(["download", "plantvillage", "--data", str(tmp_path), "--check"])
     assert code == 1
     assert "PlantVillage not found" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.exercises import all_exercises, core, progress
+from helpers.exercises import all_exercises, core, progress, registry
 from helpers.notebooks import notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def test_check_prints_and_records_progress(private_progress: Path,
     exercise.check(exercise.solve())
     assert "✓" in capsys.readouterr().out
     exercise.check(exercise.wrong_answers[0]())
-    table = progress.table().set_index("chapter")
+    table = registry.table().set_index("chapter")
     assert table.loc["00", "passed"] == 1, "a later wrong answer does not erase a pass"
 
 

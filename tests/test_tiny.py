@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 from torchvision import datasets, transforms
 
-from helpers import tiny
-from helpers.data import read_idx
+from helpers.data import tiny
+from helpers.data.fashion import read_idx
 
 
 def test_tiny_fashion_mnist_is_readable_by_torchvision(tmp_path: Path) -> None:

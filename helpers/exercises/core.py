@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from helpers.exercises import progress
+
 CORRECT, WRONG, UNANSWERED, ERROR = "correct", "wrong", "unanswered", "error"
 
 
@@ -111,8 +113,6 @@ class Exercise:
 
     def check(self, answer: Any, **context: Any) -> None:
         """Check ``answer``, print ✓ or ✗ with the reason, and record a success in the progress file."""
-        from helpers.exercises import progress  # imported here: progress imports this module
-
         result = self.evaluate(answer, **context)
         self.last = result
         print(result.line())

@@ -1,7 +1,8 @@
 """Your progress through the exercises, kept in a small JSON file on this machine.
 
 Every ``q.check(answer)`` that passes records the exercise as done (a wrong answer after a right
-one does not erase it). ``show()`` lists, per chapter, the exercises passed so far.
+one does not erase it). :func:`helpers.exercises.show_progress` lists, per chapter, the exercises
+passed so far.
 The file is ``$COURSE_PROGRESS_FILE`` when set, else ``progress.json`` under
 ``$XDG_STATE_HOME/plantvillage-course`` (``~/.local/state/plantvillage-course`` by default).
 """
@@ -12,8 +13,6 @@ import json
 import os
 import time
 from pathlib import Path
-
-import pandas as pd
 
 PROGRESS_VARIABLE = "COURSE_PROGRESS_FILE"
 
@@ -56,24 +55,3 @@ def record(key: str, passed: bool) -> None:
 def reset() -> None:
     """Forget all progress on this machine."""
     progress_file().unlink(missing_ok=True)
-
-
-def table() -> pd.DataFrame:
-    """One row per chapter: exercises passed, exercises in total, and which ones are done."""
-    from helpers.exercises import all_exercises
-
-    stored = load()
-    rows = []
-    for chapter, exercises in all_exercises().items():
-        done = [ex.name for ex in exercises if stored.get(ex.key, {}).get("passed")]
-        rows.append({"chapter": chapter, "passed": len(done), "total": len(exercises),
-                     "done": ", ".join(done) or "-"})
-    return pd.DataFrame(rows, columns=["chapter", "passed", "total", "done"])
-
-
-def show() -> pd.DataFrame:
-    """Print a one-line summary and return :func:`table` (a notebook shows it as a table)."""
-    frame = table()
-    print(f"{int(frame['passed'].sum())} of {int(frame['total'].sum())} exercises passed so far "
-          f"(stored in {progress_file()})")
-    return frame

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.data import DataNotFoundError
-from helpers.plantvillage import (
+from helpers.data.errors import DataNotFoundError
+from helpers.data.locate import (
     EXPECTED_CLASSES,
     EXPECTED_IMAGES,
     KAGGLE_DATASET,

@@ -1,0 +1,68 @@
+"""The course's data code, one module per concern.
+
+Modules (each imports the others directly, never through this file)::
+
+    errors      DataNotFoundError, DataLayoutError, BadImageWarning: what went wrong, and how to fix it
+    tiny        tiny generated stand-ins for FashionMNIST and PlantVillage (smoke mode, tests, offline)
+    fashion     FashionMNIST: IDX files, finding the data set, the torchvision data set, its loaders
+    locate      finding PlantVillage: layouts, data/plantvillage -> mini -> tiny, listing the images
+    transforms  normalisation (MEAN, STD), the per-image augmentations, denormalize for plots
+    datasets    load_image and PlantVillageDataset (survives bad files)
+    splits      seeded splits; PlantVillage's stratified split saved as JSON and reused
+    loaders     DataLoader settings (workers within /dev/shm), capped passes, PlantVillage's loaders
+    download    fetching PlantVillage from Kaggle (online users)
+    __main__    the command line: python -m helpers.data make-tiny | fashion-mnist | download
+
+This file only re-exports the names notebooks and tests use (``from helpers import data``,
+then ``data.make_loader``, ``data.fashion_mnist``, ...). Notebooks about PlantVillage use the
+facade :mod:`helpers.plantvillage` (``from helpers import plantvillage as pv``).
+"""
+
+from __future__ import annotations
+
+from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
+from helpers.data.fashion import (
+    DEBIAN_FASHION_DIR,
+    fashion_mnist,
+    fashion_mnist_help,
+    fashion_mnist_loaders,
+    has_torchvision_layout,
+    install_from_idx_dir,
+    locate_fashion_mnist,
+    read_idx,
+)
+from helpers.data.loaders import (
+    capped,
+    dataset_targets,
+    make_loader,
+    num_workers,
+    representative_indices,
+    worker_plan,
+)
+from helpers.data.splits import split_indices, train_val_split
+from helpers.data.tiny import FASHION_CLASSES, PLANTVILLAGE_CLASSES, ensure_tiny
+
+__all__ = [
+    "DEBIAN_FASHION_DIR",
+    "FASHION_CLASSES",
+    "PLANTVILLAGE_CLASSES",
+    "BadImageWarning",
+    "DataLayoutError",
+    "DataNotFoundError",
+    "capped",
+    "dataset_targets",
+    "ensure_tiny",
+    "fashion_mnist",
+    "fashion_mnist_help",
+    "fashion_mnist_loaders",
+    "has_torchvision_layout",
+    "install_from_idx_dir",
+    "locate_fashion_mnist",
+    "make_loader",
+    "num_workers",
+    "read_idx",
+    "representative_indices",
+    "split_indices",
+    "train_val_split",
+    "worker_plan",
+]

@@ -1,0 +1,113 @@
+"""PlantVillage as a PyTorch data set: :func:`load_image` and :class:`PlantVillageDataset`.
+
+Images are opened lazily, converted to RGB (alpha composited on white) and resized; a file
+that cannot be read is named in a :class:`~helpers.data.errors.BadImageWarning` and replaced by
+another image of the same class, so an epoch never crashes on one broken file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from torch.utils.data import Dataset
+
+from helpers.data.errors import BadImageWarning
+from helpers.data.locate import IMAGE_SIZE, scan_images
+from helpers.data.transforms import eval_transform
+
+
+def load_image(path: str | Path, image_size: int | None = IMAGE_SIZE) -> Image.Image:
+    """Open any image as RGB (alpha composited on white), resized to ``image_size`` squared."""
+    with Image.open(path) as image:
+        if image_size is not None and image.format == "JPEG":
+            image.draft("RGB", (image_size, image_size))  # decode JPEGs at a reduced scale: faster
+        if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+            rgba = image.convert("RGBA")
+            rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            rgb = image.convert("RGB")  # forces the full decode: a broken file fails here
+    if image_size is not None and rgb.size != (image_size, image_size):
+        rgb = rgb.resize((image_size, image_size), Image.Resampling.BILINEAR)
+    return rgb
+
+
+class PlantVillageDataset(Dataset):
+    """An ImageFolder that survives bad files.
+
+    Every image is opened lazily, converted to RGB and resized to ``image_size``. A file
+    that cannot be read (corrupt, truncated, not an image) triggers a
+    :class:`BadImageWarning` naming it, and the next readable image of the same class is
+    returned instead, so an epoch never crashes on one broken file.
+    """
+
+    def __init__(self, root: str | Path, files: Sequence[str] | None = None,
+                 classes: Sequence[str] | None = None, transform: Callable | None = None,
+                 image_size: int = IMAGE_SIZE) -> None:
+        self.root = Path(root)
+        if files is None:
+            files, _, found = scan_images(self.root)
+            classes = classes or found
+        if classes is None:
+            classes = sorted({Path(f).parts[0] for f in files})
+        self.classes = list(classes)
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+        self.files = list(files)
+        try:
+            self.targets = [self.class_to_idx[Path(f).parts[0]] for f in self.files]
+        except KeyError as error:
+            raise ValueError(f"file of unknown class {error} (classes: {self.classes})") from None
+        self.transform = transform if transform is not None else eval_transform()
+        self.image_size = image_size
+        self.bad_files: set[str] = set()
+        self._by_label: dict[int, list[int]] = {}
+        for index, label in enumerate(self.targets):
+            self._by_label.setdefault(label, []).append(index)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    @property
+    def sample_bytes(self) -> int:
+        """Bytes of one image as a float32 tensor (what a worker process hands over per image)."""
+        return 3 * self.image_size**2 * 4
+
+    def _load(self, index: int) -> Image.Image | None:
+        name = self.files[index]
+        if name in self.bad_files:
+            return None
+        try:
+            return load_image(self.root / name, self.image_size)
+        except Exception as error:  # PIL raises OSError, ValueError, SyntaxError...: all mean "skip it"
+            self.bad_files.add(name)
+            warnings.warn(f"Skipping unreadable image {self.root / name}: {type(error).__name__}: "
+                          f"{error}", BadImageWarning, stacklevel=3)
+            return None
+
+    def _substitutes(self, index: int) -> Iterable[int]:
+        """The other images of the same class after ``index``, then any other image."""
+        same = self._by_label[self.targets[index]]
+        start = same.index(index)
+        yield from same[start + 1:] + same[:start]
+        n = len(self.files)
+        label = self.targets[index]
+        yield from (i for i in ((index + k) % n for k in range(1, n)) if self.targets[i] != label)
+
+    def __getitem__(self, index: int) -> tuple[Any, int]:
+        image = self._load(index)
+        if image is None:
+            for tried, other in enumerate(self._substitutes(index)):
+                if tried >= 100:
+                    break
+                image = self._load(other)
+                if image is not None:
+                    index = other
+                    break
+            if image is None:
+                raise RuntimeError(f"No readable image found near {self.root / self.files[index]}: "
+                                   f"{len(self.bad_files)} bad files so far; check the data folder")
+        return self.transform(image), self.targets[index]

@@ -1,0 +1,399 @@
+"""Loaders: DataLoader settings for the machine, capped (representative) passes, PlantVillage's loaders.
+
+* :func:`num_workers` / :func:`make_loader`: worker processes, pinned memory and prefetching for
+  the device, kept within a small ``/dev/shm`` (JupyterHub pods often have 64 MB).
+* :func:`capped`: a loader limited to ``max_batches`` batches that represent the whole data set
+  (every class, in proportion), never the first batches of a class-sorted list.
+* :func:`plantvillage_datasets` / :func:`plantvillage_loaders`: the three splits of PlantVillage.
+* :func:`loader_throughput` / :func:`bench_loader`: images per second (``python -m helpers.bench loader``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import os
+import sys
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, SequentialSampler, Subset
+from torch.utils.data.distributed import DistributedSampler
+
+from helpers import config
+from helpers.data.datasets import PlantVillageDataset
+from helpers.data.errors import DataNotFoundError
+from helpers.data.locate import IMAGE_SIZE, find_plantvillage, plantvillage_root
+from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES, split_for
+from helpers.data.transforms import eval_transform, train_transform
+
+log = logging.getLogger(__name__)
+
+# --- Workers and shared memory ------------------------------------------------------------------
+
+COMFORTABLE_SHM_MB = 512
+"""Below this much free ``/dev/shm`` the worker count is sized to fit the batches in flight."""
+PREFETCH = 4
+"""Batches each worker prepares ahead (2 when ``/dev/shm`` is small)."""
+TYPICAL_BATCH_BYTES = 32 * 3 * IMAGE_SIZE**2 * 4
+"""A float32 batch of 32 PlantVillage images (25 MB), when a data set cannot say its sample size."""
+_shm_notice_given = False
+
+
+def _shm_bytes() -> int | None:
+    """Free bytes in ``/dev/shm`` (None where there is no such folder, e.g. macOS, Windows)."""
+    try:
+        stats = os.statvfs("/dev/shm")
+    except (OSError, AttributeError):
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def sample_bytes(dataset: Dataset) -> int | None:
+    """Bytes of one collated sample of ``dataset`` (its ``sample_bytes``, else measured on item 0)."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    declared = getattr(dataset, "sample_bytes", None)
+    if declared is not None:
+        return int(declared)
+    try:
+        item = dataset[0]
+    except Exception:  # an empty or odd data set: the caller falls back to a typical batch
+        return None
+    parts = item if isinstance(item, (tuple, list)) else (item,)
+    return sum(p.nbytes if isinstance(p, (torch.Tensor, np.ndarray)) else 8 for p in parts)
+
+
+def _shm_notice(shm: int, wanted: int, workers: int, prefetch: int, batch_bytes: int) -> None:
+    """Say once per process why the loaders use fewer workers than the CPUs allow."""
+    global _shm_notice_given
+    message = (
+        f"/dev/shm has only {shm // 2**20} MB free. DataLoader workers hand every batch to the main "
+        f"process through it (whatever torch's sharing strategy) and crash with a bus error when it is "
+        f"full, so loaders use {workers} worker(s) with prefetch {prefetch} instead of {wanted} "
+        f"(batches of about {batch_bytes / 2**20:.0f} MB). For faster loading give the machine more "
+        "shared memory: Docker --shm-size=2g; Kubernetes/JupyterHub an emptyDir with medium: Memory "
+        "mounted at /dev/shm."
+    )
+    if _shm_notice_given:
+        log.debug(message)
+        return
+    _shm_notice_given = True
+    log.warning(message)
+
+
+def worker_plan(requested: int | None = None, *, batch_bytes: int | None = None,
+                min_shm_mb: int = COMFORTABLE_SHM_MB) -> tuple[int, int]:
+    """``(workers, prefetch factor)`` for a loader: from the CPUs, within ``/dev/shm``'s free space.
+
+    ``requested`` is taken as given. Otherwise: CPUs minus one (at most 8), 0 in smoke mode;
+    when ``/dev/shm`` has less than ``min_shm_mb`` free, only as many workers as keep the
+    batches in flight (``workers x prefetch + 1`` of ``batch_bytes`` each) within half of it,
+    with one message per process saying so.
+    """
+    if requested is not None:
+        return max(0, requested), PREFETCH
+    if config.is_smoke():
+        return 0, PREFETCH
+    wanted = min(max(_cpus() - 1, 0), 8)
+    shm = _shm_bytes()
+    if not wanted or shm is None or shm >= min_shm_mb * 2**20:
+        return wanted, PREFETCH
+    prefetch = 2
+    per_batch = batch_bytes or TYPICAL_BATCH_BYTES
+    fits = int((shm / 2 / per_batch - 1) // prefetch)
+    workers = max(0, min(wanted, fits))
+    _shm_notice(shm, wanted, workers, prefetch, per_batch)
+    return workers, prefetch
+
+
+def num_workers(requested: int | None = None, *, batch_bytes: int | None = None,
+                min_shm_mb: int = COMFORTABLE_SHM_MB) -> int:
+    """DataLoader workers for this machine: CPUs minus one (at most 8), 0 in smoke mode,
+    fewer (down to 0) when ``/dev/shm`` is too small for the batches in flight (see :func:`worker_plan`)."""
+    return worker_plan(requested, batch_bytes=batch_bytes, min_shm_mb=min_shm_mb)[0]
+
+
+def make_loader(
+    dataset: Dataset,
+    batch_size: int,
+    *,
+    shuffle: bool = False,
+    device: torch.device | None = None,
+    workers: int | None = None,
+    sampler: torch.utils.data.Sampler | None = None,
+    drop_last: bool = False,
+    collate_fn: Any | None = None,
+) -> DataLoader:
+    """A DataLoader tuned for the device: workers, pinned memory and persistent workers on GPU."""
+    device = device or config.device()
+    batch_bytes = None
+    shm = _shm_bytes()
+    if workers is None and shm is not None and shm < COMFORTABLE_SHM_MB * 2**20 and not config.is_smoke():
+        sample = sample_bytes(dataset)  # only measured when /dev/shm is small
+        batch_bytes = sample * batch_size if sample else None
+    n_workers, prefetch = worker_plan(workers, batch_bytes=batch_bytes)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle and sampler is None,
+        sampler=sampler,
+        num_workers=n_workers,
+        collate_fn=collate_fn,
+        pin_memory=device.type == "cuda",
+        persistent_workers=n_workers > 0,
+        prefetch_factor=prefetch if n_workers > 0 else None,
+        drop_last=drop_last,
+    )
+
+
+# --- Capped passes: a representative subset, not the first batches -------------------------------
+
+
+def dataset_targets(dataset: Dataset) -> np.ndarray | None:
+    """The label of every item of ``dataset`` from its ``.targets`` (also through ``Subset``), or None."""
+    if isinstance(dataset, Subset):
+        base = dataset_targets(dataset.dataset)
+        return None if base is None else base[np.asarray(dataset.indices, dtype=np.int64)]
+    targets = getattr(dataset, "targets", None)
+    if targets is None:
+        return None
+    array = targets.numpy() if isinstance(targets, torch.Tensor) else np.asarray(targets)
+    if array.ndim != 1 or len(array) != len(dataset):  # type: ignore[arg-type]
+        return None
+    return array
+
+
+def _allocate(counts: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Items per class: one of each class first (while ``size`` allows), the rest in proportion."""
+    k = len(counts)
+    alloc = np.zeros(k, dtype=np.int64)
+    if size < k:  # fewer items than classes: one each from ``size`` classes drawn by size
+        alloc[rng.choice(k, size=size, replace=False, p=counts / counts.sum())] = 1
+        return alloc
+    alloc += 1
+    while alloc.sum() < size:
+        room = counts - alloc
+        remaining = size - alloc.sum()
+        quota = remaining * room / room.sum()
+        add = np.floor(quota).astype(np.int64)
+        if add.sum() == 0:  # hand the last few out by largest remainder (ties broken at random)
+            order = np.lexsort((rng.random(k), -(quota - add)))
+            add[order[:remaining]] = 1
+            add = np.minimum(add, room)
+        alloc += add
+    return alloc
+
+
+def representative_indices(dataset: Dataset, size: int, seed: int = 0) -> np.ndarray:
+    """``size`` indices of ``dataset`` that stand for all of it, seeded and in a mixed order.
+
+    With labels (``dataset.targets``, also through ``Subset``): stratified, every class at
+    least once while ``size`` allows and the rest in proportion to the class sizes, the
+    members of each class drawn at random and the classes interleaved. Without labels: a
+    seeded random sample.
+    """
+    n = len(dataset)  # type: ignore[arg-type]
+    rng = np.random.default_rng(seed)
+    if size >= n:
+        return np.arange(n)
+    targets = dataset_targets(dataset)
+    if targets is None:
+        return rng.choice(n, size=size, replace=False)
+    classes, labels = np.unique(targets, return_inverse=True)
+    alloc = _allocate(np.bincount(labels, minlength=len(classes)), size, rng)
+    chosen, keys = [], []
+    for label, take in enumerate(alloc):
+        if take:
+            members = rng.permutation(np.flatnonzero(labels == label))[:take]
+            chosen.append(members)
+            keys.append((np.arange(take) + rng.random()) / take)  # spread each class over the pass
+    picked, key = np.concatenate(chosen), np.concatenate(keys)
+    return picked[np.argsort(key, kind="stable")]
+
+
+_CAPPED: weakref.WeakKeyDictionary[DataLoader, dict[tuple[int, int], DataLoader]]
+_CAPPED = weakref.WeakKeyDictionary()
+_TAKES_IN_ORDER = "in_order" in inspect.signature(DataLoader.__init__).parameters
+
+
+def _same_settings(loader: DataLoader, dataset: Dataset, sampler: Any) -> DataLoader:
+    """A DataLoader over ``dataset`` with ``loader``'s batch size, workers, pinning and collate."""
+    extra = {"in_order": loader.in_order} if _TAKES_IN_ORDER else {}
+    return DataLoader(
+        dataset, batch_size=loader.batch_size, sampler=sampler, num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn, pin_memory=loader.pin_memory, drop_last=loader.drop_last,
+        timeout=loader.timeout, worker_init_fn=loader.worker_init_fn,
+        multiprocessing_context=loader.multiprocessing_context, generator=loader.generator,
+        prefetch_factor=loader.prefetch_factor if loader.num_workers > 0 else None,
+        persistent_workers=loader.persistent_workers, pin_memory_device=loader.pin_memory_device, **extra,
+    )
+
+
+def capped(loader: Iterable, max_batches: int | None, seed: int = 0) -> Iterable:
+    """``loader`` limited to ``max_batches`` batches that represent its whole data set.
+
+    A loader that reads its data set in order (``SequentialSampler``, or a non-shuffling
+    ``DistributedSampler``) becomes a loader with the same settings over
+    :func:`representative_indices`: at most ``max_batches x batch size`` (x processes) items,
+    seeded, stratified by class. Shuffled loaders (their first batches are already a random
+    sample), custom batch samplers and plain iterables come back unchanged; so does everything
+    when ``max_batches`` is None. A wrapper with its own ``capped(max_batches, seed)`` method
+    (e.g. a device loader) is asked to cap itself. The result is cached per loader, so worker
+    processes are not restarted every epoch.
+    """
+    if max_batches is None:
+        return loader
+    if not isinstance(loader, DataLoader):
+        own = getattr(loader, "capped", None)
+        return own(max_batches, seed) if callable(own) else loader
+    sampler = loader.sampler
+    distributed = isinstance(sampler, DistributedSampler)
+    if loader.batch_size is None or not (isinstance(sampler, SequentialSampler)
+                                         or (distributed and not sampler.shuffle)):
+        return loader
+    replicas = sampler.num_replicas if distributed else 1
+    size = max_batches * loader.batch_size * replicas
+    if size >= len(loader.dataset):  # type: ignore[arg-type]
+        return loader
+    cache = _CAPPED.setdefault(loader, {})
+    if (max_batches, seed) not in cache:
+        subset = Subset(loader.dataset, representative_indices(loader.dataset, size, seed).tolist())
+        new_sampler = (DistributedSampler(subset, num_replicas=replicas, rank=sampler.rank, shuffle=False,
+                                          drop_last=sampler.drop_last) if distributed else None)
+        cache[(max_batches, seed)] = _same_settings(loader, subset, new_sampler)
+    return cache[(max_batches, seed)]
+
+
+# --- PlantVillage's data sets and loaders --------------------------------------------------------
+
+
+def plantvillage_datasets(
+    root: str | Path | None = None, image_size: int = IMAGE_SIZE, augment: bool = False,
+    rotations: bool = False, *, variant: str = "color", fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    seed: int = 42, split_file: str | Path | None = None,
+) -> tuple[PlantVillageDataset, PlantVillageDataset, PlantVillageDataset, list[str]]:
+    """Train / validation / test data sets over the saved split, and the class names.
+
+    ``root`` may be any of the layouts :func:`find_plantvillage` accepts (default: the
+    best copy from :func:`plantvillage_root`). Only the training set is augmented. Each
+    data set carries ``.source`` (local/mini/tiny/custom) and ``.split_file``.
+    """
+    if root is None:
+        folder, source = plantvillage_root(variant)
+    else:
+        folder, source = find_plantvillage(root, variant), "custom"
+    split = split_for(folder, fractions, seed, split_file)
+    classes = split["classes"]
+    sets = []
+    for name in SPLIT_NAMES:
+        transform = train_transform(augment, rotations) if name == "train" else eval_transform()
+        dataset = PlantVillageDataset(folder, split[name], classes, transform, image_size)
+        dataset.source, dataset.split_file, dataset.split_name = source, split["path"], name
+        sets.append(dataset)
+    return sets[0], sets[1], sets[2], list(classes)
+
+
+def _distributed() -> bool:
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+def plantvillage_loaders(
+    batch_size: int = 32, root: str | Path | None = None, augment: bool = False, rotations: bool = False,
+    device: torch.device | None = None, workers: int | None = None, *, image_size: int = IMAGE_SIZE,
+    variant: str = "color", seed: int = 42, split_file: str | Path | None = None,
+    distributed: bool | None = None,
+) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
+    """Train (shuffled) / validation / test loaders and the class names, tuned by ``make_loader``.
+
+    In a ``torchrun`` job (``distributed`` defaults to whether one is running) every
+    loader gets a ``DistributedSampler``, so each process sees its own share.
+    """
+    train, val, test, classes = plantvillage_datasets(root, image_size, augment, rotations,
+                                                      variant=variant, seed=seed, split_file=split_file)
+    distributed = _distributed() if distributed is None else distributed
+    loaders = []
+    for dataset, shuffle in ((train, True), (val, False), (test, False)):
+        sampler = DistributedSampler(dataset, shuffle=shuffle, seed=seed) if distributed else None
+        loaders.append(make_loader(dataset, batch_size, shuffle=shuffle, device=device,
+                                   workers=workers, sampler=sampler))
+    return loaders[0], loaders[1], loaders[2], classes
+
+
+def loader_throughput(loader: Iterable, batches: int = 20, warmup: int = 1) -> dict[str, float]:
+    """Images per second that ``loader`` delivers, timed over ``batches`` batches after ``warmup``.
+
+    The warm-up batches (worker start, first file reads) are not timed. Returns
+    ``images_per_s``, ``batches``, ``images``, ``seconds``.
+    """
+    iterator = iter(loader)
+    for _ in range(warmup):
+        next(iterator, None)
+    images, timed = 0, 0
+    started = time.perf_counter()
+    for inputs, _ in iterator:
+        images += len(inputs)
+        timed += 1
+        if timed >= batches:
+            break
+    seconds = time.perf_counter() - started
+    return {"images_per_s": images / seconds if seconds > 0 else float("nan"),
+            "batches": timed, "images": images, "seconds": seconds}
+
+
+def bench_loader(root: str | Path | None = None, batch_size: int = 64, batches: int = 20,
+                 workers: int | None = None, image_size: int = IMAGE_SIZE, augment: bool = False,
+                 device: torch.device | None = None) -> dict[str, Any]:
+    """Throughput of the PlantVillage training loader as the course builds it (for ``helpers.bench``)."""
+    train, _, _, _ = plantvillage_loaders(batch_size, root, augment=augment, device=device,
+                                          workers=workers, image_size=image_size, distributed=False)
+    result = loader_throughput(train, batches=batches)
+    dataset = train.dataset
+    result.update(workers=train.num_workers, batch_size=batch_size, image_size=image_size,
+                  augment=augment, pin_memory=train.pin_memory, source=getattr(dataset, "source", "?"),
+                  folder=str(dataset.root), train_images=len(dataset))
+    return result
+
+
+def _run_loader_bench(args: argparse.Namespace) -> int:
+    """Print the loader's images/s for each requested worker count."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        for workers in args.workers or [None]:
+            result = bench_loader(args.data, batch_size=args.batch_size, batches=args.batches,
+                                  workers=workers, image_size=args.image_size, augment=args.augment)
+            print(f"PlantVillage loader ({result['source']}, {result['train_images']:,} training images, "
+                  f"batch {result['batch_size']}, {result['image_size']} px, augment={result['augment']}, "
+                  f"workers={result['workers']}, pin_memory={result['pin_memory']}): "
+                  f"{result['images_per_s']:,.0f} images/s ({result['images']} images in "
+                  f"{result['seconds']:.2f} s)")
+    except DataNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_loader_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``python -m helpers.bench loader``: images/s of the PlantVillage training loader."""
+    parser = subparsers.add_parser("loader", help="PlantVillage training-loader throughput (images/s)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="PlantVillage folder (default: data/plantvillage, else the mini or tiny set)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batches", type=int, default=20, help="batches timed (after one warm-up batch)")
+    parser.add_argument("--workers", type=int, nargs="*", default=None,
+                        help="one or more worker counts to compare (default: chosen for the machine)")
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
+    parser.add_argument("--augment", action="store_true", help="time the augmented training transform")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads in the main process")
+    parser.set_defaults(func=_run_loader_bench)

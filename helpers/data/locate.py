@@ -1,0 +1,204 @@
+"""Finding PlantVillage on this machine: the accepted layouts, the fallbacks, listing the images.
+
+PlantVillage (Hughes & Salathé 2015, arXiv:1511.08060) has 54,305 colour photographs of
+single leaves, 256x256 JPEG, in 38 classes named ``<crop>___<disease or healthy>``.
+People keep it in several layouts; :func:`find_plantvillage` accepts all of these under
+``data/plantvillage`` (or any folder you pass):
+
+* the Kaggle mirror ``plantvillage dataset/color/<class>/`` (also ``grayscale``, ``segmented``),
+* the GitHub release ``raw/color/<class>/``,
+* ``color/<class>/``,
+* a plain ImageFolder: ``<class>/`` directly.
+
+:func:`plantvillage_root` falls back to the course team's tiny real subset
+(``../shared/data/plantvillage-mini``) and then to the generated tiny set, so every
+notebook runs on a fresh clone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import config
+from helpers.data.errors import DataLayoutError, DataNotFoundError
+from helpers.data.tiny import ensure_tiny
+
+log = logging.getLogger(__name__)
+
+VARIANTS = ("color", "grayscale", "segmented")
+KAGGLE_FOLDER = "plantvillage dataset"
+KAGGLE_DATASET = "abdallahhalidev/plantvillage-dataset"
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
+EXPECTED_IMAGES = 54_305
+"""Colour images in the full data set (the data set's own count)."""
+EXPECTED_CLASSES = 38
+MAJORITY_CLASS = "Orange___Haunglongbing_(Citrus_greening)"
+MAJORITY_COUNT = 5_507
+"""The largest class of the full colour set: 5,507 of 54,305 images = 10.1%."""
+IMAGE_SIZE = 256
+"""The side of PlantVillage's square images, and the size the course trains at by default."""
+
+HOW_TO_GET = (
+    "Get it with `python -m helpers.data download plantvillage` (Kaggle, needs kagglehub and an API "
+    "token), or download the Kaggle archive "
+    f"https://www.kaggle.com/datasets/{KAGGLE_DATASET} and unpack it into data/plantvillage "
+    "(README, section Data). Without it the notebooks use ../shared/data/plantvillage-mini or the "
+    "generated tiny set."
+)
+
+
+def _is_image(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """Visible subfolders, sorted by name (the class order)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return sorted((Path(e.path) for e in entries if e.is_dir() and not e.name.startswith(".")),
+                  key=lambda p: p.name)
+
+
+def _images_in(folder: Path) -> list[str]:
+    """Image file names directly inside ``folder``, sorted (PlantVillage's class folders are flat)."""
+    try:
+        return sorted(e.name for e in os.scandir(folder) if _is_image(e.name) and e.is_file())
+    except OSError:
+        return []
+
+
+def scan_images(folder: str | Path) -> tuple[list[str], list[int], list[str]]:
+    """List an ImageFolder: ``(files relative to folder, labels, class names)``, sorted.
+
+    Class folders without images are left out with a warning, so the labels always
+    index classes that have data.
+    """
+    folder = Path(folder)
+    files: list[str] = []
+    labels: list[int] = []
+    classes: list[str] = []
+    for sub in _subfolders(folder):
+        images = _images_in(sub)
+        if not images:
+            log.warning("Class folder %s has no images: left out", sub)
+            continue
+        label = len(classes)
+        classes.append(sub.name)
+        files += [f"{sub.name}/{name}" for name in images]
+        labels += [label] * len(images)
+    return files, labels, classes
+
+
+def _image_folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` is not an ImageFolder of class folders, or None when it is one."""
+    subs = _subfolders(folder)
+    loose = len(_images_in(folder))
+    if not subs:
+        if loose:
+            return (f"{folder} holds {loose} images directly but no class folders: put each class's "
+                    "images in a subfolder named after the class (e.g. Tomato___healthy/)")
+        return f"{folder} has no class folders and no images"
+    if all(sub.name in (*VARIANTS, "raw", KAGGLE_FOLDER) for sub in subs):
+        names = ", ".join(sub.name for sub in subs)
+        return f"{folder} holds only data-set variant folders ({names}), not class folders"
+    if not any(_images_in(sub) for sub in subs):
+        names = ", ".join(sub.name for sub in subs[:3]) + (", ..." if len(subs) > 3 else "")
+        return (f"{folder} has {len(subs)} subfolders ({names}) but zero images directly in them "
+                f"(image types read: {', '.join(sorted(IMAGE_EXTENSIONS))}); if the class folders are "
+                "one level deeper, pass that folder")
+    return None
+
+
+def candidate_folders(root: Path, variant: str = "color") -> list[Path]:
+    """The folders :func:`find_plantvillage` tries under ``root``, in order."""
+    return [root / KAGGLE_FOLDER / variant, root / "raw" / variant, root / variant, root]
+
+
+def default_root() -> Path:
+    """Where the full data set is expected: ``data/plantvillage`` (``COURSE_DATA_DIR`` moves it)."""
+    return config.data_dir() / "plantvillage"
+
+
+def find_plantvillage(root: str | Path | None = None, variant: str = "color") -> Path:
+    """Return the folder whose subfolders are the classes, from any of the usual layouts.
+
+    ``root`` defaults to ``data/plantvillage``; ``variant`` picks ``color`` (default),
+    ``grayscale`` or ``segmented`` where the layout has them. Raises
+    :class:`DataNotFoundError` naming every folder looked in and how to get the data, or
+    :class:`DataLayoutError` when a folder exists but does not hold class folders of images.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+    root = Path(root).expanduser() if root is not None else default_root()
+    candidates = candidate_folders(root, variant)
+    problems: list[str] = []
+    for folder in candidates:
+        if not folder.is_dir():
+            continue
+        problem = _image_folder_problem(folder)
+        if problem is None:
+            return folder
+        problems.append(problem)
+    looked = "\n".join(f"  - {folder}" for folder in candidates)
+    if root.is_dir():
+        others = [v for v in VARIANTS if v != variant and any(
+            (root / sub / v).is_dir() for sub in (KAGGLE_FOLDER, "raw", "."))]
+        hint = f" (variants present: {', '.join(others)}; pass variant=...)" if others else ""
+        raise DataLayoutError(
+            f"PlantVillage ({variant}) found no class folders of images under {root}{hint}.\n"
+            f"Looked in:\n{looked}\nWhat was there:\n" + "\n".join(f"  - {p}" for p in problems)
+            + "\nExpected <folder>/<class name>/<image>.jpg, e.g. "
+            f"{root / KAGGLE_FOLDER / variant / 'Tomato___healthy'}/<image>.jpg.\n{HOW_TO_GET}"
+        )
+    raise DataNotFoundError(
+        f"PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{HOW_TO_GET}"
+    )
+
+
+def mini_root() -> Path | None:
+    """The course team's tiny real subset (``../shared/data/plantvillage-mini/color``), if present."""
+    shared = config.shared_data_dir()
+    if shared is None:
+        return None
+    try:
+        return find_plantvillage(shared / "plantvillage-mini")
+    except DataNotFoundError:
+        return None
+
+
+def tiny_plantvillage_root() -> Path:
+    """The generated tiny set (38 classes of drawn leaves), made on first use under ``data/tiny``."""
+    return ensure_tiny(config.data_dir()) / "plantvillage" / "color"
+
+
+def plantvillage_root(variant: str = "color") -> tuple[Path, str]:
+    """The best PlantVillage copy here and where it came from: ``(folder, source)``.
+
+    ``source`` is ``"local"`` (``data/plantvillage``, the full set), ``"mini"``
+    (``../shared/data/plantvillage-mini``) or ``"tiny"`` (generated). Smoke mode skips
+    the full set: mini if present, else tiny.
+    """
+    if not config.is_smoke():
+        try:
+            return find_plantvillage(None, variant), "local"
+        except DataNotFoundError as error:
+            log.warning("Full PlantVillage not used: %s", str(error).splitlines()[0])
+    mini = mini_root()
+    if mini is not None:
+        return mini, "mini"
+    return tiny_plantvillage_root(), "tiny"
+
+
+def class_counts(root: str | Path | None = None) -> pd.Series:
+    """Images per class (index: class name, in label order)."""
+    folder = Path(root) if root is not None else plantvillage_root()[0]
+    files, labels, classes = scan_images(find_plantvillage(folder))
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(classes))
+    return pd.Series(counts, index=pd.Index(classes, name="class"), name="images")
