@@ -1,0 +1,306 @@
+"""Chapter 07 exercises: BCE from logits, one accuracy for both heads, a feature for the rings, optimisers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
+
+
+@contextmanager
+def _quiet_and_quick() -> Iterator[None]:
+    """One CPU thread (tiny models train fastest so) and the notebook's random numbers left alone."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng():
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _circles(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    labels = (torch.arange(n) % 2).float()
+    radius = torch.where(labels == 1, 0.5, 1.0)
+    angle = 2 * math.pi * torch.rand(n, generator=gen)
+    points = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)
+    return points + 0.1 * torch.randn(n, 2, generator=gen), labels
+
+
+def _spirals(n_per_class: int = 133, classes: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    points, labels = [], []
+    for c in range(classes):
+        radius = torch.linspace(0.0, 1.0, n_per_class)
+        noise = 0.2 * torch.randn(n_per_class, generator=gen)
+        angle = torch.linspace(4.0 * c, 4.0 * (c + 1), n_per_class) + noise
+        points.append(torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], dim=1))
+        labels.append(torch.full((n_per_class,), c))
+    X, y = torch.cat(points), torch.cat(labels)
+    keep = torch.randperm(len(X), generator=torch.Generator().manual_seed(42))[: int(0.7 * len(X))]
+    return X[keep], y[keep]
+
+
+# --- q1: BCE from logits -----------------------------------------------------------------------------
+
+
+def solve_bce() -> Any:
+    def bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean binary cross-entropy of float targets (0./1.) given logits, numerically stable."""
+        # -log sigmoid(z) = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z)
+        return (targets * F.softplus(-logits) + (1 - targets) * F.softplus(logits)).mean()
+
+    return bce_with_logits
+
+
+def check_bce(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (bce_with_logits), got {type(answer).__name__}")
+    cases = {"ordinary logits": (torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0]),
+                                 torch.tensor([0.0, 0.0, 1.0, 1.0, 1.0])),
+             "a (N, 1) column": (torch.tensor([[1.5], [-2.0]]), torch.tensor([[1.0], [1.0]])),
+             "confident and wrong": (torch.tensor([-200.0, 150.0]), torch.tensor([1.0, 0.0])),
+             "confident and right": (torch.tensor([200.0, -150.0]), torch.tensor([1.0, 0.0]))}
+    for what, (logits, targets) in cases.items():
+        got = answer(logits, targets)
+        expect_type(got, torch.Tensor, f"bce_with_logits on {what}")
+        if got.numel() != 1:
+            raise Wrong(f"for {what} you return a tensor of shape {tuple(got.shape)}: average the per-sample "
+                        "losses into one number (.mean())")
+        expected = F.binary_cross_entropy_with_logits(logits, targets).item()
+        value = got.item()
+        if not math.isfinite(value):
+            raise Wrong(f"for {what} (logits {logits.flatten().tolist()}) you return {value}: exp or log "
+                        "overflowed. Write -log σ(z) as softplus(-z) and -log(1 - σ(z)) as softplus(z)")
+        if abs(value - expected) > 1e-4 * max(1.0, abs(expected)):
+            if what == "confident and wrong" and abs(value - 100.0) < 1e-3:
+                hint = " That is BCELoss's clamp at 100: your log(sigmoid) underflowed to log(0)"
+            elif abs(value + expected) < 1e-4 * max(1.0, abs(expected)):
+                hint = " The sign is wrong: the loss is MINUS the log-probability of the true class"
+            else:
+                hint = " Per sample: t·softplus(-z) + (1 - t)·softplus(z), then the mean"
+            raise Wrong(f"for {what} (logits {logits.flatten().tolist()}, targets "
+                        f"{targets.flatten().tolist()}) you return {value:.6g}, expected "
+                        f"{expected:.6g}.{hint}")
+    return "the logit form never computes sigmoid(z), so nothing underflows: this is BCEWithLogitsLoss."
+
+
+def _naive_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    p = torch.sigmoid(logits)
+    return -(targets * p.log() + (1 - targets) * (1 - p).log()).mean()
+
+
+q1 = Exercise(
+    chapter="07", name="q1", title="Binary cross-entropy from logits",
+    checker=check_bce, solver=solve_bce,
+    hints=["With p = σ(z): -log p = log(1 + e^(-z)) = softplus(-z), and -log(1 - p) = log(1 + e^z) = "
+           "softplus(z).",
+           "return (targets * F.softplus(-logits) + (1 - targets) * F.softplus(logits)).mean()"],
+    wrong_answers=[lambda: _naive_bce,
+                   lambda: lambda z, t: -(t * F.softplus(-z) + (1 - t) * F.softplus(z)).mean(),
+                   lambda: lambda z, t: nn.BCELoss()(torch.sigmoid(z), t)],
+)
+
+
+# --- q2: one accuracy for both kinds of model --------------------------------------------------------
+
+
+def solve_accuracy() -> Any:
+    def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
+        """Fraction of correct predictions, for one logit per sample or one per class."""
+        if logits.dim() == 1 or logits.shape[1] == 1:
+            predicted = (logits.reshape(-1) > 0).float()
+            return (predicted == targets.reshape(-1).float()).float().mean().item()
+        return (logits.argmax(dim=1) == targets).float().mean().item()
+
+    return accuracy
+
+
+def check_accuracy(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (accuracy), got {type(answer).__name__}")
+    cases = [("one logit per sample, shape (N, 1)", torch.tensor([[2.0], [-1.0], [0.5], [-0.2]]),
+              torch.tensor([[1.0], [0.0], [0.0], [0.0]]), 0.75),
+             ("one logit per sample, shape (N,)", torch.tensor([-3.0, 4.0, 1.0, -1.0, 2.0]),
+              torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0]), 0.6),
+             ("three logits per sample", torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.1, 3.0]]),
+              torch.tensor([0, 2, 2]), 2 / 3),
+             ("two logits per sample", torch.tensor([[-1.0, 1.0], [3.0, 0.0], [0.2, 0.1], [0.0, 5.0]]),
+              torch.tensor([1, 0, 1, 1]), 0.75)]
+    for what, logits, targets, expected in cases:
+        got = as_number(answer(logits, targets), f"accuracy for {what}")
+        if abs(got - expected) > 1e-6:
+            all_zero = float((targets.reshape(-1) == 0).float().mean())
+            if what.startswith("one logit") and abs(got - all_zero) < 1e-6:
+                hint = ("with one column, argmax is always 0: compare the logit with 0 instead (logit > 0 "
+                        "means class 1)")
+            elif what.startswith("one logit"):
+                hint = "class 1 when the logit is positive (σ(z) > 0.5 exactly when z > 0), then compare"
+            else:
+                hint = "with several logits the predicted class is logits.argmax(dim=1)"
+            raise Wrong(f"for {what} you return {got:.4g}, expected {expected:.4g}: {hint}")
+    return "the rule of helpers.engine: logit > 0 for one column, argmax for several."
+
+
+def _argmax_everywhere(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    predicted = logits.reshape(len(logits), -1).argmax(dim=1).float()
+    return (predicted == targets.reshape(-1).float()).float().mean().item()
+
+
+def _sigmoid_threshold_zero(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    if logits.dim() == 1 or logits.shape[1] == 1:
+        predicted = (torch.sigmoid(logits.reshape(-1)) > 0).float()        # always 1: sigmoid is positive
+        return (predicted == targets.reshape(-1)).float().mean().item()
+    return (logits.argmax(dim=1) == targets).float().mean().item()
+
+
+q2 = Exercise(
+    chapter="07", name="q2", title="One accuracy for both kinds of model",
+    checker=check_accuracy, solver=solve_accuracy,
+    hints=["Two cases: one column (or a 1-D tensor) of logits, or one column per class.",
+           "One logit: predicted = (logits.reshape(-1) > 0).float(); several: logits.argmax(dim=1). Then the "
+           "mean of (predicted == targets) as floats."],
+    wrong_answers=[lambda: _argmax_everywhere, lambda: _sigmoid_threshold_zero],
+)
+
+
+# --- q3: a feature that separates the rings ----------------------------------------------------------
+
+
+def solve_feature(**data: Any) -> Any:
+    def add_feature(points: torch.Tensor) -> torch.Tensor:
+        """(N, 2) points -> (N, 3): the two coordinates and the squared radius."""
+        return torch.cat([points, (points**2).sum(dim=1, keepdim=True)], dim=1)
+
+    return add_feature
+
+
+def check_feature(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_val: torch.Tensor,
+                  y_val: torch.Tensor) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (add_feature), got {type(answer).__name__}")
+    train, val = answer(X_train.cpu()), answer(X_val.cpu())
+    expect_type(train, torch.Tensor, "add_feature(points)")
+    if train.shape != (len(X_train), 3):
+        raise Wrong(f"add_feature should return shape (N, 3) (the two coordinates and one new feature); for "
+                    f"{len(X_train)} points it returned {tuple(train.shape)}")
+    if not torch.allclose(train[:, :2], X_train.cpu()):
+        raise Wrong("keep the two coordinates as the first two columns and add your feature as the third")
+    with _quiet_and_quick():
+        torch.manual_seed(0)
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+        target = y_train.cpu().float().reshape(-1)
+        for _ in range(300):
+            loss = F.binary_cross_entropy_with_logits(model(train).reshape(-1), target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            predicted = (model(val).reshape(-1) > 0).float()
+            acc = (predicted == y_val.cpu().float().reshape(-1)).float().mean().item()
+    if acc < 0.9:
+        raise Wrong(f"nn.Linear(3, 1) trained on your features reaches {acc:.0%} validation accuracy (needs "
+                    "90%): a linear model draws a plane, so the new feature must put the two rings on either "
+                    "side of a threshold. What differs between a point on the inner ring and one on the "
+                    "outer ring?")
+    return f"{acc:.0%} with a linear model: hand-made features, as in classic ML; hidden layers learn them."
+
+
+def _context_circles() -> dict[str, Any]:
+    X, y = _circles(400, seed=0)
+    order = torch.randperm(400, generator=torch.Generator().manual_seed(1))
+    return {"X_train": X[order[:280]], "y_train": y[order[:280]], "X_val": X[order[280:340]],
+            "y_val": y[order[280:340]]}
+
+
+q3 = Exercise(
+    chapter="07", name="q3", title="A feature that separates the rings",
+    checker=check_feature, solver=solve_feature,
+    hints=["The rings differ in their distance from the centre, not in their direction.",
+           "torch.cat([points, (points ** 2).sum(dim=1, keepdim=True)], dim=1) adds the squared radius."],
+    wrong_answers=[lambda **ctx: lambda p: torch.cat([p, p.sum(dim=1, keepdim=True)], dim=1),
+                   lambda **ctx: lambda p: torch.cat([p, (p[:, :1] * p[:, 1:])], dim=1),
+                   lambda **ctx: lambda p: (p**2).sum(dim=1, keepdim=True)],
+    context=_context_circles,
+)
+
+
+# --- q4: an optimiser and a learning rate ------------------------------------------------------------
+
+TARGET_LOSS, STEPS = 0.3, 100
+
+
+def solve_optimizer(**data: Any) -> Any:
+    def make_optimizer(params) -> torch.optim.Optimizer:
+        """Adam at a learning rate in the middle of its good range (section 6)."""
+        return torch.optim.Adam(params, lr=0.01)
+
+    return make_optimizer
+
+
+def _spiral_net() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
+
+
+def check_optimizer(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (make_optimizer), got {type(answer).__name__}")
+    X, y = X_train.cpu(), y_train.cpu().long()
+    with _quiet_and_quick():
+        model = _spiral_net()
+        optimizer = answer(model.parameters())
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise Wrong(f"make_optimizer should return a torch.optim optimiser, got "
+                        f"{type(optimizer).__name__}")
+        losses = []
+        for _ in range(STEPS):
+            loss = F.cross_entropy(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            if not math.isfinite(losses[-1]):
+                break
+        with torch.no_grad():
+            final = F.cross_entropy(model(X), y).item()
+    name, lr = type(optimizer).__name__, optimizer.param_groups[0]["lr"]
+    start = losses[0]
+    if not math.isfinite(final) or final > start or max(losses) > 2 * start:
+        raise Wrong(f"with {name} at lr = {lr:g} the loss went from {start:.2f} up to {max(losses):.3g} and "
+                    f"ended at {final:.3g}: it diverged. The learning rate is too large for {name}")
+    if final > TARGET_LOSS:
+        verdict = ("it barely moved: the steps are too short" if final > 0.9 * start else
+                   "it is going down, but not fast enough")
+        raise Wrong(f"with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} in "
+                    f"{STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 6's sweep shows which "
+                    "learning rates work for which optimiser")
+    return f"{name} at lr = {lr:g}: loss {start:.2f} -> {final:.3f} in {STEPS} steps."
+
+
+def _context_spirals() -> dict[str, Any]:
+    X, y = _spirals()
+    return {"X_train": X, "y_train": y}
+
+
+q4 = Exercise(
+    chapter="07", name="q4", title="Pick an optimiser and a learning rate",
+    checker=check_optimizer, solver=solve_optimizer,
+    hints=["Look at section 6's plot: which optimiser has the widest range of good learning rates, and "
+           "where?",
+           "return torch.optim.Adam(params, lr=0.01) (or SGD with momentum 0.9 and a learning rate near "
+           "0.1)."],
+    wrong_answers=[lambda **ctx: lambda params: torch.optim.SGD(params, lr=0.01),
+                   lambda **ctx: lambda params: torch.optim.SGD(params, lr=10.0),
+                   lambda **ctx: lambda params: torch.optim.Adam(params, lr=10.0)],
+    context=_context_spirals,
+)
