@@ -42,8 +42,9 @@ test: setup  ## run the full test suite: package tests + every notebook in smoke
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny
 
-lint: setup  ## ruff over the package, the tests and the notebooks
+lint: setup  ## ruff over the package, the tests and the notebooks, then the notebooks' honest-numbers lint
 	$(VENV)/bin/ruff check helpers tests notebooks
+	$(PY) -m helpers.notebooks lint notebooks
 
 strip: setup  ## remove outputs from every notebook before committing
 	$(PY) -m helpers.notebooks strip notebooks
