@@ -20,7 +20,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import nn
 
-from helpers.checkpoint import TRAINED_INPUT_SIZE, unwrap
+from helpers.checkpoint import trained_image_size
 from helpers.data.datasets import load_image
 from helpers.data.locate import IMAGE_SIZE
 from helpers.data.transforms import MEAN, STD, ToNormalizedTensor
@@ -43,17 +43,6 @@ def _rgb(image: Image.Image, image_size: int) -> Image.Image:
     if rgb.size != (image_size, image_size):
         rgb = rgb.resize((image_size, image_size), Image.Resampling.BILINEAR)
     return rgb
-
-
-def trained_image_size(model: nn.Module) -> int | None:
-    """The side in pixels of the square images ``model`` was trained on, or None when not recorded."""
-    size = getattr(unwrap(model), TRAINED_INPUT_SIZE, None)
-    if not size or len(size) != 3:
-        return None
-    if size[1] != size[2]:
-        raise ValueError(f"The model was trained on {size[1]}x{size[2]} inputs, not square images: "
-                         "pass image_size explicitly")
-    return int(size[2])
 
 
 def prepare_image(path_or_image: PathOrImage, image_size: int = IMAGE_SIZE, *,
