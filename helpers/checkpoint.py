@@ -257,6 +257,17 @@ def trained_input_size_of(settings: Mapping[str, Any]) -> tuple[int, ...] | None
     return None
 
 
+def trained_image_size(model: nn.Module) -> int | None:
+    """The side in pixels of the square images ``model`` was trained on, or None when not recorded."""
+    size = getattr(unwrap(model), TRAINED_INPUT_SIZE, None)
+    if not size or len(size) != 3:
+        return None
+    if size[1] != size[2]:
+        raise ValueError(f"The model was trained on {size[1]}x{size[2]} inputs, not square images: "
+                         "pass image_size explicitly")
+    return int(size[2])
+
+
 def load_latest_checkpoint(path: str | Path, model: nn.Module | None = None, **kwargs: Any) -> dict[str, Any]:
     """:func:`load_checkpoint` on ``path``, falling back to the previous epoch's file when needed.
 

@@ -20,11 +20,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.checkpoint import TRAINED_INPUT_SIZE, CheckpointError, load_checkpoint, trained_input_size_of
+from helpers.checkpoint import (
+    TRAINED_INPUT_SIZE,
+    CheckpointError,
+    load_checkpoint,
+    trained_image_size,
+    trained_input_size_of,
+)
 from helpers.data.locate import IMAGE_SIZE
 from helpers.data.transforms import MEAN, STD
 from helpers.models import MODELS, build_model
-from helpers.predict import trained_image_size
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESULTS_NAME = "results.json"
