@@ -94,6 +94,7 @@ def run_epoch(
     """
     training = optimizer is not None
     model.train(training)
+    max_batches = config.cap_batches(max_batches)  # COURSE_DRY_RUN: one batch
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     use_amp = _use_amp(amp, device)
     totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, count
@@ -178,6 +179,7 @@ def predict(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``."""
     model.eval()
+    max_batches = config.cap_batches(max_batches)  # COURSE_DRY_RUN: one batch
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     trues, preds, probs = [], [], []
     for step, (inputs, targets) in enumerate(loader):
@@ -243,9 +245,11 @@ def fit(
       ``compile`` wraps the model in ``torch.compile``; ``channels_last`` for conv nets.
     * ``checkpoint`` is saved after every epoch (and on Ctrl-C); ``resume=True`` continues
       from it, so ``epochs`` is the total count, not the number still to run.
-    * ``max_batches`` caps batches per epoch (smoke mode).
+    * ``max_batches`` caps batches per epoch (smoke mode). ``COURSE_DRY_RUN=1`` caps every
+      pass at one batch and ``epochs`` at 2 (:func:`helpers.config.dry_run`).
     """
     device = device or config.device()
+    epochs, max_batches = config.cap_epochs(epochs), config.cap_batches(max_batches)  # COURSE_DRY_RUN
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
