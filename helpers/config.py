@@ -88,6 +88,15 @@ def dry_run() -> bool:
     raise ConfigError(f"{DRY_RUN_VARIABLE}={value!r} is not understood; use 1 (a dry run) or 0 (a real run).")
 
 
+def conclusive() -> bool:
+    """True when a run trains enough to check what a model learns: not in smoke mode, not in a dry run.
+
+    Smoke mode and a dry run train one batch or a few: they check the code path and whatever does
+    not depend on training (shapes, counts, gradients at initialisation), never accuracy.
+    """
+    return not is_smoke() and not dry_run()
+
+
 def cap_batches(max_batches: int | None) -> int | None:
     """Batches a pass may use: ``max_batches`` as given, or 1 in a dry run."""
     return 1 if dry_run() else max_batches

@@ -265,7 +265,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         resume=args.resume, max_batches=args.max_batches, settings=settings,
         progress=False if args.no_progress else None,
     )
-    complete = run_complete(history, args.epochs, args.patience)
+    complete = run_complete(history, config.cap_epochs(args.epochs), args.patience)  # COURSE_DRY_RUN: 2
     results = None
     if main_process:
         results = write_results(args, run_dir, unwrap(model), history, complete, device, world, parameters,
