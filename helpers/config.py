@@ -42,8 +42,8 @@ DATA_VARIABLE = "COURSE_DATA_DIR"
 RUNS_VARIABLE = "COURSE_RUNS_DIR"
 SHARED_VARIABLE = "COURSE_SHARED_DIR"
 DRY_RUN_VARIABLE = "COURSE_DRY_RUN"
-DRY_RUN_BATCH_SIZE = 2
-"""A dry run's batches hold at most this many images (2, so that BatchNorm still sees a batch)."""
+DRY_RUN_BATCH_SIZE = 1
+"""A dry run's batches hold this many images at most: one (BatchNorm2d still averages over the image)."""
 DRY_RUN_EPOCHS = 2
 """A dry run's ``fit`` runs at most this many epochs (2: the second one exercises what repeats)."""
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")

@@ -4,7 +4,7 @@ A CUDA machine defaults to ``COURSE_MODE=full``. A fresh clone on a hub has neit
 ``data/plantvillage`` nor ``../shared``, so chapters 11-16 run on the generated tiny set: they must
 say so and must not fail. The knobs tested first:
 
-* ``COURSE_DRY_RUN=1``: every training or evaluation pass is one batch of at most 2 images, ``fit``
+* ``COURSE_DRY_RUN=1``: every training or evaluation pass is one batch of one image, ``fit``
   runs at most 2 epochs, a benchmark times one step, runs go under ``runs/dry-run``;
 * ``COURSE_SHARED_DIR=none`` hides ``../shared``; ``COURSE_DATA_DIR`` / ``COURSE_RUNS_DIR`` move data
   and runs (here: temporary folders, so the developer's own data and runs are never seen or touched).
