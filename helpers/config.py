@@ -9,6 +9,19 @@ notebook does:
 
 When it is unset the course picks ``full`` on a CUDA machine and ``quick`` elsewhere.
 Notebooks never test the variable themselves: they call :func:`pick`.
+
+Three more variables change *where* or *how much*, never what a chapter teaches:
+
+* ``COURSE_DRY_RUN=1``: the idea of pytorch/examples' ``--dry-run``. Any mode runs its own code
+  path with the least work: every training or evaluation pass is one batch of at most
+  :data:`DRY_RUN_BATCH_SIZE` images (:func:`cap_batches`, :func:`cap_batch_size`), ``fit`` runs at
+  most :data:`DRY_RUN_EPOCHS` epochs (:func:`cap_epochs`), a benchmark times one step, and runs
+  are written under ``runs/dry-run`` so that a real run never resumes from a dry run's
+  checkpoint. It is the way to check a GPU hub's image before a long run.
+* ``COURSE_SHARED_DIR``: the course team's data folder (default ``../shared/data``); ``none``
+  hides it, so the course sees what a fresh clone on a hub sees.
+* ``COURSE_DATA_DIR`` and ``COURSE_RUNS_DIR``: where data sets and runs live (default
+  ``<repo>/data`` and ``<repo>/runs``).
 """
 
 from __future__ import annotations
@@ -26,6 +39,14 @@ import torch
 MODE_VARIABLE = "COURSE_MODE"
 MODES = ("smoke", "quick", "full")
 DATA_VARIABLE = "COURSE_DATA_DIR"
+RUNS_VARIABLE = "COURSE_RUNS_DIR"
+SHARED_VARIABLE = "COURSE_SHARED_DIR"
+DRY_RUN_VARIABLE = "COURSE_DRY_RUN"
+DRY_RUN_BATCH_SIZE = 1
+"""A dry run's batches hold this many images at most: one (BatchNorm2d still averages over the image)."""
+DRY_RUN_EPOCHS = 2
+"""A dry run's ``fit`` runs at most this many epochs (2: the second one exercises what repeats)."""
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 T = TypeVar("T")
 
@@ -55,6 +76,40 @@ def is_smoke() -> bool:
 def pick(*, smoke: T, quick: T, full: T) -> T:
     """Return the value for the current mode: the single place where modes differ."""
     return {"smoke": smoke, "quick": quick, "full": full}[mode()]
+
+
+def dry_run() -> bool:
+    """True when ``COURSE_DRY_RUN`` asks for a dry run: the code path with the least work."""
+    value = os.environ.get(DRY_RUN_VARIABLE, "").strip().lower()
+    if value in _FALSE:
+        return False
+    if value in _TRUE:
+        return True
+    raise ConfigError(f"{DRY_RUN_VARIABLE}={value!r} is not understood; use 1 (a dry run) or 0 (a real run).")
+
+
+def conclusive() -> bool:
+    """True when a run trains enough to check what a model learns: not in smoke mode, not in a dry run.
+
+    Smoke mode and a dry run train one batch or a few: they check the code path and whatever does
+    not depend on training (shapes, counts, gradients at initialisation), never accuracy.
+    """
+    return not is_smoke() and not dry_run()
+
+
+def cap_batches(max_batches: int | None) -> int | None:
+    """Batches a pass may use: ``max_batches`` as given, or 1 in a dry run."""
+    return 1 if dry_run() else max_batches
+
+
+def cap_epochs(epochs: int) -> int:
+    """Epochs ``fit`` runs: ``epochs``, or at most :data:`DRY_RUN_EPOCHS` in a dry run."""
+    return min(epochs, DRY_RUN_EPOCHS) if dry_run() else epochs
+
+
+def cap_batch_size(batch_size: int) -> int:
+    """A loader's batch size: ``batch_size``, or at most :data:`DRY_RUN_BATCH_SIZE` in a dry run."""
+    return min(batch_size, DRY_RUN_BATCH_SIZE) if dry_run() else batch_size
 
 
 def device() -> torch.device:
@@ -94,13 +149,24 @@ def data_dir() -> Path:
 
 
 def runs_dir() -> Path:
-    """Where training runs write checkpoints and results: ``<repo>/runs``."""
-    return project_root() / "runs"
+    """Where training runs write checkpoints and results: ``COURSE_RUNS_DIR`` if set, else ``<repo>/runs``.
+
+    A dry run uses the ``dry-run`` folder inside it: its one-batch checkpoints never meet a real run.
+    """
+    custom = os.environ.get(RUNS_VARIABLE)
+    root = Path(custom).expanduser() if custom else project_root() / "runs"
+    return root / "dry-run" if dry_run() else root
 
 
 def shared_data_dir() -> Path | None:
-    """The course team's read-only data folder (``../shared/data``) when it exists."""
-    candidate = project_root().parent / "shared" / "data"
+    """The course team's read-only data folder when it exists: ``COURSE_SHARED_DIR``, else ``../shared/data``.
+
+    ``COURSE_SHARED_DIR=none`` hides it (what a student's or a hub's fresh clone sees).
+    """
+    custom = os.environ.get(SHARED_VARIABLE)
+    if custom is not None and custom.strip().lower() in ("none", ""):
+        return None
+    candidate = Path(custom).expanduser() if custom else project_root().parent / "shared" / "data"
     return candidate if candidate.is_dir() else None
 
 
@@ -120,6 +186,9 @@ def describe() -> dict[str, str]:
         "mode": mode(),
         "data_dir": str(data_dir()),
     }
+    if dry_run():
+        info["dry_run"] = (f"on: every pass is 1 batch of at most {DRY_RUN_BATCH_SIZE} images, "
+                           f"at most {DRY_RUN_EPOCHS} epochs (the code path only)")
     if dev.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(0)
     try:

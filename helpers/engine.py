@@ -182,6 +182,7 @@ def run_epoch(
     """
     training = optimizer is not None
     model.train(training)
+    max_batches = config.cap_batches(max_batches)  # COURSE_DRY_RUN: one batch
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
@@ -274,6 +275,7 @@ def predict(
     ``precision`` and ``channels_last`` as in :func:`run_epoch`; probabilities are float32.
     """
     model.eval()
+    max_batches = config.cap_batches(max_batches)  # COURSE_DRY_RUN: one batch
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     precision = resolve_precision(precision, device)
     memory_format = torch.channels_last if resolve_channels_last(channels_last, device) else None
@@ -349,12 +351,14 @@ def fit(
       not the number still to run. The random number generators' states are saved too, so a
       resumed run shuffles its data (and draws dropout masks and, without worker processes,
       augmentations) as the uninterrupted run would have.
-    * ``max_batches`` caps batches per epoch (smoke mode).
+    * ``max_batches`` caps batches per epoch (smoke mode). ``COURSE_DRY_RUN=1`` caps every
+      pass at one batch and ``epochs`` at 2 (:func:`helpers.config.dry_run`).
     * ``settings`` are stored in the checkpoint with the run's own: the resolved precision,
       channels-last, compile and ``input_size`` (one training sample's shape, also kept on
       the model as ``trained_input_size`` so that prediction defaults to it).
     """
     device = device or config.device()
+    epochs, max_batches = config.cap_epochs(epochs), config.cap_batches(max_batches)  # COURSE_DRY_RUN
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
     model.to(device)

@@ -105,6 +105,13 @@ def _train_step(model: nn.Module, optimizer: torch.optim.Optimizer, scaler: torc
         scaler.update()
 
 
+def _dry_run_budget(batch_size: int, steps: int, warmup: int) -> tuple[int, int, int]:
+    """``(batch_size, steps, warmup)``, or in a dry run (``COURSE_DRY_RUN=1``) one step of a tiny batch."""
+    if config.dry_run():
+        return config.cap_batch_size(batch_size), 1, 0
+    return batch_size, steps, warmup
+
+
 def _memory_now(device: torch.device) -> float:
     """MB in use now: allocated CUDA memory, or the resident set of this process on a CPU."""
     if device.type == "cuda":
@@ -163,6 +170,7 @@ def measure_training_step(
       goes back to the system (:func:`return_freed_memory`, done in :func:`measure_in_subprocess`).
     """
     device = torch.device(device) if device is not None else config.device()
+    batch_size, steps, warmup = _dry_run_budget(batch_size, steps, warmup)
     if precision not in PRECISIONS:
         raise ValueError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
     if threads:
@@ -249,6 +257,7 @@ def compare_step_times(
     ``precision`` and ``channels_last`` as in :func:`measure_training_step`.
     """
     device = torch.device(device) if device is not None else config.device()
+    batch_size, rounds, warmup = _dry_run_budget(batch_size, rounds, warmup)
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format

@@ -5,7 +5,8 @@ leaves, 256x256 JPEG, 38 classes named ``<crop>___<disease or healthy>``. This m
 code of its own; it gathers what chapters 10-16 use from the modules of :mod:`helpers.data`,
 where each piece lives and is documented:
 
-* finding the data (``pv.find_plantvillage``, ``pv.plantvillage_root``, ``pv.class_counts``):
+* finding the data (``pv.find_plantvillage``, ``pv.plantvillage_root``, ``pv.class_counts``), and
+  saying which copy a chapter runs on (``pv.announce_data``, ``pv.pick_for_data``):
   :mod:`helpers.data.locate`;
 * images and the data set (``pv.load_image``, ``pv.PlantVillageDataset``): :mod:`helpers.data.datasets`;
 * transforms (``pv.MEAN``, ``pv.eval_transform``, ``pv.train_transform``, ``pv.denormalize``):
@@ -36,8 +37,10 @@ from helpers.data.loaders import (
     plantvillage_loaders,
 )
 from helpers.data.locate import (
+    DATA_KINDS,
     EXPECTED_CLASSES,
     EXPECTED_IMAGES,
+    GET_FULL_SET,
     HOW_TO_GET,
     IMAGE_EXTENSIONS,
     IMAGE_SIZE,
@@ -46,11 +49,15 @@ from helpers.data.locate import (
     MAJORITY_CLASS,
     MAJORITY_COUNT,
     VARIANTS,
+    announce_data,
     candidate_folders,
     class_counts,
+    data_kind,
     default_root,
+    describe_data,
     find_plantvillage,
     mini_root,
+    pick_for_data,
     plantvillage_root,
     scan_images,
     tiny_plantvillage_root,
@@ -76,13 +83,14 @@ from helpers.data.transforms import (
 )
 
 __all__ = [
-    "BatchAugment", "BatchNormalize", "CachedDataset", "DeviceLoader", "cached_datasets",
-    "DEFAULT_FRACTIONS", "EXPECTED_CLASSES", "EXPECTED_IMAGES", "HOW_TO_GET", "IMAGE_EXTENSIONS",
-    "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "MAJORITY_CLASS", "MAJORITY_COUNT", "MEAN",
-    "SPLIT_NAMES", "STD", "VARIANTS", "BadImageWarning", "DataLayoutError", "DataNotFoundError",
-    "PlantVillageDataset", "ToNormalizedTensor", "add_loader_parser", "augmentations", "bench_loader",
-    "candidate_folders", "capped", "class_counts", "default_root", "denormalize", "eval_transform",
-    "find_plantvillage", "fingerprint", "load_image", "load_split", "loader_throughput", "make_loader",
-    "make_split", "mini_root", "plantvillage_datasets", "plantvillage_loaders", "plantvillage_root",
-    "save_split", "scan_images", "split_for", "split_path", "tiny_plantvillage_root", "train_transform",
+    "add_loader_parser", "announce_data", "augmentations", "BadImageWarning", "BatchAugment",
+    "BatchNormalize", "bench_loader", "cached_datasets", "CachedDataset", "candidate_folders", "capped",
+    "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError", "DEFAULT_FRACTIONS",
+    "default_root", "denormalize", "describe_data", "DeviceLoader", "eval_transform", "EXPECTED_CLASSES",
+    "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "HOW_TO_GET", "IMAGE_EXTENSIONS",
+    "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "load_image", "load_split", "loader_throughput",
+    "MAJORITY_CLASS", "MAJORITY_COUNT", "make_loader", "make_split", "MEAN", "mini_root", "pick_for_data",
+    "plantvillage_datasets", "plantvillage_loaders", "plantvillage_root", "PlantVillageDataset",
+    "save_split", "scan_images", "split_for", "SPLIT_NAMES", "split_path", "STD", "tiny_plantvillage_root",
+    "ToNormalizedTensor", "train_transform", "VARIANTS",
 ]

@@ -294,7 +294,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         resume=args.resume, max_batches=args.max_batches, settings=settings,
         progress=False if args.no_progress else None,
     )
-    complete = run_complete(history, args.epochs, args.patience)
+    complete = run_complete(history, config.cap_epochs(args.epochs), args.patience)  # COURSE_DRY_RUN: 2
     results = None
     if main_process:
         results = write_results(args, run_dir, unwrap(model), history, complete, device, world, parameters,
@@ -361,6 +361,9 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
 def load_results(model_name: str, runs_dir: str | Path | None = None) -> dict[str, Any] | None:
     """The newest finished run of ``model_name`` under ``runs_dir`` (default ``runs/``), or None.
 
+    Dry runs (``runs/dry-run``, see :func:`helpers.config.dry_run`) are never returned, except to a
+    dry run, whose ``runs_dir`` is that folder.
+
     The dictionary is ``results.json`` plus ``history`` (a DataFrame from ``history.csv``)
     and ``confusion_matrix`` (a DataFrame, classes as index and columns) when present.
     """
@@ -369,6 +372,8 @@ def load_results(model_name: str, runs_dir: str | Path | None = None) -> dict[st
         return None
     found = []
     for path in root.rglob("results.json"):
+        if "dry-run" in path.relative_to(root).parts[:-1]:
+            continue  # a dry run (COURSE_DRY_RUN=1) writes under runs/dry-run: never a real run's result
         try:
             results = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):

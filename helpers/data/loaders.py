@@ -135,8 +135,12 @@ def make_loader(
     drop_last: bool = False,
     collate_fn: Any | None = None,
 ) -> DataLoader:
-    """A DataLoader tuned for the device: workers, pinned memory and persistent workers on GPU."""
+    """A DataLoader tuned for the device: workers, pinned memory and persistent workers on GPU.
+
+    In a dry run (``COURSE_DRY_RUN=1``) batches hold at most ``config.DRY_RUN_BATCH_SIZE`` items.
+    """
     device = device or config.device()
+    batch_size = config.cap_batch_size(batch_size)  # COURSE_DRY_RUN: tiny batches
     batch_bytes = None
     shm = _shm_bytes()
     if workers is None and shm is not None and shm < COMFORTABLE_SHM_MB * 2**20 and not config.is_smoke():
@@ -248,10 +252,11 @@ def capped(loader: Iterable, max_batches: int | None, seed: int = 0) -> Iterable
     :func:`representative_indices`: at most ``max_batches x batch size`` (x processes) items,
     seeded, stratified by class. Shuffled loaders (their first batches are already a random
     sample), custom batch samplers and plain iterables come back unchanged; so does everything
-    when ``max_batches`` is None. A wrapper with its own ``capped(max_batches, seed)`` method
-    (e.g. a device loader) is asked to cap itself. The result is cached per loader, so worker
-    processes are not restarted every epoch.
+    when ``max_batches`` is None (in a dry run, ``COURSE_DRY_RUN=1``, it is 1). A wrapper with
+    its own ``capped(max_batches, seed)`` method (e.g. a device loader) is asked to cap itself.
+    The result is cached per loader, so worker processes are not restarted every epoch.
     """
+    max_batches = config.cap_batches(max_batches)  # COURSE_DRY_RUN: one batch
     if max_batches is None:
         return loader
     if not isinstance(loader, DataLoader):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,8 @@ from helpers.data.errors import DataLayoutError, DataNotFoundError
 from helpers.data.tiny import ensure_tiny
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 VARIANTS = ("color", "grayscale", "segmented")
 KAGGLE_FOLDER = "plantvillage dataset"
@@ -42,6 +45,12 @@ MAJORITY_COUNT = 5_507
 """The largest class of the full colour set: 5,507 of 54,305 images = 10.1%."""
 IMAGE_SIZE = 256
 """The side of PlantVillage's square images, and the size the course trains at by default."""
+
+GET_FULL_SET = "python -m helpers.data download plantvillage"
+"""The one command that fetches the full set into data/plantvillage (Kaggle; needs kagglehub and a token)."""
+DATA_KINDS = ("full", "mini", "tiny")
+"""What a PlantVillage copy can show: the full set, the team's mini set of real photos, generated leaves."""
+_KIND_OF_SOURCE = {"local": "full", "custom": "full", "mini": "mini", "tiny": "tiny"}
 
 HOW_TO_GET = (
     "Get it with `python -m helpers.data download plantvillage` (Kaggle, needs kagglehub and an API "
@@ -202,3 +211,51 @@ def class_counts(root: str | Path | None = None) -> pd.Series:
     files, labels, classes = scan_images(find_plantvillage(folder))
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(classes))
     return pd.Series(counts, index=pd.Index(classes, name="class"), name="images")
+
+
+def data_kind(source: str) -> str:
+    """``"full"``, ``"mini"`` or ``"tiny"`` for a data set's ``source`` (local, custom, mini, tiny)."""
+    try:
+        return _KIND_OF_SOURCE[source]
+    except KeyError:
+        raise ValueError(f"unknown PlantVillage source {source!r}; expected one of "
+                         f"{', '.join(_KIND_OF_SOURCE)}") from None
+
+
+def describe_data(folder: str | Path, source: str) -> str:
+    """What a chapter runs on: which PlantVillage copy, what its numbers can show, how to get the full set."""
+    kind = data_kind(source)
+    if kind == "full":
+        return (f"Data: the full PlantVillage set ({folder}). Accuracies can be set against the report's, "
+                "which were measured on this set.")
+    files, _, classes = scan_images(folder)
+    size = f"{len(files):,} images in {len(classes)} classes, not the full set's {EXPECTED_IMAGES:,}"
+    if kind == "mini":
+        what = (f"Data: the course team's mini set of real photos ({folder}; {size}). The chapter's "
+                "checks are set for this set: they show the mechanics, not the report's accuracies.")
+    else:
+        what = (f"Data: the generated tiny set of drawn leaves ({folder}; {size}). It runs the chapter's "
+                "code path; nothing it measures says anything about PlantVillage, so the checks on what "
+                "the model learns are skipped.")
+    return (f"{what}\nTo get the full set into {default_root()}: `{GET_FULL_SET}` (Kaggle: "
+            "`pip install -e \".[download]\"` and an API token; README, section Data), then run the "
+            "chapter again.")
+
+
+def announce_data(variant: str = "color") -> str:
+    """Print which PlantVillage copy this chapter runs on and how to get the full set; return its kind.
+
+    The kind (``"full"``, ``"mini"`` or ``"tiny"``) is what budgets and thresholds are keyed to
+    with :func:`pick_for_data`, besides ``COURSE_MODE``: a chapter never asserts full-data
+    accuracies on a smaller copy.
+    """
+    folder, source = plantvillage_root(variant)
+    print(describe_data(folder, source))
+    return data_kind(source)
+
+
+def pick_for_data(kind: str, *, full: T, mini: T, tiny: T) -> T:
+    """The value for the data a chapter runs on (``kind`` from :func:`announce_data`)."""
+    if kind not in DATA_KINDS:
+        raise ValueError(f"data kind must be one of {', '.join(DATA_KINDS)}, not {kind!r}")
+    return {"full": full, "mini": mini, "tiny": tiny}[kind]
