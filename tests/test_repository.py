@@ -70,11 +70,47 @@ def test_committed_notebooks_have_no_outputs() -> None:
     assert not dirty, f"strip these notebooks (make strip): {dirty}"
 
 
+NOTEBOOK_NAME = re.compile(r"(?P<number>\d{2})(?P<part>[a-z]?)_[a-z0-9_]+\.ipynb")
+
+
+def numbering_problems(names: list[str]) -> list[str]:
+    """What is wrong with a list of notebook names: chapters 00, 01, ... in order, without gaps; a chapter
+    split in parts is 09a, 09b, ... (consecutive letters, no plain 09 beside them); every prefix unique."""
+    problems, parts = [], {}
+    for name in names:
+        match = NOTEBOOK_NAME.fullmatch(name)
+        if not match:
+            problems.append(f"{name}: expected NN_topic.ipynb or NNx_topic.ipynb (e.g. 09a_cnn_layers.ipynb)")
+            continue
+        parts.setdefault(int(match["number"]), []).append(match["part"])
+    if names != sorted(names):
+        problems.append(f"not in learning order: {names}")
+    if sorted(parts) != list(range(len(parts))):
+        problems.append(f"chapter numbers should run 00, 01, ... without gaps: {sorted(parts)}")
+    for number, letters in parts.items():
+        expected = [""] if letters == [""] else [chr(ord("a") + i) for i in range(len(letters))]
+        if sorted(letters) != expected:
+            problems.append(f"chapter {number:02d}: parts {letters}, expected one notebook or a, b, ...")
+    if names and names[0] != "00_start_here.ipynb":
+        problems.append(f"the first notebook is {names[0]}, expected 00_start_here.ipynb")
+    return problems
+
+
+def test_the_numbering_rule_catches_bad_names() -> None:
+    good = ["00_start_here.ipynb", "01_x.ipynb", "02a_y.ipynb", "02b_z.ipynb", "03_w.ipynb"]
+    assert numbering_problems(good) == []
+    for bad in (["00_start_here.ipynb", "02_x.ipynb"],                               # gap
+                ["00_start_here.ipynb", "01_x.ipynb", "01_y.ipynb"],                 # duplicate number
+                ["00_start_here.ipynb", "01a_x.ipynb", "01c_y.ipynb"],               # parts a, c
+                ["00_start_here.ipynb", "01_x.ipynb", "01a_y.ipynb"],                # 01 beside 01a
+                ["00_start_here.ipynb", "01b_x.ipynb", "01a_y.ipynb"],               # out of order
+                ["00_start_here.ipynb", "1_x.ipynb"], ["00_intro.ipynb"]):
+        assert numbering_problems(bad), bad
+
+
 def test_notebooks_are_numbered_in_learning_order() -> None:
     names = [p.name for p in notebook_paths(ROOT / "notebooks")]
-    numbers = [int(n.split("_", 1)[0]) for n in names]
-    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
-    assert names[0] == "00_start_here.ipynb"
+    assert numbering_problems(names) == []
 
 
 def test_every_notebook_starts_with_the_setup_cell_and_ends_with_exercises() -> None:
