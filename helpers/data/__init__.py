@@ -8,7 +8,8 @@ Modules (each imports the others directly, never through this file)::
     locate      finding PlantVillage: layouts, data/plantvillage -> mini -> tiny, listing the images
     transforms  normalisation (MEAN, STD), the per-image augmentations, denormalize for plots
     datasets    load_image and PlantVillageDataset (survives bad files)
-    splits      seeded splits; PlantVillage's stratified split saved as JSON and reused
+    leaves      which photos show the same leaf: the published leaf maps (leafmaps/), else nearby shots
+    splits      seeded splits; PlantVillage's stratified split (random or by leaf) saved as JSON; k-fold
     loaders     DataLoader settings (workers within /dev/shm), capped passes, PlantVillage's loaders
     download    fetching PlantVillage from Kaggle (online users)
     __main__    the command line: python -m helpers.data make-tiny | fashion-mnist | download
