@@ -246,3 +246,13 @@ def test_mini_set_grouping_counts_and_no_leaf_on_two_sides() -> None:
     assert crossing(splits.make_split(root, save=False, grouping="random")) > 0, "the check can fail"
     for fold in splits.kfold_splits(root, k=5, grouping="leaf"):
         assert crossing({"train": fold["train"], "val": fold["val"], "test": []}) == 0
+
+
+def test_each_generated_tiny_leaf_is_its_own_group(tmp_path: Path) -> None:
+    from helpers.data.tiny import make_tiny_plantvillage
+
+    root = make_tiny_plantvillage(tmp_path, n_per_class=3)
+    files, _, _ = scan_images(root)
+    assert leaves.leaf_groups(files).counts() == {"map": 0, "heuristic": 0, "singleton": len(files)}
+    split = splits.make_split(root, save=False, grouping="leaf")
+    assert len(split["val"]) == len(split["test"]) == 38, "one validation and one test drawing per class"
