@@ -10,9 +10,19 @@ Subcommands::
     python -m helpers.bench loader [--workers 0 4 8] [--batch-size 64] [--augment]
         Images per second of the PlantVillage training loader (helpers.plantvillage).
 
+    python -m helpers.bench throughput [--image-size 256] [--workers N] [--models resnet_minimal]
+        Images per second of the JPEG path and the decoded-image cache: uint8 batches, normalised
+        batches on the device, and whole training steps (helpers.throughput). Writes
+        runs/bench/throughput.csv and .json.
+
     python -m helpers.bench models [--batch-size 32] [--steps 2] [--models NAME ...]
         Training images/s and peak memory of the five PlantVillage models, each in a fresh
         process (helpers.modelbench). Writes runs/bench/models-<device>-<time>.csv.
+
+    python -m helpers.bench gpu [--batch-size 64] [--budget-s 450] [--smoke]
+        On a CUDA machine, in under 8 minutes: every PlantVillage model x {fp32, bf16} x
+        {channels-last off, on} (images/s, peak memory) and the torch.compile speed-up
+        (helpers.gpubench). Writes runs/bench/gpu-<device>-<time>.csv and .json.
 
 Adding a subcommand: write ``add_<name>_parser(subparsers)`` that creates the parser and
 calls ``parser.set_defaults(func=...)`` with a function taking the parsed arguments and
@@ -38,8 +48,10 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from helpers import config, data, engine, models
+from helpers.gpubench import add_gpu_parser
 from helpers.modelbench import add_models_parser
 from helpers.plantvillage import add_loader_parser
+from helpers.throughput import add_throughput_parser
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +266,7 @@ def add_fashionmnist_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_fashionmnist_parser, add_loader_parser, add_models_parser]
+    add_fashionmnist_parser, add_loader_parser, add_models_parser, add_gpu_parser, add_throughput_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

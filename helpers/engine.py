@@ -1,8 +1,28 @@
 """The training engine behind every chapter from 7 on: ``train_one_epoch``, ``evaluate``, ``fit``.
 
 Chapter 6 writes the loop out by hand; this module is that loop, plus what long runs
-need: progress bars, mixed precision on CUDA, gradient clipping, LR schedulers,
-early stopping, checkpoints with resume, and DistributedDataParallel awareness.
+need: progress bars, gradient clipping, LR schedulers, early stopping, checkpoints with
+resume (falling back to the previous epoch's file), DistributedDataParallel awareness, and
+what keeps a GPU busy. Those settings follow the device, never ``COURSE_MODE``:
+
+* ``precision`` (``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"``): on CUDA ``"auto"`` is
+  bfloat16 autocast where the GPU has bfloat16 units (Ampere and newer; no gradient scaler
+  needed: bfloat16 has float32's exponent range), else float16 autocast with a
+  ``GradScaler`` (float16's small gradients underflow to 0 without loss scaling); on a CPU
+  or Apple GPU ``"auto"`` is float32. Asking for ``"bf16"`` on a CPU works (autocast runs
+  there), which is how the tests exercise this code without a GPU.
+* ``channels_last`` (default: on for CUDA): conv nets run faster with NHWC tensors on
+  tensor cores. Only 4-D inputs are converted.
+* ``compile=True`` wraps the model in ``torch.compile``; ``python -m helpers.bench gpu``
+  measures what it gains.
+* Batches move with ``non_blocking=True``: the copy overlaps with compute when the loader
+  pins its memory, as :func:`helpers.data.make_loader` does on CUDA (from pageable memory
+  the copy is synchronous, and nothing is lost).
+* ``fit`` turns on ``torch.backends.cudnn.benchmark`` on CUDA: cuDNN then times its
+  convolution algorithms once per input shape and keeps the fastest. The course trains on
+  fixed-size images, so that happens in the first steps only (drop the last incomplete
+  training batch to avoid one more shape); with ever-changing shapes it would re-time every
+  step, which is why it is not on everywhere. The previous setting is restored afterwards.
 """
 
 from __future__ import annotations
@@ -22,12 +42,21 @@ import torch.distributed as dist
 from torch import nn
 
 from helpers import config
-from helpers.checkpoint import load_checkpoint, save_checkpoint, unwrap
+from helpers.checkpoint import (
+    TRAINED_INPUT_SIZE,
+    load_latest_checkpoint,
+    previous_path,
+    save_checkpoint,
+    unwrap,
+)
 from helpers.data.loaders import capped
 
 log = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, torch.Tensor]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
+AUTOCAST_DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def is_main_process() -> bool:
@@ -48,8 +77,63 @@ def peak_memory_mb(device: torch.device) -> float:
     return max_rss_mb()
 
 
-def _use_amp(amp: bool | None, device: torch.device) -> bool:
-    return device.type == "cuda" if amp is None else bool(amp and device.type == "cuda")
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """The precision ``"fp32"``, ``"bf16"`` or ``"fp16"`` that ``precision`` means on ``device``.
+
+    ``"auto"``: bfloat16 on a CUDA GPU with native bfloat16 (compute capability 8.0 and up:
+    older GPUs only emulate it, slowly), float16 on older CUDA GPUs, float32 elsewhere.
+    An explicit choice is kept as it is.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    if device.type != "cuda":
+        return "fp32"
+    return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp16"
+
+
+def resolve_channels_last(channels_last: bool | None, device: torch.device) -> bool:
+    """``channels_last`` as asked, or (``None``) on for CUDA and off elsewhere."""
+    return device.type == "cuda" if channels_last is None else bool(channels_last)
+
+
+def make_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler | None:
+    """A gradient scaler for float16 training, ``None`` for float32 and bfloat16 (no underflow)."""
+    return torch.amp.GradScaler(device.type) if precision == "fp16" else None
+
+
+def autocast_for(precision: str, device: torch.device) -> torch.autocast:
+    """The autocast context for ``precision`` on ``device`` (disabled for float32)."""
+    dtype = AUTOCAST_DTYPES[resolve_precision(precision, device)]
+    return torch.autocast(device_type=device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+
+def rng_state() -> dict[str, Any]:
+    """The random number generators' states (torch CPU, and every CUDA device), to store in a checkpoint."""
+    return {"torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` saved (CUDA states only when the device count matches)."""
+    torch.set_rng_state(state["torch"].cpu())
+    cuda = state.get("cuda") or []
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all([s.cpu() for s in cuda])
+
+
+def record_input_size(model: nn.Module, inputs: torch.Tensor) -> None:
+    """Remember the shape of one training sample (e.g. ``(3, 128, 128)``) on the unwrapped model."""
+    size = tuple(int(n) for n in inputs.shape[1:])
+    plain = unwrap(model)
+    if getattr(plain, TRAINED_INPUT_SIZE, None) != size:
+        setattr(plain, TRAINED_INPUT_SIZE, size)
+
+
+def trained_input_size(model: nn.Module) -> tuple[int, ...] | None:
+    """The per-sample input shape ``model`` was last trained on (or loaded with), or None."""
+    return getattr(unwrap(model), TRAINED_INPUT_SIZE, None)
 
 
 def _tqdm() -> type:
@@ -78,11 +162,11 @@ def run_epoch(
     *,
     optimizer: torch.optim.Optimizer | None = None,
     scaler: torch.amp.GradScaler | None = None,
-    amp: bool | None = None,
+    precision: Precision = "auto",
     grad_clip: float | None = None,
     max_batches: int | None = None,
     scheduler: Any | None = None,
-    channels_last: bool = False,
+    channels_last: bool | None = None,
     progress: bool | None = None,
     desc: str = "",
 ) -> dict[str, float]:
@@ -91,11 +175,18 @@ def run_epoch(
     Returns the mean loss and the accuracy (fraction correct) over the samples seen,
     summed across processes in a distributed run. ``scheduler`` is stepped per batch
     (for OneCycleLR-style schedules); per-epoch schedulers are stepped by :func:`fit`.
+    ``precision`` and ``channels_last``: see the module docstring. Training in float16
+    uses ``scaler``, or a new one for this epoch when none is given (:func:`fit` keeps
+    one for the whole run). Training records the input size on the model
+    (:func:`trained_input_size`).
     """
     training = optimizer is not None
     model.train(training)
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
-    use_amp = _use_amp(amp, device)
+    precision = resolve_precision(precision, device)
+    channels_last = resolve_channels_last(channels_last, device)
+    if training and scaler is None:
+        scaler = make_scaler(precision, device)
     totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, count
     try:
         total = len(loader)  # type: ignore[arg-type]
@@ -112,10 +203,11 @@ def run_epoch(
             if inputs.dim() == 4:
                 inputs = inputs.contiguous(memory_format=memory_format)
             targets = targets.to(device, non_blocking=True)
-            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+            with autocast_for(precision, device):
                 outputs = model(inputs)
                 loss = loss_fn(outputs, targets)
             if training:
+                record_input_size(model, inputs)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None and scaler.is_enabled():
                     scaler.scale(loss).backward()
@@ -174,17 +266,26 @@ def predict(
     device: torch.device,
     *,
     max_batches: int | None = None,
-    amp: bool | None = None,
+    precision: Precision = "auto",
+    channels_last: bool | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``."""
+    """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``.
+
+    ``precision`` and ``channels_last`` as in :func:`run_epoch`; probabilities are float32.
+    """
     model.eval()
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
+    precision = resolve_precision(precision, device)
+    memory_format = torch.channels_last if resolve_channels_last(channels_last, device) else None
     trues, preds, probs = [], [], []
     for step, (inputs, targets) in enumerate(loader):
         if max_batches is not None and step >= max_batches:
             break
-        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=_use_amp(amp, device)):
-            logits = model(inputs.to(device, non_blocking=True)).float()
+        inputs = inputs.to(device, non_blocking=True)
+        if memory_format is not None and inputs.dim() == 4:
+            inputs = inputs.contiguous(memory_format=memory_format)
+        with autocast_for(precision, device):
+            logits = model(inputs).float()
         if logits.dim() == 1 or logits.shape[-1] == 1:  # one logit: binary, P(class 1)
             p = logits.reshape(-1).sigmoid()
             label = (p > 0.5).long()
@@ -219,9 +320,9 @@ def fit(
     grad_clip: float | None = None,
     patience: int | None = None,
     restore_best: bool = True,
-    amp: bool | None = None,
+    precision: Precision = "auto",
     compile: bool = False,
-    channels_last: bool = False,
+    channels_last: bool | None = None,
     checkpoint: str | Path | None = None,
     resume: bool = False,
     max_batches: int | None = None,
@@ -239,54 +340,83 @@ def fit(
       or once per batch with ``scheduler_interval="batch"``.
     * ``grad_clip`` clips the global gradient norm; ``patience`` stops early when the
       validation loss has not improved for that many epochs, restoring the best weights.
-    * ``amp`` (default: on for CUDA) uses float16 autocast with a gradient scaler;
-      ``compile`` wraps the model in ``torch.compile``; ``channels_last`` for conv nets.
-    * ``checkpoint`` is saved after every epoch (and on Ctrl-C); ``resume=True`` continues
-      from it, so ``epochs`` is the total count, not the number still to run.
+    * ``precision`` (``"auto"``: bfloat16 or float16 autocast on CUDA, float32 elsewhere),
+      ``channels_last`` (default: on for CUDA) and ``compile`` (``torch.compile``): see the
+      module docstring. On CUDA ``cudnn.benchmark`` is on during the run.
+    * ``checkpoint`` is saved after every epoch (and the previous epoch's file kept as
+      ``<name>.prev.pt``); ``resume=True`` continues from it, or from the previous one when
+      the newest is missing, corrupt or fails its checksum, so ``epochs`` is the total count,
+      not the number still to run. The random number generators' states are saved too, so a
+      resumed run shuffles its data (and draws dropout masks and, without worker processes,
+      augmentations) as the uninterrupted run would have.
     * ``max_batches`` caps batches per epoch (smoke mode).
+    * ``settings`` are stored in the checkpoint with the run's own: the resolved precision,
+      channels-last, compile and ``input_size`` (one training sample's shape, also kept on
+      the model as ``trained_input_size`` so that prediction defaults to it).
     """
     device = device or config.device()
+    precision = resolve_precision(precision, device)
+    channels_last = resolve_channels_last(channels_last, device)
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    use_amp = _use_amp(amp, device)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    scaler = make_scaler(precision, device)
     run_settings = {
         "epochs": epochs, "lr": optimizer.param_groups[0]["lr"],
         "weight_decay": optimizer.param_groups[0].get("weight_decay", 0.0),
         "optimizer": type(optimizer).__name__, "scheduler": type(scheduler).__name__ if scheduler else None,
-        "grad_clip": grad_clip, "patience": patience, "amp": use_amp, "compile": compile,
-        "channels_last": channels_last, "max_batches": max_batches, "device": str(device),
-        "model": type(unwrap(model)).__name__, **(settings or {}),
+        "grad_clip": grad_clip, "patience": patience, "precision": precision, "compile": compile,
+        "channels_last": channels_last, "cudnn_benchmark": device.type == "cuda",
+        "max_batches": max_batches, "device": str(device), "model": type(unwrap(model)).__name__,
+        **(settings or {}),
     }
     history = pd.DataFrame()
     start_epoch, best_loss, bad_epochs, best_state = 0, float("inf"), 0, None
     checkpoint = Path(checkpoint) if checkpoint else None
-    if resume and checkpoint is not None and checkpoint.exists():
-        state = load_checkpoint(checkpoint, model, optimizer=optimizer, scheduler=scheduler,
-                                scaler=scaler, map_location=device)
+    rotate = False  # keep the previous file only once it is this run's (never an older run's)
+    if resume and checkpoint is not None and (checkpoint.exists() or previous_path(checkpoint).exists()):
+        state = load_latest_checkpoint(checkpoint, model, optimizer=optimizer, scheduler=scheduler,
+                                       scaler=scaler, map_location=device)
         history, start_epoch = state["history"], state["epoch"]
         best_loss = state["extra"].get("best_loss", best_loss)
         bad_epochs = state["extra"].get("bad_epochs", 0)
         best_state = state["extra"].get("best_state")  # saved when early stopping may restore it
-        log.info("Resumed from %s at epoch %d", checkpoint, start_epoch)
+        if state["extra"].get("rng") is not None:  # the next epoch shuffles as the uninterrupted run would
+            set_rng_state(state["extra"]["rng"])
+        if state["loaded_from"] != str(checkpoint) and checkpoint.exists() and is_main_process():
+            aside = checkpoint.with_name(f"{checkpoint.stem}.corrupt{checkpoint.suffix}")
+            checkpoint.replace(aside)  # so the next save does not rotate it over the good previous file
+            log.warning("Moved the unusable %s to %s", checkpoint, aside)
+        log.info("Resumed from %s at epoch %d", state["loaded_from"], start_epoch)
+        rotate = True
     step_model = torch.compile(model) if compile else model
     batch_scheduler = scheduler if scheduler_interval == "batch" else None
-    common = dict(amp=use_amp, max_batches=max_batches, channels_last=channels_last, progress=progress)
+    common = dict(precision=precision, max_batches=max_batches, channels_last=channels_last,
+                  progress=progress)
 
     keep_best = patience is not None and restore_best
 
     def save(epoch: int) -> None:
+        nonlocal rotate
+        size = trained_input_size(model)
+        if size is not None:
+            run_settings["input_size"] = list(size)
         if checkpoint is not None and is_main_process():
-            extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs}
+            extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs, "rng": rng_state()}
             if keep_best and best_state is not None:  # so a resumed run can still restore the best
                 extra["best_state"] = best_state
+            if not rotate:  # a new run: an older run's files are no fallback for this one
+                previous_path(checkpoint).unlink(missing_ok=True)
             save_checkpoint(checkpoint, model=model, epoch=epoch, optimizer=optimizer,
                             scheduler=scheduler, scaler=scaler, history=history,
-                            settings=run_settings, extra=extra)
+                            settings=run_settings, extra=extra, keep_previous=rotate)
+            rotate = True
 
+    benchmark_before = torch.backends.cudnn.benchmark
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: time the conv algorithms once, keep the fastest
     epoch = start_epoch
     try:
         for epoch in range(start_epoch + 1, epochs + 1):
@@ -331,6 +461,8 @@ def fit(
     except KeyboardInterrupt:
         log.warning("Interrupted during epoch %d; the last finished epoch is in the checkpoint. "
                     "Run again with resume=True to continue.", epoch)
+    finally:
+        torch.backends.cudnn.benchmark = benchmark_before
     if keep_best and best_state is not None:
         unwrap(model).load_state_dict(best_state)
     return history

@@ -34,7 +34,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers import config
-from helpers.engine import max_rss_mb
+from helpers.engine import (
+    PRECISIONS,
+    autocast_for,
+    make_scaler,
+    max_rss_mb,
+    resolve_channels_last,
+    resolve_precision,
+)
 from helpers.models import IMAGE_SIZE, MODELS, NUM_CLASSES, PLANTVILLAGE_MODELS, build_model, count_parameters
 
 
@@ -83,15 +90,19 @@ def _warm_up_libraries(device: torch.device) -> None:
     _sync(device)
 
 
-def _train_step(model: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
-                inputs: torch.Tensor, targets: torch.Tensor, use_amp: bool) -> None:
+def _train_step(model: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None,
+                inputs: torch.Tensor, targets: torch.Tensor, precision: str) -> None:
     """One optimisation step (the same as :func:`helpers.engine.run_epoch` does per batch)."""
-    with torch.autocast(device_type=inputs.device.type, dtype=torch.float16, enabled=use_amp):
+    with autocast_for(precision, inputs.device):
         loss = F.cross_entropy(model(inputs), targets)
     optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
-    scaler.step(optimizer)
-    scaler.update()
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
 
 def _memory_now(device: torch.device) -> float:
@@ -127,15 +138,21 @@ def measure_training_step(
     warmup: int = 1,
     image_size: int = IMAGE_SIZE,
     device: str | torch.device | None = None,
-    amp: bool | None = None,
-    channels_last: bool = False,
+    precision: str = "auto",
+    channels_last: bool | None = None,
+    compile: bool = False,
+    compile_backend: str = "inductor",
     threads: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Train ``model_name`` for ``warmup + steps`` steps on random images; time and memory per step.
 
-    Adam, cross-entropy, ``batch_size`` images of ``image_size`` pixels; ``amp`` defaults to
-    on for CUDA (float16 autocast), as in :func:`helpers.engine.fit`. Two memory numbers:
+    Adam, cross-entropy, ``batch_size`` images of ``image_size`` pixels; ``precision`` and
+    ``channels_last`` follow the device as in :func:`helpers.engine.fit` (bfloat16 or float16
+    autocast and channels-last on CUDA, float32 elsewhere), and so does ``cudnn.benchmark``.
+    ``compile=True`` times ``torch.compile(model, backend=compile_backend)``; the
+    compilation happens in the first warm-up step, whose time is ``first_step_s`` (also
+    reported without compile, for comparison). Two memory numbers:
 
     * ``peak_memory_mb``: everything the model's training needed at its peak, from just before
       it was built (weights, gradients, Adam's moments, activations, library workspaces);
@@ -146,39 +163,54 @@ def measure_training_step(
       goes back to the system (:func:`return_freed_memory`, done in :func:`measure_in_subprocess`).
     """
     device = torch.device(device) if device is not None else config.device()
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    use_amp = device.type == "cuda" if amp is None else bool(amp and device.type == "cuda")
+    precision = resolve_precision(precision, device)
+    channels_last = resolve_channels_last(channels_last, device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    _warm_up_libraries(device)  # one-off library set-up is not the model's memory
-    resettable = _start_peak(device)
-    before = _memory_now(device)
-    model = build_model(model_name).to(device, memory_format=memory_format)
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    _train_step(model, optimizer, scaler, torch.randn(1, 3, image_size, image_size, device=device).contiguous(
-        memory_format=memory_format), torch.zeros(1, dtype=torch.long, device=device), use_amp)
-    total_peak = _peak(device)
-    _start_peak(device)
-    between_steps = _memory_now(device)
-    inputs = torch.randn(batch_size, 3, image_size, image_size, device=device).contiguous(
-        memory_format=memory_format)
-    targets = torch.randint(0, NUM_CLASSES, (batch_size,), device=device)
-    times = []
-    for step in range(warmup + steps):
-        if step == warmup and warmup:  # the first full-size step(s) settled the caches: a new window
-            total_peak = max(total_peak, _peak(device))
-            _start_peak(device)
-            between_steps = _memory_now(device)
-        _sync(device)
-        started = time.perf_counter()
-        _train_step(model, optimizer, scaler, inputs, targets, use_amp)
-        _sync(device)
-        if step >= warmup:
-            times.append(time.perf_counter() - started)
-    step_peak = _peak(device)
+    benchmark_before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = device.type == "cuda" or benchmark_before  # as engine.fit does
+    try:
+        _warm_up_libraries(device)  # one-off library set-up is not the model's memory
+        resettable = _start_peak(device)
+        before = _memory_now(device)
+        model = build_model(model_name).to(device, memory_format=memory_format)
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+        scaler = make_scaler(precision, device)
+        # One eager one-image step creates Adam's moments (the total peak counts them). Eager, so
+        # that torch.compile below sees only the timed batch size and compiles one static graph.
+        one = torch.randn(1, 3, image_size, image_size, device=device).contiguous(memory_format=memory_format)
+        _train_step(model, optimizer, scaler, one, torch.zeros(1, dtype=torch.long, device=device), precision)
+        total_peak = _peak(device)
+        _start_peak(device)
+        between_steps = _memory_now(device)
+        step_model = torch.compile(model, backend=compile_backend) if compile else model
+        inputs = torch.randn(batch_size, 3, image_size, image_size, device=device).contiguous(
+            memory_format=memory_format)
+        targets = torch.randint(0, NUM_CLASSES, (batch_size,), device=device)
+        times = []
+        first_step = float("nan")
+        for step in range(warmup + steps):
+            if step == warmup and warmup:  # the first full-size step(s) settled the caches: a new window
+                total_peak = max(total_peak, _peak(device))
+                _start_peak(device)
+                between_steps = _memory_now(device)
+            _sync(device)
+            started = time.perf_counter()
+            _train_step(step_model, optimizer, scaler, inputs, targets, precision)
+            _sync(device)
+            elapsed = time.perf_counter() - started
+            if step == 0:
+                first_step = elapsed
+            if step >= warmup:
+                times.append(elapsed)
+        step_peak = _peak(device)
+    finally:
+        torch.backends.cudnn.benchmark = benchmark_before
     total_peak = max(total_peak, step_peak)
     if device.type == "cuda":
         memory_kind = "CUDA max_memory_allocated"
@@ -188,10 +220,13 @@ def measure_training_step(
     return {
         "model": model_name, "parameters": count_parameters(model), "batch_size": batch_size,
         "image_size": image_size, "steps": len(times), "time_per_step_s": step_time,
-        "images_per_s": batch_size / step_time, "peak_memory_mb": total_peak - before,
+        "median_step_s": float(np.median(times)) if times else float("nan"),
+        "images_per_s": batch_size / step_time, "first_step_s": first_step,
+        "peak_memory_mb": total_peak - before,
         "step_memory_mb": step_peak - between_steps, "memory_kind": memory_kind,
-        "device": str(device), "device_name": device_name(device), "amp": use_amp,
-        "channels_last": channels_last, "torch": torch.__version__,
+        "device": str(device), "device_name": device_name(device), "precision": precision,
+        "channels_last": channels_last, "compile": compile,
+        "compile_backend": compile_backend if compile else None, "torch": torch.__version__,
     }
 
 
@@ -202,8 +237,8 @@ def compare_step_times(
     rounds: int = 3,
     warmup: int = 1,
     device: str | torch.device | None = None,
-    amp: bool | None = None,
-    channels_last: bool = False,
+    precision: str = "auto",
+    channels_last: bool | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Time training steps of several models **interleaved** (A, B, A, B, ...) in this process.
@@ -211,9 +246,11 @@ def compare_step_times(
     Taking turns step by step exposes every model to the same moments of a busy machine, so
     their ratio is far steadier than two separate runs on a shared CPU. Returns one row per
     model: the fastest and the median step time (s) over ``rounds`` after ``warmup`` rounds.
+    ``precision`` and ``channels_last`` as in :func:`measure_training_step`.
     """
     device = torch.device(device) if device is not None else config.device()
-    use_amp = device.type == "cuda" if amp is None else bool(amp and device.type == "cuda")
+    precision = resolve_precision(precision, device)
+    channels_last = resolve_channels_last(channels_last, device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     torch.manual_seed(seed)
     inputs = torch.randn(batch_size, 3, image_size, image_size, device=device).contiguous(
@@ -223,19 +260,19 @@ def compare_step_times(
     setups = {}
     for name in names:
         model = build_model(name).to(device, memory_format=memory_format).train()
-        setups[name] = (model, torch.optim.Adam(model.parameters(), lr=1e-4),
-                        torch.amp.GradScaler("cuda", enabled=use_amp))
+        setups[name] = (model, torch.optim.Adam(model.parameters(), lr=1e-4), make_scaler(precision, device))
     times: dict[str, list[float]] = {name: [] for name in names}
     for round_ in range(warmup + rounds):
         for name in names:
             _sync(device)
             started = time.perf_counter()
-            _train_step(*setups[name], inputs, targets, use_amp)
+            _train_step(*setups[name], inputs, targets, precision)
             _sync(device)
             if round_ >= warmup:
                 times[name].append(time.perf_counter() - started)
     return pd.DataFrame([{"model": name, "time_per_step_s": min(t), "median_step_s": float(np.median(t)),
                           "rounds": len(t), "batch_size": batch_size, "image_size": image_size,
+                          "precision": precision, "channels_last": channels_last,
                           "device": str(device), "device_name": device_name(device)}
                          for name, t in times.items()])
 
@@ -397,7 +434,8 @@ def _run_models(args: Any) -> int:
     device = torch.device(args.device) if args.device else config.device()
     table = benchmark_models(args.models, isolate=not args.same_process, batch_size=args.batch_size,
                              steps=args.steps, warmup=args.warmup, image_size=args.image_size, device=device,
-                             amp=args.amp, channels_last=args.channels_last, threads=args.threads)
+                             precision=args.precision, channels_last=args.channels_last, compile=args.compile,
+                             threads=args.threads)
     path = save_table(table)
     print(f"Training step of each model on random {args.image_size}px images, batch {args.batch_size}, "
           f"fastest of {args.steps} steps after {args.warmup} warm-up, on {table['device_name'].iloc[0]}:")
@@ -415,9 +453,11 @@ def add_models_parser(subparsers: Any) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
-                        help="float16 autocast (default: on with CUDA)")
-    parser.add_argument("--channels-last", action="store_true", help="NHWC memory format (faster on GPUs)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="autocast precision (auto: bf16 or fp16 on CUDA, fp32 elsewhere)")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="NHWC memory format (default: on with CUDA)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile each model")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--same-process", action="store_true",
                         help="all models in this process (faster; CPU memory then not per model)")

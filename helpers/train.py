@@ -8,8 +8,11 @@ Examples::
     torchrun --nproc_per_node=4 -m helpers.train --model resnet_stride --epochs 20   # several GPUs
 
 The run directory (default ``runs/<model>/``) receives ``checkpoint.pt`` after every
-epoch (``--resume`` continues from it after a crash or a culled kernel),
-``history.csv``, ``results.json`` and ``confusion_matrix.csv``. Notebooks read a
+epoch, with the previous epoch's kept as ``checkpoint.prev.pt`` (``--resume`` continues
+from the newest, or from the previous one when the newest is corrupt or fails its
+checksum), ``history.csv``, ``results.json`` and ``confusion_matrix.csv``.
+``results.json`` records the precision actually used, channels-last, compile, the input
+size and the normalisation, which :func:`helpers.runs.load_run` reads back for prediction. Notebooks read a
 finished run back with :func:`load_results`. Under ``torchrun`` the model is wrapped in
 DistributedDataParallel (NCCL on CUDA, Gloo on CPU), each process reads its share of
 the data, and only rank 0 writes files.
@@ -36,11 +39,18 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
 from helpers import config, engine, metrics
-from helpers.checkpoint import unwrap
+from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
 from helpers.data.splits import GROUPINGS, split_for, split_path
 from helpers.models import PLANTVILLAGE_MODELS, build_model, count_parameters
-from helpers.plantvillage import IMAGE_SIZE, find_plantvillage, plantvillage_datasets, plantvillage_root
+from helpers.plantvillage import (
+    IMAGE_SIZE,
+    MEAN,
+    STD,
+    find_plantvillage,
+    plantvillage_datasets,
+    plantvillage_root,
+)
 
 log = logging.getLogger("helpers.train")
 
@@ -72,9 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--augment", action="store_true", help="random flips and colour jitter")
     parser.add_argument("--rotations", action="store_true", help="random rotations (up to 30 degrees)")
     parser.add_argument("--scheduler", choices=SCHEDULERS, default="none")
-    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
-                        help="float16 mixed precision (default: on with CUDA)")
-    parser.add_argument("--channels-last", action="store_true", help="NHWC memory format (faster on GPUs)")
+    parser.add_argument("--precision", choices=engine.PRECISIONS, default="auto",
+                        help="autocast precision; auto: bf16 on GPUs that have it, else fp16 with a "
+                             "gradient scaler on CUDA, fp32 on a CPU")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="NHWC memory format (default: on with CUDA)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--workers", type=int, default=None, help="DataLoader workers (default: per machine)")
     parser.add_argument("--threads", type=int, default=None,
@@ -183,9 +195,11 @@ def majority_baseline(train_targets: list[int], test_targets: list[int], num_cla
 
 
 def test_metrics(model: nn.Module, loader: Any, device: torch.device, num_classes: int,
-                 max_batches: int | None, amp: bool | None) -> tuple[dict[str, float], np.ndarray]:
+                 max_batches: int | None, precision: str = "auto",
+                 channels_last: bool | None = None) -> tuple[dict[str, float], np.ndarray]:
     """Test loss and accuracy and the confusion matrix, from one pass of ``engine.predict``."""
-    y_true, y_pred, probs = engine.predict(model, loader, device, max_batches=max_batches, amp=amp)
+    y_true, y_pred, probs = engine.predict(model, loader, device, max_batches=max_batches,
+                                           precision=precision, channels_last=channels_last)
     if len(y_true) == 0:
         return {"test_loss": float("nan"), "test_acc": float("nan"), "test_images": 0}, np.zeros(
             (num_classes, num_classes), dtype=np.int64)
@@ -238,13 +252,18 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     model = build_model(args.model, num_classes=num_classes)
     check_image_size(model, args.model, args.image_size)
     parameters = count_parameters(model)
-    model.to(device, memory_format=torch.channels_last if args.channels_last else torch.preserve_format)
+    precision = engine.resolve_precision(args.precision, device)
+    channels_last = engine.resolve_channels_last(args.channels_last, device)
+    model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
 
     distributed = world > 1
     samplers = [DistributedSampler(ds, shuffle=shuffle, seed=args.seed) if distributed else None
                 for ds, shuffle in ((train_set, True), (val_set, False))]
+    # On CUDA every training batch has the same shape (cudnn.benchmark times its algorithms once);
+    # the dropped images differ from epoch to epoch since the order is shuffled.
+    drop_last = device.type == "cuda" and len(train_set) // world >= args.batch_size
     train_loader = make_loader(train_set, args.batch_size, shuffle=True, device=device, workers=args.workers,
-                               sampler=samplers[0])
+                               sampler=samplers[0], drop_last=drop_last)
     val_loader = make_loader(val_set, args.batch_size, device=device, workers=args.workers,
                              sampler=samplers[1])
     if distributed:
@@ -253,14 +272,17 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     steps = len(train_loader) if args.max_batches is None else min(len(train_loader), args.max_batches)
     scheduler, interval = make_scheduler(args.scheduler, optimizer, args.epochs, steps)
-    if args.resume and not checkpoint.exists() and main_process:
+    has_checkpoint = checkpoint.exists() or previous_path(checkpoint).exists()
+    if args.resume and not has_checkpoint and main_process:
         log.info("No checkpoint in %s yet: starting from epoch 1", run_dir)
     elif not args.resume and checkpoint.exists() and main_process:
         log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
     settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
     settings.update(model=args.model, data=str(folder), data_source=source, world_size=world,
                     split_file=train_set.split_file, batch_size_total=args.batch_size * world,
-                    val_images=len(val_set))
+                    val_images=len(val_set), precision=precision, precision_requested=args.precision,
+                    channels_last=channels_last, drop_last=drop_last, class_names=list(classes),
+                    normalization={"mean": list(MEAN), "std": list(STD)})
     if main_process:
         log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
                  "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
@@ -269,7 +291,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     history = engine.fit(
         model, train_loader, val_loader, epochs=args.epochs, optimizer=optimizer, scheduler=scheduler,
         scheduler_interval=interval, device=device, grad_clip=args.grad_clip, patience=args.patience,
-        amp=args.amp, compile=args.compile, channels_last=args.channels_last, checkpoint=checkpoint,
+        precision=precision, compile=args.compile, channels_last=channels_last, checkpoint=checkpoint,
         resume=args.resume, max_batches=args.max_batches, settings=settings,
         progress=False if args.no_progress else None,
     )
@@ -295,7 +317,8 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_images": 0}
     if complete:
         test_loader = make_loader(test_set, args.batch_size, device=device, workers=args.workers)
-        test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches, args.amp)
+        test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches,
+                                settings["precision"], settings["channels_last"])
         pd.DataFrame(cm, index=pd.Index(classes, name="true \\ predicted"), columns=classes).to_csv(
             run_dir / "confusion_matrix.csv")
     else:
@@ -312,6 +335,9 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
         "epochs": len(history), "epochs_requested": args.epochs,
         "time_per_epoch_s": float(np.mean(times)) if times else None, "epoch_times_s": times,
         "peak_memory_mb": float(peak), "device": str(device),
+        "precision": settings["precision"], "channels_last": settings["channels_last"],
+        "compile": args.compile, "input_size": list(engine.trained_input_size(model) or []) or None,
+        "image_size": args.image_size, "normalization": settings["normalization"],
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
         or platform.machine(),
         "world_size": world, "torch": torch.__version__,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,17 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, unwrap
+from helpers.checkpoint import (
+    TRAINED_INPUT_SIZE,
+    CheckpointCorruptError,
+    CheckpointError,
+    load_checkpoint,
+    load_latest_checkpoint,
+    previous_path,
+    save_checkpoint,
+    state_checksum,
+    unwrap,
+)
 
 
 def trained_objects(seed: int = 0):
@@ -187,3 +198,123 @@ def test_wrong_architecture_names_the_saved_model(tmp_path: Path) -> None:
     path = save_checkpoint(tmp_path / "c.pt", model=nn.Linear(2, 2), epoch=1, settings={"model": "Linear"})
     with pytest.raises(CheckpointError, match="saved from a Linear; build that model"):
         load_checkpoint(path, nn.Linear(3, 2))
+
+
+# --- Checksums and the previous epoch's file --------------------------------------------------
+
+
+def flip_a_weight_byte(path: Path, weight: torch.Tensor) -> None:
+    """Flip one byte in the middle of ``weight``'s bytes inside the saved file (a silent disk error)."""
+    data = bytearray(path.read_bytes())
+    raw = weight.detach().contiguous().numpy().tobytes()
+    at = data.find(raw)
+    assert at >= 0 and data.find(raw, at + 1) < 0, "the weight's bytes must appear once in the file"
+    data[at + len(raw) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_byte_in_the_weights_fails_the_checksum(saved) -> None:
+    path, model = saved[0], saved[1]
+    flip_a_weight_byte(path, model[0].weight)
+    raw = torch.load(path, weights_only=True)  # torch itself notices nothing: the weights just changed
+    assert not torch.equal(raw["model"]["0.weight"], model[0].weight.detach())
+    with pytest.raises(CheckpointCorruptError, match=f"(?s){path.name} fails its checksum.*prev.pt"):
+        load_checkpoint(path, fresh_objects()[0])
+    assert issubclass(CheckpointCorruptError, CheckpointError)
+
+
+def test_the_checksum_covers_tensors_and_settings_and_ignores_key_order() -> None:
+    weights = {"b": torch.arange(4, dtype=torch.bfloat16), "a": torch.ones(2, 2)}
+    state = {"model": weights, "epoch": 3, "settings": {"lr": 0.1, "size": [3, 64, 64]}, "extra": {0: None}}
+    base = state_checksum(state)
+    assert base == state_checksum({**state, "model": dict(reversed(list(weights.items())))})
+    assert base == state_checksum({**state, "checksum": "anything"}), "the checksum entry is left out"
+    changed = [
+        {**state, "model": {**weights, "a": torch.tensor([[1.0, 1.0], [1.0, 1.0 + 2**-20]])}},  # one value
+        {**state, "model": {**weights, "a": torch.ones(4)}},                       # same bytes, other shape
+        {**state, "model": {**weights, "a": torch.ones(2, 2, dtype=torch.float64)}},  # other dtype
+        {**state, "epoch": 4},
+        {**state, "settings": {"lr": 0.1, "size": [3, 64, 65]}},
+        {**state, "extra": {"0": None}},                                            # int key vs str key
+    ]
+    assert len({base, *(state_checksum(c) for c in changed)}) == len(changed) + 1
+
+
+def test_an_old_checkpoint_without_checksum_loads_with_a_warning(saved, tmp_path: Path) -> None:
+    path, model = saved[0], saved[1]
+    state = torch.load(path, weights_only=True)
+    del state["checksum"]
+    old = tmp_path / "old.pt"
+    torch.save(state, old)
+    new_model = fresh_objects()[0]
+    with pytest.warns(UserWarning, match="old.pt has no checksum"):
+        load_checkpoint(old, new_model)
+    assert torch.equal(new_model[0].weight, model[0].weight)
+
+
+def test_keep_previous_rotates_atomically(tmp_path: Path) -> None:
+    path = tmp_path / "checkpoint.pt"
+    for epoch in (1, 2, 3):
+        save_checkpoint(path, model=nn.Linear(2, 2), epoch=epoch, keep_previous=True)
+    assert previous_path(path).name == "checkpoint.prev.pt"
+    assert load_checkpoint(path)["epoch"] == 3 and load_checkpoint(previous_path(path))["epoch"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.prev.pt", "checkpoint.pt"]
+    save_checkpoint(path, model=nn.Linear(2, 2), epoch=4)  # keep_previous=False: the previous stays as it was
+    assert load_checkpoint(previous_path(path))["epoch"] == 2
+
+
+def two_epochs(tmp_path: Path) -> tuple[Path, nn.Module, nn.Module]:
+    """checkpoint.pt (epoch 2) and checkpoint.prev.pt (epoch 1), each with its own weights."""
+    path = tmp_path / "checkpoint.pt"
+    first, second = fresh_objects()[0], trained_objects()[0]
+    save_checkpoint(path, model=first, epoch=1, keep_previous=True)
+    save_checkpoint(path, model=second, epoch=2, keep_previous=True)
+    return path, first, second
+
+
+def test_load_latest_falls_back_to_the_previous_file_and_says_so(tmp_path: Path, caplog) -> None:
+    path, first, second = two_epochs(tmp_path)
+    model = fresh_objects()[0]
+    assert load_latest_checkpoint(path, model)["loaded_from"] == str(path)
+    flip_a_weight_byte(path, second[0].weight)
+    with caplog.at_level(logging.WARNING, logger="helpers.checkpoint"):
+        state = load_latest_checkpoint(path, model)
+    assert state["epoch"] == 1 and state["loaded_from"] == str(previous_path(path))
+    assert torch.equal(model[0].weight, first[0].weight)
+    message = caplog.text
+    assert str(path) in message and str(previous_path(path)) in message and "fails its checksum" in message
+
+
+def test_load_latest_uses_the_previous_file_when_the_newest_is_missing(tmp_path: Path) -> None:
+    path, first, _ = two_epochs(tmp_path)
+    path.unlink()  # a save interrupted between its two renames
+    assert load_latest_checkpoint(path, fresh_objects()[0])["epoch"] == 1
+
+
+def test_load_latest_gives_up_clearly_when_both_are_bad(tmp_path: Path) -> None:
+    path, first, second = two_epochs(tmp_path)
+    flip_a_weight_byte(path, second[0].weight)
+    flip_a_weight_byte(previous_path(path), first[0].weight)
+    with pytest.raises(CheckpointCorruptError, match=r"(?s)Neither .*checkpoint.pt nor .*checkpoint.prev.pt"):
+        load_latest_checkpoint(path, fresh_objects()[0])
+
+
+def test_load_latest_does_not_hide_an_architecture_mismatch(tmp_path: Path) -> None:
+    path, _, _ = two_epochs(tmp_path)
+    with pytest.raises(CheckpointError, match="does not match this model's architecture") as info:
+        load_latest_checkpoint(path, nn.Linear(3, 3))
+    assert not isinstance(info.value, CheckpointCorruptError)
+
+
+def test_load_restores_the_trained_input_size(tmp_path: Path) -> None:
+    path = save_checkpoint(tmp_path / "a.pt", model=nn.Linear(2, 2), epoch=1,
+                           settings={"input_size": [3, 128, 128], "image_size": 256})
+    model = nn.Linear(2, 2)
+    load_checkpoint(path, model)
+    assert getattr(model, TRAINED_INPUT_SIZE) == (3, 128, 128), "the recorded input size beats image_size"
+    older = save_checkpoint(tmp_path / "b.pt", model=nn.Linear(2, 2), epoch=1, settings={"image_size": 64})
+    load_checkpoint(older, model)
+    assert getattr(model, TRAINED_INPUT_SIZE) == (3, 64, 64), "older runs recorded only image_size"
+    bare = nn.Linear(2, 2)
+    load_checkpoint(save_checkpoint(tmp_path / "c.pt", model=nn.Linear(2, 2), epoch=1), bare)
+    assert not hasattr(bare, TRAINED_INPUT_SIZE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
@@ -12,7 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from helpers import engine
-from helpers.checkpoint import load_checkpoint
+from helpers.checkpoint import TRAINED_INPUT_SIZE, load_checkpoint, previous_path
 
 CPU = torch.device("cpu")
 COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_time_s", "peak_memory_mb"]
@@ -226,6 +227,26 @@ def test_resume_continues_where_the_checkpoint_stopped(tmp_path) -> None:
                                rtol=1e-5)
 
 
+def test_resume_with_shuffled_data_and_dropout_equals_a_straight_run(tmp_path) -> None:
+    """The random generators are checkpointed: the resumed epochs shuffle and drop out as a straight run's."""
+    def model() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 3))
+
+    path = tmp_path / "checkpoint.pt"
+    train, val = loaders(shuffle=True)
+    first = model()
+    torch.manual_seed(1)
+    quiet_fit(first, train, val, epochs=2, lr=0.02, checkpoint=path)
+    torch.manual_seed(123)  # a new process: another random state, which the checkpoint replaces
+    resumed = quiet_fit(model(), train, val, epochs=4, lr=0.02, checkpoint=path, resume=True)
+    straight_model = model()
+    torch.manual_seed(1)
+    straight = quiet_fit(straight_model, train, val, epochs=4, lr=0.02)
+    np.testing.assert_allclose(resumed[RESULT_COLUMNS].to_numpy(), straight[RESULT_COLUMNS].to_numpy(),
+                               rtol=1e-5)
+
+
 def test_resume_when_already_finished_trains_no_more(tmp_path) -> None:
     train, val = loaders()
     path = tmp_path / "checkpoint.pt"
@@ -320,3 +341,170 @@ def test_predict_handles_a_single_logit_binary_model() -> None:
     assert y_pred.tolist() == [0, 0, 1, 1]
     assert y_true.tolist() == [0, 0, 1, 1]
     assert torch.allclose(probs, torch.sigmoid(x.reshape(-1)))
+
+
+# --- Precision, channels-last, input size (the GPU settings, exercised on the CPU) ---------------
+
+
+def images(n: int = 32, size: int = 12, seed: int = 0) -> TensorDataset:
+    """Three classes of small RGB images told apart by their brightest channel: learnable by a tiny CNN."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 3
+    x = 0.3 * torch.randn(n, 3, size, size, generator=g)
+    x[torch.arange(n), y] += 1.0
+    return TensorDataset(x, y)
+
+
+class TinyCNN(nn.Module):
+    """Conv -> BatchNorm -> ReLU -> pool -> Linear; records the dtype and layout its conv sees and gives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.head = nn.Sequential(nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(8, 3))
+        self.seen: list[tuple[torch.dtype, bool]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        self.seen.append((y.dtype, x.is_contiguous(memory_format=torch.channels_last)
+                          and not x.is_contiguous()))
+        return self.head(y)
+
+
+def image_loaders(size: int = 12) -> tuple[DataLoader, DataLoader]:
+    return DataLoader(images(size=size), batch_size=8), DataLoader(images(16, size, seed=1), batch_size=8)
+
+
+def test_resolve_precision_follows_the_device(monkeypatch) -> None:
+    cuda = torch.device("cuda")
+    assert engine.resolve_precision("auto", CPU) == "fp32"
+    assert engine.resolve_precision("auto", torch.device("mps")) == "fp32"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    assert engine.resolve_precision("auto", cuda) == "bf16"
+    emulated_only = lambda including_emulation=True: including_emulation  # noqa: E731 - a T4 or a V100
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", emulated_only)
+    assert engine.resolve_precision("auto", cuda) == "fp16", "emulated bfloat16 (older GPUs) is not used"
+    assert engine.resolve_precision("bf16", CPU) == "bf16"
+    assert engine.resolve_precision("fp32", cuda) == "fp32"
+    with pytest.raises(ValueError, match="'half' is not one of auto, fp32, bf16, fp16"):
+        engine.resolve_precision("half", CPU)
+    assert engine.resolve_channels_last(None, cuda) and not engine.resolve_channels_last(None, CPU)
+    assert engine.resolve_channels_last(True, CPU) and not engine.resolve_channels_last(False, cuda)
+    assert isinstance(engine.make_scaler("fp16", CPU), torch.amp.GradScaler)
+    assert engine.make_scaler("bf16", CPU) is None and engine.make_scaler("fp32", CPU) is None
+
+
+@pytest.mark.parametrize("precision, dtype", [("bf16", torch.bfloat16), ("fp32", torch.float32),
+                                              ("auto", torch.float32)])
+def test_fit_evaluate_and_predict_run_in_the_asked_precision(tmp_path, precision, dtype) -> None:
+    train, val = image_loaders()
+    model = TinyCNN()
+    path = tmp_path / "checkpoint.pt"
+    history = quiet_fit(model, train, val, epochs=3, lr=0.05, precision=precision, checkpoint=path)
+    assert {d for d, _ in model.seen} == {dtype}, "training and validation forward passes"
+    assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+    state = load_checkpoint(path)
+    assert state["settings"]["precision"] == engine.resolve_precision(precision, CPU)
+    assert state["scaler"] is None, "bfloat16 and float32 need no gradient scaler"
+    model.seen.clear()
+    stats = engine.evaluate(model, val, nn.CrossEntropyLoss(), CPU, precision=precision, progress=False)
+    y_true, y_pred, probs = engine.predict(model, val, CPU, precision=precision)
+    assert {d for d, _ in model.seen} == {dtype}
+    assert probs.dtype == torch.float32 and torch.allclose(probs.sum(1), torch.ones(len(probs)), atol=1e-5)
+    assert stats["acc"] == pytest.approx((y_true == y_pred).float().mean().item())
+
+
+def test_fp16_training_uses_a_gradient_scaler(tmp_path) -> None:
+    train, val = image_loaders()
+    model = TinyCNN()
+    path = tmp_path / "checkpoint.pt"
+    quiet_fit(model, train, val, epochs=1, lr=0.05, precision="fp16", checkpoint=path)
+    assert {d for d, _ in model.seen} == {torch.float16}
+    scaler_state = load_checkpoint(path)["scaler"]
+    assert scaler_state is not None and scaler_state["scale"] > 0, "the scaler's state is saved for resuming"
+
+
+def test_channels_last_converts_conv_inputs_and_weights_only_when_asked() -> None:
+    train, val = image_loaders()
+    model = TinyCNN()
+    quiet_fit(model, train, val, epochs=1, channels_last=True)
+    assert all(layout for _, layout in model.seen), "every 4-D batch arrives channels-last"
+    assert model.conv.weight.is_contiguous(memory_format=torch.channels_last)
+    model.seen.clear()
+    engine.predict(model, val, CPU, channels_last=True)
+    assert model.seen and all(layout for _, layout in model.seen)
+    plain = TinyCNN()
+    quiet_fit(plain, train, val, epochs=1)  # None: off on a CPU
+    assert not any(layout for _, layout in plain.seen) and plain.conv.weight.is_contiguous()
+    history = quiet_fit(small_model(), *loaders(), epochs=1, channels_last=True)  # 2-D inputs: untouched
+    assert len(history) == 1
+
+
+def test_fit_records_the_input_size_on_the_model_and_in_the_checkpoint(tmp_path) -> None:
+    train, val = image_loaders(size=20)
+    model = TinyCNN()
+    path = tmp_path / "checkpoint.pt"
+    quiet_fit(model, train, val, epochs=1, checkpoint=path)
+    assert engine.trained_input_size(model) == (3, 20, 20) == getattr(model, TRAINED_INPUT_SIZE)
+    assert load_checkpoint(path)["settings"]["input_size"] == [3, 20, 20]
+    fresh = TinyCNN()
+    load_checkpoint(path, fresh)
+    assert engine.trained_input_size(fresh) == (3, 20, 20)
+    engine.evaluate(fresh, DataLoader(images(8, size=16), batch_size=8), nn.CrossEntropyLoss(), CPU,
+                    progress=False)
+    assert engine.trained_input_size(fresh) == (3, 20, 20), "evaluating at another size changes nothing"
+    engine.train_one_epoch(fresh, DataLoader(images(8, size=16), batch_size=8), nn.CrossEntropyLoss(),
+                           torch.optim.SGD(fresh.parameters(), lr=0.01), CPU, progress=False)
+    assert engine.trained_input_size(fresh) == (3, 16, 16), "training at another size is recorded"
+
+
+def test_fit_leaves_cudnn_benchmark_as_it_found_it_on_a_cpu() -> None:
+    before = torch.backends.cudnn.benchmark
+    try:
+        torch.backends.cudnn.benchmark = False
+        quiet_fit(small_model(), *loaders(), epochs=1)
+        assert torch.backends.cudnn.benchmark is False
+    finally:
+        torch.backends.cudnn.benchmark = before
+
+
+def flip_a_byte_of(path, tensor: torch.Tensor) -> None:
+    """Change one byte of ``tensor``'s data inside the file ``path`` (as a failing disk would)."""
+    data = bytearray(path.read_bytes())
+    at = data.find(tensor.detach().contiguous().numpy().tobytes())
+    assert at >= 0
+    data[at + 1] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_resume_falls_back_to_the_previous_epoch_when_the_newest_is_corrupt(tmp_path, caplog) -> None:
+    """A corrupt newest checkpoint: resume from the previous epoch, say so, end where a straight run ends."""
+    train, val = loaders()
+    path = tmp_path / "run" / "checkpoint.pt"
+    model = small_model()
+    quiet_fit(model, train, val, epochs=3, lr=0.02, checkpoint=path)
+    assert load_checkpoint(previous_path(path))["epoch"] == 2
+    flip_a_byte_of(path, model[0].weight)
+    with caplog.at_level(logging.WARNING):
+        resumed = quiet_fit(small_model(seed=9), train, val, epochs=4, lr=0.02, checkpoint=path, resume=True)
+    assert str(path) in caplog.text and str(previous_path(path)) in caplog.text
+    assert "fails its checksum" in caplog.text
+    assert (tmp_path / "run" / "checkpoint.corrupt.pt").is_file(), "the bad file is kept aside, not reused"
+    assert resumed["epoch"].tolist() == [1, 2, 3, 4]
+    straight = quiet_fit(small_model(), train, val, epochs=4, lr=0.02)
+    np.testing.assert_allclose(resumed[RESULT_COLUMNS].to_numpy(), straight[RESULT_COLUMNS].to_numpy(),
+                               rtol=1e-5)
+    assert load_checkpoint(path)["epoch"] == 4
+    assert load_checkpoint(previous_path(path))["epoch"] == 3, "the rotation goes on from the good file"
+
+
+def test_a_new_run_never_falls_back_to_an_older_runs_file(tmp_path) -> None:
+    train, val = loaders()
+    path = tmp_path / "checkpoint.pt"
+    quiet_fit(small_model(), train, val, epochs=3, checkpoint=path)  # an older run: epochs 2 and 3 on disk
+    quiet_fit(small_model(), train, val, epochs=1, checkpoint=path)  # starting over
+    assert not previous_path(path).exists(), "the older run's epoch 2 is gone"
+    quiet_fit(small_model(), train, val, epochs=2, checkpoint=path)
+    assert load_checkpoint(previous_path(path))["epoch"] == 1

@@ -20,7 +20,15 @@ def test_measure_training_step_reports_time_and_memory() -> None:
     assert row["model"] == "resnet_minimal" and row["parameters"] == 1_218_982
     assert row["time_per_step_s"] > 0 and row["images_per_s"] == pytest.approx(2 / row["time_per_step_s"])
     assert row["peak_memory_mb"] >= 0 and np.isfinite(row["step_memory_mb"])
-    assert row["device"] == "cpu" and "CPU" in row["device_name"] and row["amp"] is False
+    assert row["device"] == "cpu" and "CPU" in row["device_name"]
+    assert row["precision"] == "fp32" and row["channels_last"] is False and row["compile"] is False
+    assert row["time_per_step_s"] <= row["median_step_s"] and row["first_step_s"] > 0
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    """(bf16, channels-last and torch.compile are measured in test_gpubench's smoke run.)"""
+    with pytest.raises(ValueError, match="precision='half'"):
+        modelbench.measure_training_step("resnet_minimal", precision="half", **TINY)
 
 
 def test_measure_in_subprocess_and_its_errors() -> None:

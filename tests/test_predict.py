@@ -10,11 +10,13 @@ import torch
 from PIL import Image
 from torch import nn
 
-from helpers import config, models
+from helpers import config, engine, models
+from helpers.checkpoint import load_checkpoint
 from helpers.data.datasets import PlantVillageDataset
 from helpers.data.locate import find_plantvillage
 from helpers.data.tiny import PLANTVILLAGE_CLASSES
-from helpers.predict import NotAnImageError, predict_image, prepare_image
+from helpers.data.transforms import MEAN, STD
+from helpers.predict import NotAnImageError, predict_image, prepare_image, trained_image_size
 
 
 class ColourModel(nn.Module):
@@ -26,6 +28,7 @@ class ColourModel(nn.Module):
         self.net = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 38))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.last_input_shape = tuple(x.shape)
         return self.net(x) * 10
 
 
@@ -135,3 +138,42 @@ def test_same_preprocessing_as_the_validation_images() -> None:
     dataset = PlantVillageDataset(folder)
     x, _ = dataset[0]
     assert torch.allclose(prepare_image(folder / dataset.files[0])[0], x, atol=1e-6)
+
+
+def test_prediction_defaults_to_the_size_the_model_was_trained_at(tmp_path: Path) -> None:
+    """Chapter 15 trains at 128 px in quick mode: predict_image must not feed that model 256 px images."""
+    model = ColourModel()
+    image = _leafy((300, 200))
+    predict_image(model, image, PLANTVILLAGE_CLASSES)
+    assert model.last_input_shape == (1, 3, 256, 256), "nothing recorded: the data set's 256 px"
+    dataset = torch.utils.data.TensorDataset(torch.rand(6, 3, 48, 48), torch.arange(6) % 38)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=3)
+    path = tmp_path / "checkpoint.pt"
+    engine.fit(model, loader, epochs=1, device=torch.device("cpu"), progress=False, checkpoint=path)
+    assert trained_image_size(model) == 48
+    top = predict_image(model, image, PLANTVILLAGE_CLASSES)
+    assert model.last_input_shape == (1, 3, 48, 48) and len(top) == 5
+    predict_image(model, image, PLANTVILLAGE_CLASSES, image_size=64)
+    assert model.last_input_shape == (1, 3, 64, 64), "an explicit size wins"
+    reloaded = ColourModel()
+    load_checkpoint(path, reloaded)
+    predict_image(reloaded, image, PLANTVILLAGE_CLASSES)
+    assert reloaded.last_input_shape == (1, 3, 48, 48), "the checkpoint brings the size back"
+
+
+def test_non_square_training_size_must_be_given() -> None:
+    model = ColourModel()
+    model.trained_input_size = (3, 64, 96)
+    with pytest.raises(ValueError, match="64x96.*pass image_size"):
+        predict_image(model, _leafy((32, 32)), PLANTVILLAGE_CLASSES)
+    assert len(predict_image(model, _leafy((32, 32)), PLANTVILLAGE_CLASSES, image_size=64)) == 5
+
+
+def test_prepare_image_uses_the_normalisation_given() -> None:
+    image = _leafy((16, 16))
+    default = prepare_image(image, 16)
+    assert torch.allclose(default, prepare_image(image, 16, mean=MEAN, std=STD))
+    plain = prepare_image(image, 16, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
+    assert 0.0 <= plain.min() and plain.max() <= 1.0, "mean 0 and std 1: the pixels in [0, 1]"
+    expected = (plain - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    assert torch.allclose(default, expected, atol=1e-5)

@@ -13,7 +13,9 @@ import pytest
 import torch
 
 from helpers import config, engine, train
+from helpers.checkpoint import previous_path
 from helpers.data.tiny import make_tiny_plantvillage
+from helpers.data.transforms import MEAN, STD
 
 FAST = ["--model", "resnet_minimal", "--image-size", "64", "--batch-size", "8", "--max-batches", "2",
         "--workers", "0", "--no-progress", "--threads", "1"]
@@ -52,6 +54,11 @@ def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
     assert results["class_names"][0] == "Apple___Apple_scab" and len(results["class_names"]) == 38
     assert results["time_per_epoch_s"] > 0 and results["peak_memory_mb"] > 0
     assert results["settings"]["image_size"] == 64 and results["data_source"] == "custom"
+    device = torch.device(results["device"])  # the default device: a CPU here, CUDA on a GPU machine
+    assert results["precision"] == engine.resolve_precision("auto", device)
+    assert results["channels_last"] is (device.type == "cuda") and results["compile"] is False
+    assert results["input_size"] == [3, 64, 64] and results["image_size"] == 64
+    assert results["normalization"] == {"mean": list(MEAN), "std": list(STD)}
     assert Path(results["split_file"]).is_file()
     cm = pd.read_csv(run / "confusion_matrix.csv", index_col=0)
     assert cm.shape == (38, 38) and cm.to_numpy().sum() == results["test_images"] == 16
@@ -117,3 +124,46 @@ def test_run_complete_and_schedulers() -> None:
     scheduler, interval = train.make_scheduler("onecycle", optimizer, epochs=2, steps_per_epoch=3)
     assert interval == "batch" and scheduler.total_steps == 6
     assert train.make_scheduler("none", optimizer, 2, 3) == (None, "epoch")
+
+
+def flip_one_weight_byte(path: Path) -> None:
+    """Change one byte of the first convolution's weights inside a saved checkpoint."""
+    weight = torch.load(path, weights_only=True, map_location="cpu")["model"]["stem.0.weight"]
+    stored = weight.as_strided((weight.numel(),), (1,))  # the bytes in storage order (channels-last here)
+    data = bytearray(path.read_bytes())
+    at = data.find(stored.numpy().tobytes())
+    assert at >= 0
+    data[at + 3] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+def test_bf16_channels_last_run_and_resume_from_the_previous_epoch(tiny_data: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture) -> None:
+    run = tmp_path / "run"
+    small = [*FAST, "--image-size", "32", "--batch-size", "4", "--max-batches", "1"]  # bf16 is slow on a CPU
+    args = [*small, "--data", str(tiny_data), "--run-dir", str(run), "--precision", "bf16", "--channels-last"]
+    assert train.main([*args, "--epochs", "2"]) == 0
+    results, _ = read(run)
+    assert results["precision"] == "bf16" and results["channels_last"] is True
+    assert results["settings"]["precision_requested"] == "bf16"
+    assert previous_path(run / "checkpoint.pt").is_file()
+    flip_one_weight_byte(run / "checkpoint.pt")
+    capsys.readouterr()
+    assert train.main([*args, "--epochs", "3", "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"{run / 'checkpoint.pt'} is unusable (fails its checksum)" in err
+    assert str(previous_path(run / "checkpoint.pt")) in err
+    results, history = read(run)
+    assert results["complete"] and history["epoch"].tolist() == [1, 2, 3]
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 3
+
+
+def test_precision_and_channels_last_options() -> None:
+    parser = train.build_parser()
+    args = parser.parse_args(["--model", "resnet_minimal"])
+    assert args.precision == "auto" and args.channels_last is None and args.compile is False
+    args = parser.parse_args(["--model", "resnet_minimal", "--precision", "fp16", "--no-channels-last",
+                              "--compile"])
+    assert args.precision == "fp16" and args.channels_last is False and args.compile is True
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--model", "resnet_minimal", "--precision", "half"])

@@ -1,0 +1,296 @@
+"""Chapter 11 exercises: where SimpleCNN's work is, the majority baseline, dead units, Kaiming's fix."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from helpers import models
+from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.tiny import isolated, train_steps
+
+# --- q1: the multiply-adds of the largest layer ---------------------------------------------------------
+
+
+def solve_linear_macs_share() -> float:
+    from helpers import macs
+
+    with torch.device("meta"):           # shapes only: no 18 M weights to draw, and the count is the same
+        model = models.SimpleCNN()
+    table = macs.count_macs(model, (1, 3, 256, 256))
+    return table.loc[table["module"] == "classifier.1", "macs"].sum() / table["macs"].sum()
+
+
+def _simple_cnn_macs() -> tuple[int, int]:
+    """(multiply-adds of Linear 32768 -> 512, of the whole SimpleCNN) for one 256 px image, by hand."""
+    channels, side, convs = [3, 32, 64, 128, 256, 512], 256, 0
+    for cin, cout in zip(channels[:-1], channels[1:], strict=True):
+        convs += side * side * cout * cin * 9      # every output value: a 3x3 window in every input channel
+        side //= 2                                 # then MaxPool(2)
+    big_linear = 512 * 8 * 8 * 512
+    return big_linear, convs + big_linear + 512 * 38
+
+
+def check_linear_macs_share(answer: Any) -> str:
+    got = as_number(answer, "your share")
+    layer, total = _simple_cnn_macs()
+    share = layer / total
+    parameter_share = 16_777_728 / models.REPORT_PARAMETERS["simple_cnn"]
+    if math.isclose(got, layer, rel_tol=1e-2):
+        raise Wrong(f"{got:,.0f} is the layer's number of multiply-adds; divide it by the model's total "
+                    f"({total:,}) to get its share")
+    if math.isclose(got, 100 * share, rel_tol=1e-2):
+        raise Wrong(f"{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1")
+    if math.isclose(got, parameter_share, rel_tol=1e-2):
+        raise Wrong(f"{got:.3f} is the layer's share of the PARAMETERS (section 1); count its multiply-adds "
+                    "with helpers.macs.count_macs and divide by the model's total multiply-adds")
+    if math.isclose(got, 1 - share, rel_tol=1e-2):
+        raise Wrong(f"{got:.4f} is the share of everything else: the question asks for Linear 32768 -> 512 "
+                    "alone")
+    if not math.isclose(got, share, rel_tol=1e-2):
+        raise Wrong(f"your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 "
+                    f"multiply-adds for one image, the whole network {total:,}")
+    return (f"{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight of "
+            "the Linear layer is used once per image, each weight of a convolution once per position of its "
+            "map (65,536 positions in block 1). Parameters measure memory, not work.")
+
+
+q1 = Exercise(
+    chapter="11", name="q1", title="Parameters are not work",
+    checker=check_linear_macs_share, solver=solve_linear_macs_share,
+    hints=["`helpers.macs.count_macs(model, (1, 3, 256, 256))` returns one row per layer, with a `macs` "
+           "column and the layer's name in `module`.",
+           "The layer is named 'classifier.1'; divide its `macs` by `table['macs'].sum()`."],
+    wrong_answers=[lambda: 16_777_728 / 18_365_798,                    # the parameter share
+                   lambda: 100 * _simple_cnn_macs()[0] / _simple_cnn_macs()[1],   # a percentage
+                   lambda: _simple_cnn_macs()[0]],                     # the count, not the share
+)
+
+
+# --- q2: the majority-class baseline ---------------------------------------------------------------------
+
+
+def solve_majority_baseline() -> Any:
+    def majority_baseline(train_targets: np.ndarray, val_targets: np.ndarray) -> float:
+        """Validation accuracy of always answering the most frequent class of the TRAINING labels."""
+        majority = np.bincount(train_targets).argmax()
+        return float((np.asarray(val_targets) == majority).mean())
+
+    return majority_baseline
+
+
+MAJORITY_CASES = [
+    (np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 1, 2])),
+    (np.array([3, 3, 3, 1, 0]), np.array([0, 1, 2])),
+    (np.array([5, 5, 5, 5, 2, 2, 2, 7]), np.array([5, 2, 2, 2, 7, 5, 5, 2])),
+    (np.array([1]), np.array([1, 1, 0, 1])),
+]
+
+
+def check_majority_baseline(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (majority_baseline, not majority_baseline(...)); got "
+                    f"{type(answer).__name__}")
+    for train, val in MAJORITY_CASES:
+        got = as_number(answer(train.copy(), val.copy()), "majority_baseline(train, val)")
+        majority = np.bincount(train).argmax()
+        expected = float((val == majority).mean())
+        if math.isclose(got, expected, abs_tol=1e-9):
+            continue
+        shown = f"train_targets = {train.tolist()}, val_targets = {val.tolist()}"
+        if math.isclose(got, float((val == np.bincount(val).argmax()).mean()), abs_tol=1e-9):
+            hint = (" You chose the most frequent class of the VALIDATION labels: the constant answer must "
+                    "be chosen on the training labels, the validation set only measures it.")
+        elif math.isclose(got, float((train == majority).mean()), abs_tol=1e-9):
+            hint = (" That is the class's share of the training set: measure how often it is right on the "
+                    "validation labels.")
+        elif math.isclose(got, float((val == majority).sum())):
+            hint = " That is a count: divide by the number of validation images."
+        else:
+            hint = f" The most frequent training class is {majority}; how often is it right on validation?"
+        raise Wrong(f"majority_baseline returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}")
+    return ("a model whose accuracy equals this number has learnt nothing but the class frequencies: "
+            "SimpleCNN's collapse in section 3.")
+
+
+q2 = Exercise(
+    chapter="11", name="q2", title="The majority-class baseline",
+    checker=check_majority_baseline, solver=solve_majority_baseline,
+    hints=["np.bincount(train_targets) counts each class; .argmax() is the most frequent one.",
+           "Compare val_targets with that class and take the mean of the matches."],
+    wrong_answers=[lambda: lambda train, val: float((val == np.bincount(val).argmax()).mean()),   # leak
+                   lambda: lambda train, val: float((train == np.bincount(train).argmax()).mean()),
+                   lambda: lambda train, val: 1 / (max(train.max(), val.max()) + 1)],        # a random guess
+)
+
+
+# --- q3: the share of dead units ----------------------------------------------------------------------
+
+
+def solve_dead_share() -> Any:
+    def dead_share(hidden: torch.Tensor) -> float:
+        """Share of the units (columns) that are zero for every image (row) of `hidden`."""
+        return (hidden <= 0).all(dim=0).float().mean().item()
+
+    return dead_share
+
+
+def _dead_cases() -> list[torch.Tensor]:
+    gen = torch.Generator().manual_seed(11)
+    noisy = torch.relu(torch.randn(40, 24, generator=gen) - 1.0)
+    noisy[:, [2, 3, 7, 11, 19]] = 0.0
+    return [torch.tensor([[0.0, 1.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]]),
+            torch.tensor([[0.0, 3.0, 0.0, 0.0]]),
+            torch.tensor([[0.5, 1.0], [2.0, 0.1]]),
+            noisy]
+
+
+def check_dead_share(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong("give the function itself (dead_share, not dead_share(...)); got "
+                    f"{type(answer).__name__}")
+    for hidden in _dead_cases():
+        got = as_number(answer(hidden.clone()), "dead_share(hidden)")
+        expected = (hidden <= 0).all(dim=0).float().mean().item()
+        if math.isclose(got, expected, abs_tol=1e-6):
+            continue
+        shown = hidden.tolist() if hidden.numel() <= 12 else f"a {tuple(hidden.shape)} tensor"
+        if math.isclose(got, (hidden == 0).float().mean().item(), abs_tol=1e-6):
+            hint = (" That is the share of zero VALUES. A unit (a column) is dead when it is zero for every "
+                    "image: .all(dim=0) before the mean.")
+        elif math.isclose(got, (hidden <= 0).any(dim=0).float().mean().item(), abs_tol=1e-6):
+            hint = (" You counted units that are zero for SOME image: that is a normal ReLU at work. Dead "
+                    "means zero for every image (.all, not .any).")
+        elif math.isclose(got, (hidden <= 0).all(dim=1).float().mean().item(), abs_tol=1e-6):
+            hint = " You looked along the wrong dimension: rows are images, columns are units (dim=0)."
+        elif math.isclose(got, (hidden <= 0).all(dim=0).sum().item(), abs_tol=1e-6):
+            hint = " That is a count: divide by the number of units."
+        else:
+            hint = ""
+        raise Wrong(f"dead_share returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}")
+    return "section 4's 'dead hidden units' is exactly this number, computed on 512 units."
+
+
+q3 = Exercise(
+    chapter="11", name="q3", title="The share of dead units",
+    checker=check_dead_share, solver=solve_dead_share,
+    hints=["Rows are images, columns are units. (hidden <= 0) marks the zeros.",
+           "(hidden <= 0).all(dim=0) is True for the units that are zero for every image; take the mean as "
+           "floats."],
+    wrong_answers=[lambda: lambda h: (h == 0).float().mean().item(),
+                   lambda: lambda h: (h <= 0).any(dim=0).float().mean().item(),
+                   lambda: lambda h: (h <= 0).all(dim=1).float().mean().item()],
+)
+
+
+# --- q4: Kaiming's initialisation, measured on a small SimpleCNN ---------------------------------------
+
+TINY_CHANNELS = [3, 8, 16, 32, 32, 64]
+STEPS, LR = 15, 3e-4
+
+
+def solve_kaiming_init() -> Any:
+    def kaiming_init(model: nn.Module) -> None:
+        """Kaiming-normal weights and zero biases in every Conv2d and Linear; a small last layer."""
+        layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+        for layer in layers:
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.zeros_(layer.bias)
+        nn.init.normal_(layers[-1].weight, std=0.01)   # small logits at the start: loss near ln 38
+
+    return kaiming_init
+
+
+def _tiny_simple_cnn() -> nn.Sequential:
+    """SimpleCNN's design for 32 px images: five conv_relu_pool blocks (32 -> 1 px), Linear 64 -> 64 -> 38."""
+    blocks = [models.conv_relu_pool(a, b) for a, b in zip(TINY_CHANNELS[:-1], TINY_CHANNELS[1:], strict=True)]
+    return nn.Sequential(nn.Sequential(*blocks),
+                         nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 38)))
+
+
+def _tiny_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    """16 images of 4 classes: each class is a random pattern, each image that pattern plus noise."""
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(4).repeat(4)
+    patterns = torch.randn(4, 3, 32, 32, generator=gen)
+    return patterns[labels] + torch.randn(16, 3, 32, 32, generator=gen), labels
+
+
+@torch.no_grad()
+def _logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    return model.eval()(images)
+
+
+def _train(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """STEPS Adam steps at LR on the one batch; the loss afterwards."""
+    train_steps(model, images, labels, torch.optim.Adam(model.parameters(), lr=LR), STEPS)
+    return nn.functional.cross_entropy(_logits(model, images), labels).item()
+
+
+def check_kaiming_init(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong("give the function itself (kaiming_init, not kaiming_init(model)); got "
+                    f"{type(answer).__name__}")
+    images, labels = _tiny_batch()
+    with isolated(seed=0):
+        default = _tiny_simple_cnn()
+        model = copy.deepcopy(default)
+        returned = answer(model)
+        model = returned if isinstance(returned, nn.Module) else model
+        layers = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+        originals = dict(default.named_modules())
+        for name, layer in layers[:-1]:
+            fan_in = layer.weight[0].numel()
+            std, kaiming = layer.weight.std().item(), math.sqrt(2 / fan_in)
+            if torch.equal(layer.weight, originals[name].weight):
+                raise Wrong(f"your function left layer {name} ({layer}) as PyTorch initialised it: re-draw "
+                            "every Conv2d and Linear weight (model.modules() finds them all)")
+            if not 0.8 < std / kaiming < 1.25:
+                hint = (" That is sqrt(1 / fan_in): for ReLU layers pass nonlinearity='relu' (gain sqrt 2)."
+                        if 0.63 < std / kaiming < 0.78 else "")
+                raise Wrong(f"layer {name} has weights with standard deviation {std:.3f}; Kaiming's for a "
+                            f"ReLU layer with fan_in = {fan_in} is sqrt(2 / {fan_in}) = {kaiming:.3f}.{hint}")
+            if layer.bias is not None and layer.bias.abs().max().item() > 0:
+                raise Wrong(f"layer {name} still has non-zero biases: set them to 0 (nn.init.zeros_)")
+        first_loss = nn.functional.cross_entropy(_logits(model, images), labels).item()
+        if first_loss > math.log(38) + 1:
+            raise Wrong(f"before training your network's loss is {first_loss:.1f}, far above ln 38 = "
+                        f"{math.log(38):.2f}: with Kaiming weights in the last layer too, the 38 logits "
+                        "start large and confidently wrong. Re-draw the last Linear layer's weights with a "
+                        "small std (0.01), as section 5 does")
+        spread = _logits(model, images).std(dim=0).mean().item()
+        default_spread = _logits(default, images).std(dim=0).mean().item()
+        if spread < 5 * default_spread:
+            raise Wrong(f"the logits of your network hardly depend on the image at the start (spread across "
+                        f"images {spread:.2g}, PyTorch's default {default_spread:.2g}): the signal still "
+                        "shrinks from layer to layer")
+        final_loss, default_loss = _train(model, images, labels), _train(default, images, labels)
+    if final_loss > first_loss - 1.0:
+        raise Wrong(f"after {STEPS} Adam steps at lr {LR:g} on one batch of 16 images your network's loss "
+                    f"went from {first_loss:.2f} only to {final_loss:.2f}: the initialisation did not help "
+                    "it learn")
+    return ("on a 5-block SimpleCNN at 32 px the logits' spread across images starts "
+            f"{spread / default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr "
+            f"{LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to "
+            f"{default_loss:.2f}).")
+
+
+q4 = Exercise(
+    chapter="11", name="q4", title="Kaiming's initialisation, measured",
+    checker=check_kaiming_init, solver=solve_kaiming_init,
+    hints=["Loop over model.modules(); for every nn.Conv2d or nn.Linear call "
+           "nn.init.kaiming_normal_(layer.weight, nonlinearity='relu') and nn.init.zeros_(layer.bias).",
+           "Then the last Linear layer: nn.init.normal_(its weight, std=0.01), so the first logits are small "
+           "(build_simple_cnn(init='kaiming') in section 1 does all of this)."],
+    wrong_answers=[lambda: lambda model: None,                                       # PyTorch's default stays
+                   lambda: lambda model: [nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
+                                          for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)],
+                   lambda: lambda model: [(nn.init.kaiming_normal_(m.weight, nonlinearity="relu"),
+                                           nn.init.zeros_(m.bias))
+                                          for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]],
+)

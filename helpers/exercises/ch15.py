@@ -1,0 +1,239 @@
+"""Chapter 15 exercises: top-k accuracy, what removing a block saves, label smoothing and its effect."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from helpers import macs, models
+from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.tiny import isolated, train_steps
+
+# --- q1: top-k accuracy --------------------------------------------------------------------------------
+
+
+def solve_topk_accuracy() -> Any:
+    def topk_accuracy(probs: torch.Tensor, y_true: torch.Tensor, k: int) -> float:
+        """Share of the rows of `probs` whose true class is among their k largest values."""
+        top = probs.topk(k, dim=1).indices                    # (N, k): the k most probable classes
+        return (top == y_true[:, None]).any(dim=1).float().mean().item()
+
+    return topk_accuracy
+
+
+def _topk_cases() -> list[tuple[torch.Tensor, torch.Tensor, int]]:
+    gen = torch.Generator().manual_seed(15)
+    small = torch.tensor([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5], [0.7, 0.2, 0.1]])
+    small_true = torch.tensor([2, 1, 2, 2])
+    many = torch.randn(64, 38, generator=gen).softmax(dim=1)
+    many_true = torch.randint(0, 38, (64,), generator=gen)
+    return [(small, small_true, 1), (small, small_true, 2), (small, small_true, 3),
+            (many, many_true, 1), (many, many_true, 5), (many, many_true, 38)]
+
+
+def _reference_topk(probs: torch.Tensor, y_true: torch.Tensor, k: int) -> float:
+    return (probs.topk(k, dim=1).indices == y_true[:, None]).any(dim=1).float().mean().item()
+
+
+def check_topk_accuracy(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong("give the function itself (topk_accuracy, not topk_accuracy(...)); got "
+                    f"{type(answer).__name__}")
+    for probs, y_true, k in _topk_cases():
+        got = as_number(answer(probs.clone(), y_true.clone(), k), f"topk_accuracy(probs, y_true, {k})")
+        expected = _reference_topk(probs, y_true, k)
+        if math.isclose(got, expected, abs_tol=1e-6):
+            continue
+        rows = [[round(v, 3) for v in row] for row in probs.tolist()]
+        shown = (f"probs = {rows}, y_true = {y_true.tolist()}, k = {k}" if len(probs) <= 4
+                 else f"{len(probs)} rows of 38 probabilities, k = {k}")
+        lowest = probs.topk(k, dim=1, largest=False).indices
+        smallest = (lowest == y_true[:, None]).any(dim=1).float().mean().item()
+        kth_only = (probs.topk(k, dim=1).indices[:, -1] == y_true).float().mean().item()
+        if math.isclose(got, expected * len(probs), abs_tol=1e-6):
+            hint = " That is a count: divide by the number of rows."
+        elif math.isclose(got, smallest, abs_tol=1e-6) and k < probs.shape[1]:
+            hint = (" You took the k SMALLEST probabilities: topk returns the largest (or sort with "
+                    "descending=True).")
+        elif math.isclose(got, kth_only, abs_tol=1e-6):
+            hint = (" You compared with the k-th class only: a hit is the true class anywhere among the k "
+                    "(.any).")
+        else:
+            hint = ""
+        raise Wrong(f"topk_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}")
+    return ("top-1 is the ordinary accuracy and top-k can only grow with k (top-38 is always 1): more "
+            "guesses, more hits. A diagnosis tool shows the top 3-5 with their probabilities.")
+
+
+q1 = Exercise(
+    chapter="15", name="q1", title="Top-k accuracy",
+    checker=check_topk_accuracy, solver=solve_topk_accuracy,
+    hints=["probs.topk(k, dim=1).indices is an (N, k) tensor: the k most probable classes of each row.",
+           "Compare it with y_true[:, None] (broadcasting), .any(dim=1) says whether the true class is among "
+           "them; then the mean as floats."],
+    wrong_answers=[lambda: lambda p, y, k: (p.topk(k, dim=1).indices[:, -1] == y).float().mean().item(),
+                   lambda: lambda p, y, k: (p.topk(k, dim=1, largest=False).indices == y[:, None]).any(1)
+                   .float().mean().item(),
+                   lambda: lambda p, y, k: (p.topk(k, dim=1).indices == y[:, None]).any(1).sum().item()],
+)
+
+
+# --- q2: what removing the fourth block saves ------------------------------------------------------------
+
+
+def solve_macs_ratio() -> float:
+    stride2 = macs.total_macs(models.build_model("resnet_stride"), (1, 3, 256, 256))
+    minimal = macs.total_macs(models.build_model("resnet_minimal"), (1, 3, 256, 256))
+    return stride2 / minimal
+
+
+@functools.cache
+def _counts() -> dict[str, int]:
+    """Parameters and multiply-adds (one 256 px image) of both networks, on weightless (meta) copies."""
+    counts = {}
+    for name in ("resnet_stride", "resnet_minimal"):
+        with torch.device("meta"):
+            model = models.build_model(name)
+        counts[name] = macs.total_macs(model, (1, 3, 256, 256))
+        counts[f"{name} parameters"] = models.count_parameters(model)
+    return counts
+
+
+def check_macs_ratio(answer: Any) -> str:
+    got = as_number(answer, "your ratio")
+    c = _counts()
+    ratio = c["resnet_stride"] / c["resnet_minimal"]
+    param_ratio = c["resnet_stride parameters"] / c["resnet_minimal parameters"]
+    if math.isclose(got, ratio, rel_tol=1e-3):
+        saved = 1 - c["resnet_minimal"] / c["resnet_stride"]
+        return (f"{param_ratio:.1f}x fewer parameters but only {ratio:.2f}x fewer multiply-adds: removing "
+                f"block 4 saves {saved:.0%} of the computation. Each stride-2 block costs about the same "
+                "(chapter 14): its maps are 4x smaller but its channels twice as many on both sides. The "
+                "last block holds most of the weights (they grow with C_in x C_out, not with the image), "
+                "not most of the work.")
+    if math.isclose(got, param_ratio, rel_tol=1e-3):
+        raise Wrong(f"{got:.2f} is the ratio of the PARAMETERS; count multiply-adds with "
+                    "helpers.macs.total_macs")
+    if math.isclose(got, 1 / ratio, rel_tol=1e-3):
+        raise Wrong(f"{got:.3f} is ResNet_minimal / stride-2 ResNet: divide the other way round (how many "
+                    "times fewer)")
+    if math.isclose(got, 1 - 1 / ratio, rel_tol=1e-3):
+        raise Wrong(f"{got:.3f} is the share saved; the question asks for the ratio stride-2 / minimal")
+    raise Wrong(f"your ratio is {got:.4g}; helpers.macs counts {c['resnet_stride']:,} multiply-adds for the "
+                f"stride-2 ResNet and {c['resnet_minimal']:,} for ResNet_minimal")
+
+
+q2 = Exercise(
+    chapter="15", name="q2", title="What removing a block saves",
+    checker=check_macs_ratio, solver=solve_macs_ratio,
+    hints=["helpers.macs.total_macs(model, (1, 3, 256, 256)) counts the multiply-adds of one 256 px image.",
+           "Build both with models.build_model('resnet_stride') and models.build_model('resnet_minimal') and "
+           "divide the first count by the second."],
+    wrong_answers=[lambda: 5_165_990 / 1_218_982,
+                   lambda: _counts()["resnet_minimal"] / _counts()["resnet_stride"],
+                   lambda: 1 - _counts()["resnet_minimal"] / _counts()["resnet_stride"]],
+)
+
+
+# --- q3: label smoothing by hand, and what it does to the confidence -------------------------------------
+
+SMOOTHING, CLASSES, STEPS = 0.1, 4, 60
+
+
+def solve_smoothed_cross_entropy() -> Any:
+    def smoothed_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, smoothing: float) -> torch.Tensor:
+        """Cross-entropy against (1 - smoothing) one-hot + smoothing / K on every class, batch average."""
+        log_p = logits.log_softmax(dim=1)
+        k = logits.shape[1]
+        wanted = torch.full_like(log_p, smoothing / k)
+        wanted[torch.arange(len(targets)), targets] += 1 - smoothing
+        return -(wanted * log_p).sum(dim=1).mean()
+
+    return smoothed_cross_entropy
+
+
+def _loss_cases() -> list[tuple[torch.Tensor, torch.Tensor, float]]:
+    gen = torch.Generator().manual_seed(16)
+    return [(torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([0]), 0.1),
+            (torch.randn(8, 5, generator=gen), torch.randint(0, 5, (8,), generator=gen), 0.0),
+            (torch.randn(16, 38, generator=gen), torch.randint(0, 38, (16,), generator=gen), 0.1),
+            (torch.randn(6, 2, generator=gen), torch.tensor([0, 1, 1, 0, 1, 1]), 0.3),
+            (torch.tensor([[120.0, -80.0, 0.0], [0.0, 0.0, 150.0]]), torch.tensor([0, 0]), 0.1)]
+
+
+def _other_classes(logits: torch.Tensor, targets: torch.Tensor, smoothing: float) -> torch.Tensor:
+    """The other convention: 1 - smoothing on the true class, smoothing / (K - 1) on each of the others."""
+    log_p = logits.log_softmax(dim=1)
+    wanted = torch.full_like(log_p, smoothing / (logits.shape[1] - 1))
+    wanted[torch.arange(len(targets)), targets] = 1 - smoothing
+    return -(wanted * log_p).sum(dim=1).mean()
+
+
+def _confidence(loss_fn: Any) -> float:
+    """Mean top probability of a linear classifier after STEPS Adam steps with `loss_fn` on 16 points."""
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(CLASSES).repeat(4)
+    points = 3 * torch.eye(CLASSES, 8)[labels] + 0.5 * torch.randn(16, 8, generator=gen)
+    model = nn.Linear(8, CLASSES)
+    train_steps(model, points, labels, torch.optim.Adam(model.parameters(), lr=0.1), STEPS, loss_fn=loss_fn)
+    with torch.no_grad():
+        return model(points).softmax(dim=1).max(dim=1).values.mean().item()
+
+
+def check_smoothed_cross_entropy(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong("give the function itself (smoothed_cross_entropy, not smoothed_cross_entropy(...)); got "
+                    f"{type(answer).__name__}")
+    for logits, targets, smoothing in _loss_cases():
+        got = as_number(answer(logits.clone(), targets.clone(), smoothing),
+                        f"smoothed_cross_entropy(logits, targets, {smoothing})")
+        expected = nn.functional.cross_entropy(logits, targets, label_smoothing=smoothing).item()
+        if math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-5):
+            continue
+        shown = f"{tuple(logits.shape)} logits, smoothing {smoothing}"
+        if not math.isfinite(got):
+            hint = (" The logits here are large (up to 150): softmax then log overflows or gives log(0). "
+                    "logits.log_softmax(dim=1) computes the same stably.")
+        elif math.isclose(got, nn.functional.cross_entropy(logits, targets).item(), rel_tol=1e-4):
+            hint = " That is plain cross-entropy: the smoothing is missing."
+        elif math.isclose(got, _other_classes(logits, targets, smoothing).item(), rel_tol=1e-4):
+            hint = (" You spread the smoothing over the K - 1 other classes; PyTorch spreads it over all K, "
+                    "the true one included: (1 - ε) one-hot + ε / K.")
+        elif math.isclose(got, expected * len(targets), rel_tol=1e-4):
+            hint = " That is a sum over the batch: take the mean."
+        else:
+            hint = ""
+        raise Wrong(f"for {shown} your loss is {got:.5g}, nn.CrossEntropyLoss(label_smoothing={smoothing}) "
+                    f"gives {expected:.5g}.{hint}")
+    with isolated(seed=0):
+        smoothed = _confidence(lambda z, y: answer(z, y, SMOOTHING))
+        torch.manual_seed(0)                     # the same starting weights with plain cross-entropy
+        plain = _confidence(nn.CrossEntropyLoss())
+    ceiling = 1 - SMOOTHING + SMOOTHING / CLASSES
+    if not smoothed < plain - 0.02:
+        raise Wrong(f"trained with your loss, a classifier is as confident ({smoothed:.3f}) as with plain "
+                    f"cross-entropy ({plain:.3f}): the smoothing has no effect")
+    return (f"a linear classifier trained {STEPS} steps on 16 separable points: mean top probability "
+            f"{smoothed:.3f} with your loss, {plain:.3f} with plain cross-entropy. The smoothed loss is "
+            f"smallest at 1 - ε + ε/K = {ceiling:.3f}, so it stops pushing the logits apart once the answer "
+            "is right.")
+
+
+q3 = Exercise(
+    chapter="15", name="q3", title="Label smoothing by hand",
+    checker=check_smoothed_cross_entropy, solver=solve_smoothed_cross_entropy,
+    hints=["Build the target distribution: smoothing / K on every class, plus 1 - smoothing on the true "
+           "class; the loss is -(target x log-probabilities) summed over classes, averaged over the batch.",
+           "log_p = logits.log_softmax(dim=1) (stable for large logits); wanted = torch.full_like(log_p, "
+           "smoothing / K); wanted[torch.arange(N), targets] += 1 - smoothing."],
+    wrong_answers=[lambda: lambda z, y, s: nn.functional.cross_entropy(z, y),
+                   lambda: _other_classes,
+                   lambda: lambda z, y, s: nn.functional.cross_entropy(z, y, label_smoothing=s,
+                                                                       reduction="sum"),
+                   lambda: lambda z, y, s: -(((1 - s) * nn.functional.one_hot(y, z.shape[1]) + s / z.shape[1])
+                                             * z.softmax(dim=1).log()).sum(dim=1).mean()],
+)
