@@ -11,8 +11,9 @@ where each piece lives and is documented:
 * images and the data set (``pv.load_image``, ``pv.PlantVillageDataset``): :mod:`helpers.data.datasets`;
 * transforms (``pv.MEAN``, ``pv.eval_transform``, ``pv.train_transform``, ``pv.denormalize``):
   :mod:`helpers.data.transforms`;
-* the saved stratified split (``pv.split_for``, ``pv.make_split``, ``pv.load_split``):
-  :mod:`helpers.data.splits`;
+* the saved stratified split, random or by leaf, and k-fold folds (``pv.split_for``,
+  ``pv.make_split``, ``pv.load_split``, ``pv.kfold_splits``): :mod:`helpers.data.splits`;
+* which photos show the same leaf (``pv.leaf_groups``): :mod:`helpers.data.leaves`;
 * loaders and their speed (``pv.plantvillage_loaders``, ``pv.bench_loader``): :mod:`helpers.data.loaders`;
 * the decoded-image cache (``pv.cached_datasets``, ``plantvillage_loaders(..., cache=True)``) and batch
   augmentation on the device (``pv.BatchAugment``): :mod:`helpers.data.cache`,
@@ -27,6 +28,7 @@ from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import CachedDataset, cached_datasets
 from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
+from helpers.data.leaves import leaf_groups
 from helpers.data.loaders import (
     DeviceLoader,
     add_loader_parser,
@@ -64,8 +66,10 @@ from helpers.data.locate import (
 )
 from helpers.data.splits import (
     DEFAULT_FRACTIONS,
+    GROUPINGS,
     SPLIT_NAMES,
     fingerprint,
+    kfold_splits,
     load_split,
     make_split,
     save_split,
@@ -87,10 +91,10 @@ __all__ = [
     "BatchNormalize", "bench_loader", "cached_datasets", "CachedDataset", "candidate_folders", "capped",
     "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError", "DEFAULT_FRACTIONS",
     "default_root", "denormalize", "describe_data", "DeviceLoader", "eval_transform", "EXPECTED_CLASSES",
-    "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "HOW_TO_GET", "IMAGE_EXTENSIONS",
-    "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "load_image", "load_split", "loader_throughput",
-    "MAJORITY_CLASS", "MAJORITY_COUNT", "make_loader", "make_split", "MEAN", "mini_root", "pick_for_data",
-    "plantvillage_datasets", "plantvillage_loaders", "plantvillage_root", "PlantVillageDataset",
-    "save_split", "scan_images", "split_for", "SPLIT_NAMES", "split_path", "STD", "tiny_plantvillage_root",
-    "ToNormalizedTensor", "train_transform", "VARIANTS",
+    "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "GROUPINGS", "HOW_TO_GET",
+    "IMAGE_EXTENSIONS", "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "kfold_splits", "leaf_groups",
+    "load_image", "load_split", "loader_throughput", "MAJORITY_CLASS", "MAJORITY_COUNT", "make_loader",
+    "make_split", "MEAN", "mini_root", "pick_for_data", "plantvillage_datasets", "plantvillage_loaders",
+    "plantvillage_root", "PlantVillageDataset", "save_split", "scan_images", "split_for", "SPLIT_NAMES",
+    "split_path", "STD", "tiny_plantvillage_root", "ToNormalizedTensor", "train_transform", "VARIANTS",
 ]
