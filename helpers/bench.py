@@ -10,6 +10,11 @@ Subcommands::
     python -m helpers.bench loader [--workers 0 4 8] [--batch-size 64] [--augment]
         Images per second of the PlantVillage training loader (helpers.plantvillage).
 
+    python -m helpers.bench throughput [--image-size 256] [--workers N] [--models resnet_minimal]
+        Images per second of the JPEG path and the decoded-image cache: uint8 batches, normalised
+        batches on the device, and whole training steps (helpers.throughput). Writes
+        runs/bench/throughput.csv and .json.
+
     python -m helpers.bench models [--batch-size 32] [--steps 2] [--models NAME ...]
         Training images/s and peak memory of the five PlantVillage models, each in a fresh
         process (helpers.modelbench). Writes runs/bench/models-<device>-<time>.csv.
@@ -46,6 +51,7 @@ from helpers import config, data, engine, models
 from helpers.gpubench import add_gpu_parser
 from helpers.modelbench import add_models_parser
 from helpers.plantvillage import add_loader_parser
+from helpers.throughput import add_throughput_parser
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +266,8 @@ def add_fashionmnist_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_fashionmnist_parser, add_loader_parser, add_models_parser, add_gpu_parser]
+    add_fashionmnist_parser, add_loader_parser, add_models_parser, add_gpu_parser,
+    add_throughput_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

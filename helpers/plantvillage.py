@@ -13,21 +13,26 @@ where each piece lives and is documented:
 * the saved stratified split (``pv.split_for``, ``pv.make_split``, ``pv.load_split``):
   :mod:`helpers.data.splits`;
 * loaders and their speed (``pv.plantvillage_loaders``, ``pv.bench_loader``): :mod:`helpers.data.loaders`;
+* the decoded-image cache (``pv.cached_datasets``, ``plantvillage_loaders(..., cache=True)``) and batch
+  augmentation on the device (``pv.BatchAugment``): :mod:`helpers.data.cache`,
+  :mod:`helpers.data.batch_transforms`;
 * errors (``pv.DataNotFoundError``, ``pv.DataLayoutError``, ``pv.BadImageWarning``):
   :mod:`helpers.data.errors`.
 """
 
 from __future__ import annotations
 
-from helpers.data.datasets import PlantVillageDataset, load_image
+from helpers.data.batch_transforms import BatchAugment, BatchNormalize
+from helpers.data.cache import CachedDataset, cached_datasets
+from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
 from helpers.data.loaders import (
+    DeviceLoader,
     add_loader_parser,
     bench_loader,
     capped,
     loader_throughput,
     make_loader,
-    plantvillage_datasets,
     plantvillage_loaders,
 )
 from helpers.data.locate import (
@@ -71,6 +76,7 @@ from helpers.data.transforms import (
 )
 
 __all__ = [
+    "BatchAugment", "BatchNormalize", "CachedDataset", "DeviceLoader", "cached_datasets",
     "DEFAULT_FRACTIONS", "EXPECTED_CLASSES", "EXPECTED_IMAGES", "HOW_TO_GET", "IMAGE_EXTENSIONS",
     "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "MAJORITY_CLASS", "MAJORITY_COUNT", "MEAN",
     "SPLIT_NAMES", "STD", "VARIANTS", "BadImageWarning", "DataLayoutError", "DataNotFoundError",

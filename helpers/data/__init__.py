@@ -2,16 +2,19 @@
 
 Modules (each imports the others directly, never through this file)::
 
-    errors      DataNotFoundError, DataLayoutError, BadImageWarning: what went wrong, and how to fix it
-    tiny        tiny generated stand-ins for FashionMNIST and PlantVillage (smoke mode, tests, offline)
-    fashion     FashionMNIST: IDX files, finding the data set, the torchvision data set, its loaders
-    locate      finding PlantVillage: layouts, data/plantvillage -> mini -> tiny, listing the images
-    transforms  normalisation (MEAN, STD), the per-image augmentations, denormalize for plots
-    datasets    load_image and PlantVillageDataset (survives bad files)
-    splits      seeded splits; PlantVillage's stratified split saved as JSON and reused
-    loaders     DataLoader settings (workers within /dev/shm), capped passes, PlantVillage's loaders
-    download    fetching PlantVillage from Kaggle (online users)
-    __main__    the command line: python -m helpers.data make-tiny | fashion-mnist | download
+    errors            DataNotFoundError, DataLayoutError, BadImageWarning, CacheSpaceError
+    tiny              generated stand-ins for FashionMNIST and PlantVillage (smoke mode, tests, offline)
+    fashion           FashionMNIST: IDX files, finding the data set, the torchvision data set, loaders
+    locate            finding PlantVillage: layouts, data/plantvillage -> mini -> tiny, listing images
+    transforms        normalisation (MEAN, STD), the per-image augmentations, denormalize for plots
+    batch_transforms  the same augmentations and normalisation for whole batches, on GPU or CPU
+    datasets          load_image, PlantVillageDataset (survives bad files), plantvillage_datasets
+    splits            seeded splits; PlantVillage's stratified split, saved as JSON and reused
+    cache             the decoded-image cache: each split decoded once into a uint8 memory map
+    loaders           DataLoader settings (workers within /dev/shm), capped passes, DeviceLoader,
+                      PlantVillage's loaders (from JPEGs or the cache), loader throughput
+    download          fetching PlantVillage from Kaggle (online users)
+    __main__          the command line: python -m helpers.data make-tiny | fashion-mnist | download | cache
 
 This file only re-exports the names notebooks and tests use (``from helpers import data``,
 then ``data.make_loader``, ``data.fashion_mnist``, ...). Notebooks about PlantVillage use the
@@ -20,7 +23,9 @@ facade :mod:`helpers.plantvillage` (``from helpers import plantvillage as pv``).
 
 from __future__ import annotations
 
-from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
+from helpers.data.batch_transforms import BatchAugment, BatchNormalize, normalize_batch
+from helpers.data.cache import CachedDataset, cached_datasets
+from helpers.data.errors import BadImageWarning, CacheSpaceError, DataLayoutError, DataNotFoundError
 from helpers.data.fashion import (
     DEBIAN_FASHION_DIR,
     fashion_mnist,
@@ -32,6 +37,7 @@ from helpers.data.fashion import (
     read_idx,
 )
 from helpers.data.loaders import (
+    DeviceLoader,
     capped,
     dataset_targets,
     make_loader,
@@ -43,6 +49,13 @@ from helpers.data.splits import split_indices, train_val_split
 from helpers.data.tiny import FASHION_CLASSES, PLANTVILLAGE_CLASSES, ensure_tiny
 
 __all__ = [
+    "BatchAugment",
+    "BatchNormalize",
+    "CacheSpaceError",
+    "CachedDataset",
+    "DeviceLoader",
+    "cached_datasets",
+    "normalize_batch",
     "DEBIAN_FASHION_DIR",
     "FASHION_CLASSES",
     "PLANTVILLAGE_CLASSES",

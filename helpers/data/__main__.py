@@ -5,6 +5,7 @@ Commands::
     python -m helpers.data make-tiny              # tiny generated sets into data/tiny
     python -m helpers.data fashion-mnist          # find/install FashionMNIST, print counts
     python -m helpers.data download plantvillage  # fetch PlantVillage (online users)
+    python -m helpers.data cache [--image-size N]  # decode PlantVillage's splits once into data/cache
 
 Adding a command: write ``add_<name>_parser(subparsers)`` that creates the parser and calls
 ``parser.set_defaults(func=...)`` with a function taking ``(args, rest)`` (the parsed options
@@ -24,6 +25,7 @@ from pathlib import Path
 from torchvision import datasets
 
 from helpers import config
+from helpers.data.cache import add_cache_parser
 from helpers.data.download import main as download_plantvillage
 from helpers.data.errors import DataNotFoundError
 from helpers.data.fashion import locate_fashion_mnist
@@ -79,6 +81,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_make_tiny_parser,
     add_fashion_mnist_parser,
     add_download_parser,
+    add_cache_parser,
 ]
 
 

@@ -1,8 +1,10 @@
-"""PlantVillage as a PyTorch data set: :func:`load_image` and :class:`PlantVillageDataset`.
+"""PlantVillage as PyTorch data sets: reading one image, the robust data set, the three splits.
 
-Images are opened lazily, converted to RGB (alpha composited on white) and resized; a file
-that cannot be read is named in a :class:`~helpers.data.errors.BadImageWarning` and replaced by
-another image of the same class, so an epoch never crashes on one broken file.
+:func:`load_image` opens any image as RGB (alpha composited on white) at the chosen size;
+:class:`PlantVillageDataset` reads images lazily, and a file that cannot be read is named in a
+:class:`~helpers.data.errors.BadImageWarning` and replaced by another image of the same class, so
+an epoch never crashes on one broken file; :func:`plantvillage_datasets` gives train / validation /
+test data sets over the saved split.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from helpers.data.errors import BadImageWarning
-from helpers.data.locate import IMAGE_SIZE, scan_images
-from helpers.data.transforms import eval_transform
+from helpers.data.locate import IMAGE_SIZE, find_plantvillage, plantvillage_root, scan_images
+from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES, split_for
+from helpers.data.transforms import eval_transform, train_transform
 
 
 def load_image(path: str | Path, image_size: int | None = IMAGE_SIZE) -> Image.Image:
@@ -111,3 +114,29 @@ class PlantVillageDataset(Dataset):
                 raise RuntimeError(f"No readable image found near {self.root / self.files[index]}: "
                                    f"{len(self.bad_files)} bad files so far; check the data folder")
         return self.transform(image), self.targets[index]
+
+
+def plantvillage_datasets(
+    root: str | Path | None = None, image_size: int = IMAGE_SIZE, augment: bool = False,
+    rotations: bool = False, *, variant: str = "color", fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    seed: int = 42, split_file: str | Path | None = None,
+) -> tuple[PlantVillageDataset, PlantVillageDataset, PlantVillageDataset, list[str]]:
+    """Train / validation / test data sets over the saved split, and the class names.
+
+    ``root`` may be any of the layouts :func:`find_plantvillage` accepts (default: the
+    best copy from :func:`plantvillage_root`). Only the training set is augmented. Each
+    data set carries ``.source`` (local/mini/tiny/custom) and ``.split_file``.
+    """
+    if root is None:
+        folder, source = plantvillage_root(variant)
+    else:
+        folder, source = find_plantvillage(root, variant), "custom"
+    split = split_for(folder, fractions, seed, split_file)
+    classes = split["classes"]
+    sets = []
+    for name in SPLIT_NAMES:
+        transform = train_transform(augment, rotations) if name == "train" else eval_transform()
+        dataset = PlantVillageDataset(folder, split[name], classes, transform, image_size)
+        dataset.source, dataset.split_file, dataset.split_name = source, split["path"], name
+        sets.append(dataset)
+    return sets[0], sets[1], sets[2], list(classes)

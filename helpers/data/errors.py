@@ -13,3 +13,7 @@ class DataLayoutError(DataNotFoundError):
 
 class BadImageWarning(UserWarning):
     """An image file could not be read; the data set used another image instead."""
+
+
+class CacheSpaceError(OSError):
+    """The decoded-image cache does not fit on the disk; the message says how much it needs."""

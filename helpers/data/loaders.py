@@ -4,7 +4,7 @@
   the device, kept within a small ``/dev/shm`` (JupyterHub pods often have 64 MB).
 * :func:`capped`: a loader limited to ``max_batches`` batches that represent the whole data set
   (every class, in proportion), never the first batches of a class-sorted list.
-* :func:`plantvillage_datasets` / :func:`plantvillage_loaders`: the three splits of PlantVillage.
+* :func:`plantvillage_loaders`: the three splits of PlantVillage, from JPEGs or from the decoded cache.
 * :func:`loader_throughput` / :func:`bench_loader`: images per second (``python -m helpers.bench loader``).
 """
 
@@ -17,7 +17,7 @@ import os
 import sys
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,11 @@ from torch.utils.data import DataLoader, Dataset, SequentialSampler, Subset
 from torch.utils.data.distributed import DistributedSampler
 
 from helpers import config
-from helpers.data.datasets import PlantVillageDataset
+from helpers.data.batch_transforms import BatchAugment, BatchNormalize
+from helpers.data.cache import cache_split, collate_cached
+from helpers.data.datasets import plantvillage_datasets
 from helpers.data.errors import DataNotFoundError
-from helpers.data.locate import IMAGE_SIZE, find_plantvillage, plantvillage_root
-from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES, split_for
-from helpers.data.transforms import eval_transform, train_transform
+from helpers.data.locate import IMAGE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -278,55 +278,83 @@ def capped(loader: Iterable, max_batches: int | None, seed: int = 0) -> Iterable
 # --- PlantVillage's data sets and loaders --------------------------------------------------------
 
 
-def plantvillage_datasets(
-    root: str | Path | None = None, image_size: int = IMAGE_SIZE, augment: bool = False,
-    rotations: bool = False, *, variant: str = "color", fractions: Sequence[float] = DEFAULT_FRACTIONS,
-    seed: int = 42, split_file: str | Path | None = None,
-) -> tuple[PlantVillageDataset, PlantVillageDataset, PlantVillageDataset, list[str]]:
-    """Train / validation / test data sets over the saved split, and the class names.
-
-    ``root`` may be any of the layouts :func:`find_plantvillage` accepts (default: the
-    best copy from :func:`plantvillage_root`). Only the training set is augmented. Each
-    data set carries ``.source`` (local/mini/tiny/custom) and ``.split_file``.
-    """
-    if root is None:
-        folder, source = plantvillage_root(variant)
-    else:
-        folder, source = find_plantvillage(root, variant), "custom"
-    split = split_for(folder, fractions, seed, split_file)
-    classes = split["classes"]
-    sets = []
-    for name in SPLIT_NAMES:
-        transform = train_transform(augment, rotations) if name == "train" else eval_transform()
-        dataset = PlantVillageDataset(folder, split[name], classes, transform, image_size)
-        dataset.source, dataset.split_file, dataset.split_name = source, split["path"], name
-        sets.append(dataset)
-    return sets[0], sets[1], sets[2], list(classes)
-
-
 def _distributed() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+class DeviceLoader:
+    """Batches of ``loader`` moved to ``device`` (non-blocking) and transformed there: ready for the model.
+
+    With the decoded-image cache the loader yields uint8 batches; they cross to the GPU as
+    uint8 (from pinned memory when the loader pins) and ``transform`` (e.g.
+    :class:`~helpers.data.batch_transforms.BatchAugment`) augments and normalises them on the
+    device. ``len()``, ``.dataset``, ``.sampler``, ``.batch_size`` and every other attribute
+    come from the wrapped loader, so ``engine.fit`` and ``capped`` treat it like a DataLoader.
+    """
+
+    def __init__(self, loader: Iterable, device: torch.device | str | None = None,
+                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+        self.loader = loader
+        self.device = torch.device(device) if device is not None else config.device()
+        self.transform = transform
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for inputs, targets in self.loader:
+            inputs = inputs.to(self.device, non_blocking=True)
+            targets = targets.to(self.device, non_blocking=True)
+            yield (self.transform(inputs) if self.transform is not None else inputs), targets
+
+    def __len__(self) -> int:
+        return len(self.loader)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("loader", "device", "transform") or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.loader, name)
+
+    def capped(self, max_batches: int, seed: int = 0) -> DeviceLoader:
+        """The same wrapper around :func:`capped` of the wrapped loader."""
+        return DeviceLoader(capped(self.loader, max_batches, seed), self.device, self.transform)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.loader!r}, device={self.device}, transform={self.transform!r})"
 
 
 def plantvillage_loaders(
     batch_size: int = 32, root: str | Path | None = None, augment: bool = False, rotations: bool = False,
     device: torch.device | None = None, workers: int | None = None, *, image_size: int = IMAGE_SIZE,
     variant: str = "color", seed: int = 42, split_file: str | Path | None = None,
-    distributed: bool | None = None,
-) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
+    distributed: bool | None = None, cache: bool = False,
+) -> tuple[Iterable, Iterable, Iterable, list[str]]:
     """Train (shuffled) / validation / test loaders and the class names, tuned by ``make_loader``.
 
     In a ``torchrun`` job (``distributed`` defaults to whether one is running) every
     loader gets a ``DistributedSampler``, so each process sees its own share.
+
+    ``cache=True`` decodes each split once into ``data/cache`` (:mod:`helpers.data.cache`; the
+    first call builds it, later calls reuse it, a stale one is rebuilt) and serves uint8 batches
+    from it, augmented and normalised on ``device`` (:class:`DeviceLoader`): the batches are the
+    same normalised float tensors, already on the device. Workers default to none then: a
+    batch is one memory copy, faster in the main process than through a worker.
     """
     train, val, test, classes = plantvillage_datasets(root, image_size, augment, rotations,
                                                       variant=variant, seed=seed, split_file=split_file)
     distributed = _distributed() if distributed is None else distributed
-    loaders = []
-    for dataset, shuffle in ((train, True), (val, False), (test, False)):
+    device = device or config.device()
+    sets = [train, val, test]
+    if cache:
+        sets = [cache_split(dataset, variant=variant) for dataset in sets]
+        workers = 0 if workers is None else workers
+    loaders: list[Iterable] = []
+    for dataset, shuffle in zip(sets, (True, False, False), strict=True):
         sampler = DistributedSampler(dataset, shuffle=shuffle, seed=seed) if distributed else None
-        loaders.append(make_loader(dataset, batch_size, shuffle=shuffle, device=device,
-                                   workers=workers, sampler=sampler))
+        loader = make_loader(dataset, batch_size, shuffle=shuffle, device=device, workers=workers,
+                             sampler=sampler, collate_fn=collate_cached if cache else None)
+        if cache:
+            randomised = shuffle and (augment or rotations)
+            transform = BatchAugment(augment, rotations) if randomised else BatchNormalize()
+            loader = DeviceLoader(loader, device, transform)
+        loaders.append(loader)
     return loaders[0], loaders[1], loaders[2], classes
 
 
