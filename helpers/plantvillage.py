@@ -10,8 +10,9 @@ where each piece lives and is documented:
 * images and the data set (``pv.load_image``, ``pv.PlantVillageDataset``): :mod:`helpers.data.datasets`;
 * transforms (``pv.MEAN``, ``pv.eval_transform``, ``pv.train_transform``, ``pv.denormalize``):
   :mod:`helpers.data.transforms`;
-* the saved stratified split (``pv.split_for``, ``pv.make_split``, ``pv.load_split``):
-  :mod:`helpers.data.splits`;
+* the saved stratified split, random or by leaf, and k-fold folds (``pv.split_for``,
+  ``pv.make_split``, ``pv.load_split``, ``pv.kfold_splits``): :mod:`helpers.data.splits`;
+* which photos show the same leaf (``pv.leaf_groups``): :mod:`helpers.data.leaves`;
 * loaders and their speed (``pv.plantvillage_loaders``, ``pv.bench_loader``): :mod:`helpers.data.loaders`;
 * the decoded-image cache (``pv.cached_datasets``, ``plantvillage_loaders(..., cache=True)``) and batch
   augmentation on the device (``pv.BatchAugment``): :mod:`helpers.data.cache`,
@@ -26,6 +27,7 @@ from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import CachedDataset, cached_datasets
 from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
+from helpers.data.leaves import leaf_groups
 from helpers.data.loaders import (
     DeviceLoader,
     add_loader_parser,
@@ -57,8 +59,10 @@ from helpers.data.locate import (
 )
 from helpers.data.splits import (
     DEFAULT_FRACTIONS,
+    GROUPINGS,
     SPLIT_NAMES,
     fingerprint,
+    kfold_splits,
     load_split,
     make_split,
     save_split,
@@ -85,4 +89,5 @@ __all__ = [
     "find_plantvillage", "fingerprint", "load_image", "load_split", "loader_throughput", "make_loader",
     "make_split", "mini_root", "plantvillage_datasets", "plantvillage_loaders", "plantvillage_root",
     "save_split", "scan_images", "split_for", "split_path", "tiny_plantvillage_root", "train_transform",
+    "GROUPINGS", "kfold_splits", "leaf_groups",
 ]

@@ -41,6 +41,7 @@ from torch.utils.data.distributed import DistributedSampler
 from helpers import config, engine, metrics
 from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
+from helpers.data.splits import GROUPINGS, split_for, split_path
 from helpers.models import PLANTVILLAGE_MODELS, build_model, count_parameters
 from helpers.plantvillage import (
     IMAGE_SIZE,
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch (smoke runs)")
     parser.add_argument("--image-size", type=int, default=IMAGE_SIZE, help="pixels (the models are for 256)")
     parser.add_argument("--seed", type=int, default=42, help="seeds the split and the run")
+    parser.add_argument("--split", choices=GROUPINGS, default="random",
+                        help="random: images cut at random per class (the report's split; photos of one leaf "
+                             "land in train and test); leaf: every photo of a leaf on one side (leaf maps)")
     parser.add_argument("--run-name", default=None, help="folder name under runs/ (default: the model)")
     parser.add_argument("--run-dir", type=Path, default=None, help="exact output folder (beats --run-name)")
     parser.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
@@ -233,10 +237,14 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         folder, source = find_plantvillage(args.data, args.variant), "custom"
     else:
         folder, source = plantvillage_root(args.variant)
-    if not main_process:
-        _barrier()  # rank 0 writes the split file first; the others then read the same one
+    split_file = split_path(folder, seed=args.seed, grouping=args.split)
+    if main_process:  # rank 0 writes (or checks) the split file first; the others then read the same one
+        split_for(folder, seed=args.seed, path=split_file, grouping=args.split)
+    else:
+        _barrier()
     train_set, val_set, test_set, classes = plantvillage_datasets(
-        folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed)
+        folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed,
+        split_file=split_file)
     if main_process:
         _barrier()
     num_classes = len(classes)
@@ -334,6 +342,7 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
         or platform.machine(),
         "world_size": world, "torch": torch.__version__,
         "data_source": source, "data": str(folder), "split_file": train_set.split_file,
+        "split": args.split,
         "images": {"train": len(train_set), "val": settings.get("val_images"), "test": len(test_set)},
         "class_names": classes, "settings": settings,
         "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in RESULT_FILES},

@@ -9,7 +9,8 @@ Modules (each imports the others directly, never through this file)::
     transforms        normalisation (MEAN, STD), the per-image augmentations, denormalize for plots
     batch_transforms  the same augmentations and normalisation for whole batches, on GPU or CPU
     datasets          load_image, PlantVillageDataset (survives bad files), plantvillage_datasets
-    splits            seeded splits; PlantVillage's stratified split, saved as JSON and reused
+    leaves            which photos show the same leaf: the published leaf maps (leafmaps/), else nearby shots
+    splits            seeded splits; PlantVillage's stratified split (random or by leaf) saved as JSON; k-fold
     cache             the decoded-image cache: each split decoded once into a uint8 memory map
     loaders           DataLoader settings (workers within /dev/shm), capped passes, DeviceLoader,
                       PlantVillage's loaders (from JPEGs or the cache), loader throughput

@@ -190,7 +190,9 @@ def make_tiny_plantvillage(root: Path, n_per_class: int = 6, seed: int = 0) -> P
         folder = color / name
         folder.mkdir(parents=True, exist_ok=True)
         for i in range(n_per_class):
-            _leaf_image(label, rng).save(folder / f"tiny_{i:03d}.jpg", quality=85)
+            # Every drawing is a leaf of its own: a name that ends in a number would read as a series
+            # of shots of one leaf to the leaf grouping (helpers.data.leaves), hence "_leaf".
+            _leaf_image(label, rng).save(folder / f"tiny_{i:03d}_leaf.jpg", quality=85)
     return color
 
 
