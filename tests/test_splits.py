@@ -163,3 +163,13 @@ def test_kfold_is_deterministic_and_saved(tmp_path: Path) -> None:
     assert path.name.endswith("-seed1-3fold2-leaf.json")
     loaded = splits.load_split(path)
     assert loaded["val"] == first[2]["val"] and loaded["k"] == 3 and loaded["grouping"] == "leaf"
+
+
+def test_a_stale_fold_file_is_an_error_not_overwritten(tmp_path: Path) -> None:
+    root = synthetic_folder(tmp_path / "color")
+    fold = splits.kfold_splits(root, k=3, save=True)[1]
+    assert splits.split_for(root, path=fold["path"])["val"] == fold["val"], "a fold file is reused as it is"
+    (root / "Peach___healthy" / "another___peach.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="make the folds again with kfold_splits"):
+        splits.split_for(root, path=fold["path"])
+    assert splits.load_split(fold["path"])["val"] == fold["val"], "the fold file is left as it was"

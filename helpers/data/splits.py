@@ -256,6 +256,10 @@ def split_for(root: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, 
         reason = _stale(saved, files, grouping)
         if reason is None:
             return saved
+        if "fold" in saved:  # never overwrite a cross-validation fold with an ordinary split
+            raise ValueError(f"{path} is fold {saved['fold']} of {saved.get('k')} and cannot be reused "
+                             f"({reason}): make the folds again with kfold_splits(root, k={saved.get('k')}, "
+                             f"seed={saved.get('seed')}, grouping={saved['grouping']!r}, save=True)")
         log.warning("Not reusing %s (%s): making a new %s split", path, reason, grouping)
     return make_split(root, fractions, seed, path=path, grouping=grouping)
 

@@ -1,0 +1,303 @@
+"""Chapter 10 exercises: the majority baseline on the test part, an average hash for near-duplicates,
+and blanking the corners that the background-only classifier reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
+
+# --- q1: the majority baseline on the test part ------------------------------------------------------
+
+
+def _labels(files: list[str], classes: list[str]) -> np.ndarray:
+    return np.array([classes.index(f.split("/")[0]) for f in files], dtype=np.int64)
+
+
+def solve_majority_on_test(split: dict[str, Any]) -> float:
+    classes = split["classes"]
+    train = [classes.index(f.split("/")[0]) for f in split["train"]]
+    test = np.array([classes.index(f.split("/")[0]) for f in split["test"]])
+    majority = np.bincount(train, minlength=len(classes)).argmax()  # chosen on the training labels
+    return float((test == majority).mean())
+
+
+def _test_majority_share(split: dict[str, Any]) -> float:
+    test = _labels(split["test"], split["classes"])
+    return float(np.bincount(test).max() / len(test))
+
+
+def _overall_share(split: dict[str, Any]) -> float:
+    everything = _labels(split["train"] + split["val"] + split["test"], split["classes"])
+    return float(np.bincount(everything).max() / len(everything))
+
+
+def check_majority_on_test(answer: Any, split: dict[str, Any]) -> str:
+    got = as_number(answer, "your accuracy")
+    if got > 1:
+        raise Wrong(f"{got:g} looks like a percentage: give the accuracy as a fraction between 0 and 1")
+    expected = solve_majority_on_test(split)
+    if abs(got - expected) <= 1e-9:
+        return (f"{expected:.1%} on the test part, against {_overall_share(split):.1%} for the largest "
+                "class over all images: stratification keeps every class's share in each part.")
+    if abs(got - _test_majority_share(split)) <= 1e-9:
+        raise Wrong(f"{got:.4f} is what the most frequent TEST class scores: you chose the class by looking "
+                    "at the test labels. Choose it on the training labels (np.bincount(train).argmax()), "
+                    "then count how often the test labels equal it")
+    if abs(got - _overall_share(split)) <= 1e-9:
+        raise Wrong(f"{got:.4f} is the largest class's share of ALL images; the question is the test part: "
+                    "compare the test labels with the training majority class")
+    raise Wrong(f"your accuracy is {got:.4f}, expected {expected:.4f}: take the class that is most frequent "
+                "in split['train'] and the share of split['test'] that belongs to it")
+
+
+def _split_context() -> dict[str, Any]:
+    """A small stand-in split in which the three plausible numbers differ."""
+    def files(cls: str, n: int, start: int = 0) -> list[str]:
+        return [f"{cls}/img_{start + i:03d}.jpg" for i in range(n)]
+
+    split = {"classes": ["Apple___healthy", "Grape___healthy", "Tomato___healthy"],
+             "train": (files("Apple___healthy", 12) + files("Grape___healthy", 9)
+                       + files("Tomato___healthy", 6)),
+             "val": files("Apple___healthy", 1, 50) + files("Tomato___healthy", 1, 50),
+             "test": files("Apple___healthy", 1, 60) + files("Grape___healthy", 1, 60)
+             + files("Tomato___healthy", 3, 60)}
+    return {"split": split}
+
+
+q1 = Exercise(
+    chapter="10", name="q1", title="The majority baseline on the test part",
+    checker=check_majority_on_test, solver=solve_majority_on_test,
+    hints=["Turn file names into labels: split['classes'].index(f.split('/')[0]) for each file.",
+           "majority = np.bincount(train_labels).argmax() on the TRAINING labels; the answer is "
+           "(test_labels == majority).mean()."],
+    wrong_answers=[lambda split: _test_majority_share(split), lambda split: _overall_share(split),
+                   lambda split: 100 * solve_majority_on_test(split)],
+    context=_split_context,
+)
+
+
+# --- q2: an average hash ------------------------------------------------------------------------------
+
+FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BOX, Image.Resampling.BILINEAR,
+           Image.Resampling.HAMMING, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS)
+
+
+def solve_average_hash() -> Any:
+    def average_hash(image: Image.Image) -> np.ndarray:
+        """64 booleans: the 8 x 8 grey thumbnail, True where a pixel is brighter than the thumbnail's mean."""
+        small = np.asarray(image.convert("L").resize((8, 8)), dtype=np.float32)
+        return (small > small.mean()).ravel()
+
+    return average_hash
+
+
+def _hashes(image: Image.Image) -> list[np.ndarray]:
+    """The right hash under every resampling filter a student might use."""
+    found = []
+    for resample in FILTERS:
+        small = np.asarray(image.convert("L").resize((8, 8), resample), dtype=np.float32)
+        found.append((small > small.mean()).ravel())
+    return found
+
+
+def _test_images() -> dict[str, Image.Image]:
+    rng = np.random.default_rng(10)
+    coarse = rng.integers(30, 170, (8, 8, 3)).astype(np.uint8)  # a blocky picture, away from 0 and 255
+    base = np.kron(coarse, np.ones((16, 16, 1), dtype=np.uint8))
+    two_tone = np.full((64, 64, 3), 40, dtype=np.uint8)
+    two_tone[:, 32:] = 200
+    return {"blocks": Image.fromarray(base), "brighter": Image.fromarray(base + 40),
+            "two halves": Image.fromarray(two_tone), "upside down": Image.fromarray(base[::-1].copy())}
+
+
+def _bits(answer: Any, image: Image.Image) -> np.ndarray:
+    bits = np.asarray(answer(image))
+    if bits.size != 64:
+        raise Wrong(f"your hash has {bits.size} values, expected 64 (an 8 x 8 thumbnail in grey): convert "
+                    "with .convert('L') and resize to (8, 8) before comparing with the mean")
+    if not np.isin(bits, (0, 1)).all():
+        raise Wrong("your hash should hold booleans (pixel > mean), not the pixel values themselves")
+    return bits.astype(bool).ravel()
+
+
+def check_average_hash(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (average_hash), got {type(answer).__name__}")
+    images = _test_images()
+    got = {name: _bits(answer, image) for name, image in images.items()}
+    if not np.array_equal(got["blocks"], got["brighter"]):
+        raise Wrong("your hash changed when the whole picture got 40 levels brighter: compare each pixel "
+                    "with the mean of the 64 thumbnail pixels, not with a fixed level such as 128")
+    for name, image in images.items():
+        right = _hashes(image)
+        if any(np.array_equal(got[name], h) for h in right):
+            continue
+        if any(np.array_equal(got[name], ~h) for h in right):
+            raise Wrong("your bits are inverted: True must mean 'brighter than the mean'")
+        raise Wrong(f"your hash of the '{name}' test picture differs from the average hash in "
+                    f"{int(min((got[name] != h).sum() for h in right))} of 64 bits")
+    if np.array_equal(got["blocks"], got["upside down"]):
+        raise Wrong("your hash is the same for a picture and its upside-down copy: keep the pixels in place")
+    return ("the same 64 bits for a brighter copy: near-duplicates (another photo of the same leaf) differ "
+            "in few bits, which is how a leak can be estimated without the leaf maps.")
+
+
+def _fixed_threshold() -> Any:
+    return lambda image: (np.asarray(image.convert("L").resize((8, 8))) > 128).ravel()
+
+
+def _colour() -> Any:
+    def colour_hash(image: Image.Image) -> np.ndarray:
+        small = np.asarray(image.resize((8, 8)), dtype=np.float32)  # forgot .convert("L"): 192 values
+        return (small > small.mean()).ravel()
+
+    return colour_hash
+
+
+def _too_fine() -> Any:
+    def fine_hash(image: Image.Image) -> np.ndarray:
+        small = np.asarray(image.convert("L").resize((16, 16)), dtype=np.float32)
+        return (small > small.mean()).ravel()
+
+    return fine_hash
+
+
+q2 = Exercise(
+    chapter="10", name="q2", title="An average hash for near-duplicates",
+    checker=check_average_hash, solver=solve_average_hash,
+    hints=["image.convert('L').resize((8, 8)) is the grey 8 x 8 thumbnail; "
+           "np.asarray(..., dtype=np.float32) gives its 64 values.",
+           "Return (small > small.mean()).ravel(): 64 booleans, True where a pixel is brighter than the "
+           "mean."],
+    wrong_answers=[_fixed_threshold, _colour, _too_fine],
+)
+
+
+# --- q3: blank the corners the background classifier reads --------------------------------------------
+
+GREY = 127
+"""The course's grey (``pv.augmentations``' rotations fill with it)."""
+
+
+def solve_blank_corners() -> Any:
+    def blank_corners(images: torch.Tensor, size: int = 2) -> torch.Tensor:
+        """A copy of the uint8 batch (N, 3, H, W), its four size x size corner squares painted grey (127)."""
+        out = images.clone()
+        for rows in (slice(0, size), slice(-size, None)):
+            for cols in (slice(0, size), slice(-size, None)):
+                out[:, :, rows, cols] = 127
+        return out
+
+    return blank_corners
+
+
+def _biased_set(seed: int = 0, classes: int = 8, per_class: int = 30,
+                side: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images whose BACKGROUND gives the class away and whose centre (the 'leaf') is random."""
+    gen = torch.Generator().manual_seed(seed)
+    tints = torch.randint(60, 200, (classes, 3, 1, 1), generator=gen)
+    labels = torch.arange(classes).repeat_interleave(per_class)
+    images = tints[labels] + torch.randint(-12, 13, (len(labels), 3, side, side), generator=gen)
+    images[:, :, side // 4: -side // 4, side // 4: -side // 4] = torch.randint(
+        0, 256, (len(labels), 3, 1, 1), generator=gen)
+    return images.clamp(0, 255).to(torch.uint8), labels
+
+
+def corner_accuracy(train: torch.Tensor, y_train: torch.Tensor, test: torch.Tensor, y_test: torch.Tensor,
+                    size: int = 2) -> float:
+    """Nearest class centroid on the corner squares only: the chapter's background classifier in miniature."""
+    def corners(x: torch.Tensor) -> torch.Tensor:
+        parts = [x[:, :, r, c] for r in (slice(0, size), slice(-size, None)) for c in (slice(0, size),
+                                                                                      slice(-size, None))]
+        return torch.cat([p.flatten(1) for p in parts], dim=1).float()
+
+    features, queries = corners(train), corners(test)
+    centroids = torch.stack([features[y_train == k].mean(0) for k in range(int(y_train.max()) + 1)])
+    return float((torch.cdist(queries, centroids).argmin(1) == y_test).float().mean())
+
+
+def check_blank_corners(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(f"give the function itself (blank_corners), got {type(answer).__name__}")
+    images, labels = _biased_set()
+    train, test = torch.arange(len(labels)) % 3 != 0, torch.arange(len(labels)) % 3 == 0
+    original = images.clone()
+    out = answer(images, 2)
+    if not torch.equal(images, original):
+        raise Wrong("your function changed the images it was given: work on a copy (images.clone()) and "
+                    "return it")
+    expect_type(out, torch.Tensor, "blank_corners(...)")
+    if out.shape != images.shape or out.dtype != torch.uint8:
+        raise Wrong(f"blank_corners must return a uint8 batch shaped like its input {tuple(images.shape)}, "
+                    f"got {out.dtype} {tuple(out.shape)}")
+    chance = 1 / (int(labels.max()) + 1)
+    before = corner_accuracy(images[train], labels[train], images[test], labels[test])
+    after = corner_accuracy(out[train], labels[train], out[test], labels[test])
+    names = {(0, 0): "top-left", (0, -1): "top-right", (-1, 0): "bottom-left", (-1, -1): "bottom-right"}
+    if after > 2 * chance:
+        showing = [name for (r, c), name in names.items() if not (out[:, :, r, c] == GREY).all()]
+        raise Wrong(f"the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your images: "
+                    f"the {', '.join(showing) or 'corner'} square(s) still show the background")
+    for (r, c), name in names.items():
+        if not (out[:, :, r, c] == GREY).all():
+            raise Wrong(f"the {name} corner is {out[0, :, r, c].tolist()}, not the course's grey "
+                        f"{[GREY] * 3} (the fill of pv.augmentations' rotations)")
+    inside = torch.ones(images.shape[-2:], dtype=torch.bool)
+    for rows in (slice(0, 2), slice(-2, None)):
+        for cols in (slice(0, 2), slice(-2, None)):
+            inside[rows, cols] = False
+    changed = (out != images).any(dim=(0, 1)) & inside
+    if changed.any():
+        r, c = (int(v) for v in changed.nonzero()[0])
+        raise Wrong(f"you changed pixels outside the four 2 x 2 corner squares (e.g. row {r}, column {c}): "
+                    "the leaf and the rest of the picture must stay as they were")
+    wider = answer(images[:2], 3)
+    if not (wider[:, :, :3, :3] == GREY).all():
+        raise Wrong("blank_corners(images, size=3) left part of the 3 x 3 corner squares: use `size`")
+    return (f"the corner classifier scored {before:.0%} on these pictures and {after:.0%} once the corners "
+            f"are grey (chance {chance:.0%}): it was reading the background, not the leaf.")
+
+
+def _top_left_only() -> Any:
+    def blank(images: torch.Tensor, size: int = 2) -> torch.Tensor:
+        out = images.clone()
+        out[:, :, :size, :size] = GREY
+        return out
+
+    return blank
+
+
+def _in_place() -> Any:
+    def blank(images: torch.Tensor, size: int = 2) -> torch.Tensor:
+        for rows in (slice(0, size), slice(-size, None)):
+            for cols in (slice(0, size), slice(-size, None)):
+                images[:, :, rows, cols] = GREY
+        return images
+
+    return blank
+
+
+def _whole_border_rows() -> Any:
+    def blank(images: torch.Tensor, size: int = 2) -> torch.Tensor:
+        out = images.clone()
+        out[:, :, :size, :] = GREY
+        out[:, :, -size:, :] = GREY
+        return out
+
+    return blank
+
+
+q3 = Exercise(
+    chapter="10", name="q3", title="Blank the corners the background classifier reads",
+    checker=check_blank_corners, solver=solve_blank_corners,
+    hints=["images[:, :, :size, :size] is the top-left size x size square of every image and every "
+           "channel; images[:, :, -size:, -size:] the bottom-right one.",
+           "out = images.clone(); set the four squares (rows :size or -size:, columns :size or -size:) to "
+           "127; return out."],
+    wrong_answers=[_top_left_only, _in_place, _whole_border_rows],
+)
