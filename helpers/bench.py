@@ -266,7 +266,8 @@ def add_fashionmnist_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_fashionmnist_parser, add_loader_parser, add_models_parser, add_gpu_parser, add_throughput_parser]
+    add_fashionmnist_parser, add_loader_parser, add_models_parser, add_gpu_parser,
+    add_throughput_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,6 +40,7 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 
 from helpers import config
 from helpers.checkpoint import (
@@ -57,6 +58,11 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
 AUTOCAST_DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+TTA_VIEWS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "hflip": lambda x: x.flip(-1), "vflip": lambda x: x.flip(-2), "hvflip": lambda x: x.flip(-2, -1)}
+"""Test-time views of an image batch (N, C, H, W) for :func:`predict`'s ``tta`` (plus the original)."""
+TRAINING_WEIGHTS = "training_weights"
+"""Key in a checkpoint's ``extra``: the raw weights of a run whose ``model`` entry holds their average."""
 
 
 def is_main_process() -> bool:
@@ -136,6 +142,30 @@ def trained_input_size(model: nn.Module) -> tuple[int, ...] | None:
     return getattr(unwrap(model), TRAINED_INPUT_SIZE, None)
 
 
+def make_ema(model: nn.Module, decay: float) -> AveragedModel:
+    """An exponential moving average of ``model``'s weights and buffers (BatchNorm statistics included).
+
+    After ``n`` updates the average moves towards the weights by ``1 - d`` with
+    ``d = min(decay, (1 + n) / (10 + n))``: a short run's average is not dominated by the random
+    initial weights (the warm-up of TensorFlow's and timm's EMA). Call ``update_parameters(model)``
+    after each optimizer step; ``.module`` is the averaged model.
+    """
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"ema_decay must be between 0 and 1 (e.g. 0.99), got {decay}")
+
+    def average(averaged: torch.Tensor, current: torch.Tensor, updates: torch.Tensor) -> torch.Tensor:
+        n = float(updates)
+        d = min(decay, (1.0 + n) / (10.0 + n))
+        return averaged * d + current.to(averaged.dtype) * (1.0 - d)
+
+    plain = unwrap(model)
+    ema = AveragedModel(plain, avg_fn=average, use_buffers=True)
+    size = getattr(plain, TRAINED_INPUT_SIZE, None)
+    if size is not None:
+        setattr(ema.module, TRAINED_INPUT_SIZE, size)
+    return ema
+
+
 def _tqdm() -> type:
     """Jupyter's widget bar when ipywidgets is installed, else the text bar (no warning)."""
     try:
@@ -169,6 +199,8 @@ def run_epoch(
     channels_last: bool | None = None,
     progress: bool | None = None,
     desc: str = "",
+    mix: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """One pass over ``loader``: trains when an optimizer is given, else evaluates.
 
@@ -178,7 +210,10 @@ def run_epoch(
     ``precision`` and ``channels_last``: see the module docstring. Training in float16
     uses ``scaler``, or a new one for this epoch when none is given (:func:`fit` keeps
     one for the whole run). Training records the input size on the model
-    (:func:`trained_input_size`).
+    (:func:`trained_input_size`). While training, ``mix`` turns each batch's ``(inputs, labels)``
+    into ``(inputs, targets)`` for the loss (e.g. soft MixUp/CutMix targets), accuracy still
+    counting the original labels; ``on_step`` is called after every optimizer step (e.g. to
+    update a weight average). Labels given as probabilities (N, classes) count as their argmax.
     """
     training = optimizer is not None
     model.train(training)
@@ -204,6 +239,9 @@ def run_epoch(
             if inputs.dim() == 4:
                 inputs = inputs.contiguous(memory_format=memory_format)
             targets = targets.to(device, non_blocking=True)
+            labels = targets
+            if training and mix is not None:
+                inputs, targets = mix(inputs, targets)
             with autocast_for(precision, device):
                 outputs = model(inputs)
                 loss = loss_fn(outputs, targets)
@@ -224,12 +262,16 @@ def run_epoch(
                     optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-            n = targets.shape[0]
+                if on_step is not None:
+                    on_step()
+            n = labels.shape[0]
             totals[0] += loss.detach().double() * n
+            if labels.is_floating_point() and labels.dim() == 2 and labels.shape[-1] > 1:
+                labels = labels.argmax(dim=-1)  # soft labels: the most probable class
             if outputs.dim() > 1 and outputs.shape[-1] > 1:
-                totals[1] += (outputs.argmax(dim=-1) == targets).sum()
+                totals[1] += (outputs.argmax(dim=-1) == labels).sum()
             else:  # one logit per sample: binary classification
-                totals[1] += ((outputs.reshape(-1) > 0).long() == targets.reshape(-1).long()).sum()
+                totals[1] += ((outputs.reshape(-1) > 0).long() == labels.reshape(-1).long()).sum()
             totals[2] += n
     if dist.is_available() and dist.is_initialized():
         dist.all_reduce(totals)
@@ -269,11 +311,16 @@ def predict(
     max_batches: int | None = None,
     precision: Precision = "auto",
     channels_last: bool | None = None,
+    tta: Iterable[str] = (),
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``.
 
     ``precision`` and ``channels_last`` as in :func:`run_epoch`; probabilities are float32.
+    ``tta`` names test-time views from :data:`TTA_VIEWS` (e.g. ``("hflip", "vflip")``): the
+    probabilities are then the mean over the original batch and each view (one more forward
+    pass per view).
     """
+    views = [TTA_VIEWS[name] for name in _check_tta(tta)]
     model.eval()
     max_batches = config.cap_batches(max_batches)  # COURSE_DRY_RUN: one batch
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
@@ -286,18 +333,28 @@ def predict(
         inputs = inputs.to(device, non_blocking=True)
         if memory_format is not None and inputs.dim() == 4:
             inputs = inputs.contiguous(memory_format=memory_format)
-        with autocast_for(precision, device):
-            logits = model(inputs).float()
-        if logits.dim() == 1 or logits.shape[-1] == 1:  # one logit: binary, P(class 1)
-            p = logits.reshape(-1).sigmoid()
-            label = (p > 0.5).long()
-        else:
-            p = logits.softmax(dim=-1)
-            label = p.argmax(dim=-1)
+        batches = [inputs, *(view(inputs) for view in views)]
+        p = torch.zeros(())
+        for batch in batches:
+            with autocast_for(precision, device):
+                logits = model(batch).float()
+            binary = logits.dim() == 1 or logits.shape[-1] == 1  # one logit: binary, P(class 1)
+            p = p + (logits.reshape(-1).sigmoid() if binary else logits.softmax(dim=-1))
+        p = p / len(batches)
+        label = (p > 0.5).long() if binary else p.argmax(dim=-1)
         trues.append(targets.cpu().reshape(label.shape).long())
         preds.append(label.cpu())
         probs.append(p.cpu())
     return torch.cat(trues), torch.cat(preds), torch.cat(probs)
+
+
+def _check_tta(tta: Iterable[str]) -> list[str]:
+    """The test-time views asked for, checked against :data:`TTA_VIEWS` (a clear error otherwise)."""
+    names = [tta] if isinstance(tta, str) else list(tta)
+    unknown = [name for name in names if name not in TTA_VIEWS]
+    if unknown:
+        raise ValueError(f"unknown test-time view(s) {unknown}; choose from {', '.join(TTA_VIEWS)}")
+    return names
 
 
 def _set_sampler_epoch(loader: Iterable[Batch], epoch: int) -> None:
@@ -331,6 +388,8 @@ def fit(
     settings: dict[str, Any] | None = None,
     progress: bool | None = None,
     on_epoch_end: Callable[[int, pd.DataFrame], None] | None = None,
+    mix: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
+    ema_decay: float | None = None,
 ) -> pd.DataFrame:
     """Train ``model`` for ``epochs`` epochs and return the history as a DataFrame.
 
@@ -351,6 +410,13 @@ def fit(
       not the number still to run. The random number generators' states are saved too, so a
       resumed run shuffles its data (and draws dropout masks and, without worker processes,
       augmentations) as the uninterrupted run would have.
+    * ``mix`` transforms each training batch's ``(inputs, labels)`` into ``(inputs, targets)``
+      for the loss, e.g. :func:`helpers.mixing.make_mix` (MixUp/CutMix with soft targets).
+    * ``ema_decay`` (e.g. 0.99) keeps an exponential moving average of the weights
+      (:func:`make_ema`), updated after every step. Validation, early stopping and the model
+      ``fit`` leaves behind use the average; each checkpoint stores the average as its model
+      weights and the training weights under ``extra["training_weights"]``, which ``resume``
+      continues from.
     * ``max_batches`` caps batches per epoch (smoke mode). ``COURSE_DRY_RUN=1`` caps every
       pass at one batch and ``epochs`` at 2 (:func:`helpers.config.dry_run`).
     * ``settings`` are stored in the checkpoint with the run's own: the resolved precision,
@@ -374,10 +440,12 @@ def fit(
         "grad_clip": grad_clip, "patience": patience, "precision": precision, "compile": compile,
         "channels_last": channels_last, "cudnn_benchmark": device.type == "cuda",
         "max_batches": max_batches, "device": str(device), "model": type(unwrap(model)).__name__,
+        "ema_decay": ema_decay, "mix": repr(mix) if mix is not None else None,
         **(settings or {}),
     }
     history = pd.DataFrame()
     start_epoch, best_loss, bad_epochs, best_state = 0, float("inf"), 0, None
+    averaged_state, ema_updates = None, 0
     checkpoint = Path(checkpoint) if checkpoint else None
     rotate = False  # keep the previous file only once it is this run's (never an older run's)
     if resume and checkpoint is not None and (checkpoint.exists() or previous_path(checkpoint).exists()):
@@ -389,16 +457,25 @@ def fit(
         best_state = state["extra"].get("best_state")  # saved when early stopping may restore it
         if state["extra"].get("rng") is not None:  # the next epoch shuffles as the uninterrupted run would
             set_rng_state(state["extra"]["rng"])
+        if state["extra"].get(TRAINING_WEIGHTS) is not None:  # the model entry holds the average
+            averaged_state, ema_updates = state["model"], int(state["extra"].get("ema_updates", 0))
+            unwrap(model).load_state_dict(state["extra"][TRAINING_WEIGHTS])
         if state["loaded_from"] != str(checkpoint) and checkpoint.exists() and is_main_process():
             aside = checkpoint.with_name(f"{checkpoint.stem}.corrupt{checkpoint.suffix}")
             checkpoint.replace(aside)  # so the next save does not rotate it over the good previous file
             log.warning("Moved the unusable %s to %s", checkpoint, aside)
         log.info("Resumed from %s at epoch %d", state["loaded_from"], start_epoch)
         rotate = True
+    ema = make_ema(model, ema_decay) if ema_decay else None
+    if ema is not None and averaged_state is not None:
+        ema.module.load_state_dict(averaged_state)
+        ema.n_averaged.fill_(ema_updates)
     step_model = torch.compile(model) if compile else model
+    eval_model = ema.module if ema is not None else step_model  # what validation sees and fit returns
     batch_scheduler = scheduler if scheduler_interval == "batch" else None
     common = dict(precision=precision, max_batches=max_batches, channels_last=channels_last,
                   progress=progress)
+    on_step = (lambda: ema.update_parameters(unwrap(model))) if ema is not None else None
 
     keep_best = patience is not None and restore_best
 
@@ -411,10 +488,13 @@ def fit(
             extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs, "rng": rng_state()}
             if keep_best and best_state is not None:  # so a resumed run can still restore the best
                 extra["best_state"] = best_state
+            if ema is not None:  # the average is the model to use; the training weights are for resume
+                extra[TRAINING_WEIGHTS] = unwrap(model).state_dict()
+                extra["ema_updates"] = int(ema.n_averaged)
             if not rotate:  # a new run: an older run's files are no fallback for this one
                 previous_path(checkpoint).unlink(missing_ok=True)
-            save_checkpoint(checkpoint, model=model, epoch=epoch, optimizer=optimizer,
-                            scheduler=scheduler, scaler=scaler, history=history,
+            save_checkpoint(checkpoint, model=ema.module if ema is not None else model, epoch=epoch,
+                            optimizer=optimizer, scheduler=scheduler, scaler=scaler, history=history,
                             settings=run_settings, extra=extra, keep_previous=rotate)
             rotate = True
 
@@ -431,11 +511,11 @@ def fit(
             started = time.perf_counter()
             train = run_epoch(step_model, train_loader, loss_fn, device, optimizer=optimizer,
                               scaler=scaler, grad_clip=grad_clip, scheduler=batch_scheduler,
-                              desc=f"epoch {epoch}/{epochs} train", **common)
+                              desc=f"epoch {epoch}/{epochs} train", mix=mix, on_step=on_step, **common)
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             elapsed = time.perf_counter() - started
-            val = (evaluate(step_model, val_loader, loss_fn, device, desc=f"epoch {epoch} val", **common)
+            val = (evaluate(eval_model, val_loader, loss_fn, device, desc=f"epoch {epoch} val", **common)
                    if val_loader is not None else {"loss": float("nan"), "acc": float("nan")})
             row = {"epoch": epoch, "train_loss": train["loss"], "train_acc": train["acc"],
                    "val_loss": val["loss"], "val_acc": val["acc"], "lr": lr_now,
@@ -449,7 +529,7 @@ def fit(
             if val_loader is not None and val["loss"] < best_loss:
                 best_loss, bad_epochs = val["loss"], 0
                 if keep_best:  # a copy of the weights only when early stopping may need it
-                    best_state = copy.deepcopy(unwrap(model).state_dict())
+                    best_state = copy.deepcopy(unwrap(eval_model).state_dict())
             else:
                 bad_epochs += 1
             save(epoch)
@@ -469,4 +549,6 @@ def fit(
         torch.backends.cudnn.benchmark = benchmark_before
     if keep_best and best_state is not None:
         unwrap(model).load_state_dict(best_state)
+    elif ema is not None:
+        unwrap(model).load_state_dict(ema.module.state_dict())
     return history

@@ -6,6 +6,16 @@ Examples::
         --scheduler onecycle --weight-decay 1e-4 --grad-clip 1.0
     python -m helpers.train --model small_resnet --data data/plantvillage --epochs 1 --max-batches 5
     torchrun --nproc_per_node=4 -m helpers.train --model resnet_stride --epochs 20   # several GPUs
+    python -m helpers.train --recipe small-data                     # ~20 photos per class (README)
+    python -m helpers.train --recipe small-data --data my_leaves    # the same recipe on your folder
+
+``--recipe NAME`` starts from a named set of options (:mod:`helpers.recipes`); options given on
+the command line override it. ``--cache`` trains from the decoded-image cache of the whole folder
+(:func:`helpers.data.cache.folder_cache`) with the augmentation applied to whole batches on the
+device, which is what random-resized crops (``--crop-scale``) need. ``--train-on train+val``
+trains on the validation images too (when the epochs are already chosen, e.g. by
+cross-validation) and skips the per-epoch validation. ``--label-smoothing``, ``--mixup``,
+``--cutmix``, ``--ema`` and ``--tta`` are the small-data tools of :mod:`helpers.engine`.
 
 The run directory (default ``runs/<model>/``) receives ``checkpoint.pt`` after every
 epoch, with the previous epoch's kept as ``checkpoint.prev.pt`` (``--resume`` continues
@@ -38,15 +48,21 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
-from helpers import config, engine, metrics
+from helpers import config, engine, metrics, recipes
 from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
-from helpers.data.splits import GROUPINGS, split_for, split_path
+from helpers.data.batch_transforms import BatchAugment, BatchNormalize
+from helpers.data.cache import collate_cached, folder_cache
+from helpers.data.loaders import DeviceLoader
+from helpers.data.locate import mini_root, tiny_plantvillage_root
+from helpers.data.splits import GROUPINGS, SPLIT_NAMES, split_for, split_path
+from helpers.mixing import make_mix
 from helpers.models import PLANTVILLAGE_MODELS, build_model, count_parameters
 from helpers.plantvillage import (
     IMAGE_SIZE,
     MEAN,
     STD,
+    PlantVillageDataset,
     find_plantvillage,
     plantvillage_datasets,
     plantvillage_root,
@@ -57,6 +73,7 @@ log = logging.getLogger("helpers.train")
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 RESULT_FILES = ("checkpoint.pt", "history.csv", "results.json", "confusion_matrix.csv")
+TRAIN_ON = ("train", "train+val")
 
 
 class SettingsError(ValueError):
@@ -67,7 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line options (``python -m helpers.train --help``)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, choices=PLANTVILLAGE_MODELS, help="architecture")
+    parser.add_argument("--recipe", default=None, choices=tuple(recipes.RECIPES) + tuple(recipes.CANDIDATES),
+                        help="start from a named set of options (helpers.recipes); explicit options override "
+                             "it. Without --data a recipe trains on the mini set")
+    parser.add_argument("--model", default=None, choices=PLANTVILLAGE_MODELS,
+                        help="architecture (required unless --recipe names one)")
     parser.add_argument("--data", type=Path, default=None,
                         help="PlantVillage folder, any layout (default: data/plantvillage, else the mini "
                              "or tiny set)")
@@ -99,6 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", choices=GROUPINGS, default="random",
                         help="random: images cut at random per class (the report's split; photos of one leaf "
                              "land in train and test); leaf: every photo of a leaf on one side (leaf maps)")
+    parser.add_argument("--split-file", type=Path, default=None,
+                        help="a saved split to use as it is (e.g. a cross-validation fold); beats --split")
+    parser.add_argument("--train-on", choices=TRAIN_ON, default="train",
+                        help="train+val: learn from the validation images too, no per-epoch validation "
+                             "(when the epochs are already chosen, e.g. by cross-validation)")
+    parser.add_argument("--cache", action=argparse.BooleanOptionalAction, default=False,
+                        help="train from the decoded-image cache of the whole folder, augmenting whole "
+                             "batches on the device (needed by --crop-scale)")
+    parser.add_argument("--crop-scale", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
+                        help="random-resized crops of this area fraction, rescaled to the image size "
+                             "(with --cache)")
+    parser.add_argument("--label-smoothing", type=float, default=0.0,
+                        help="e.g. 0.1: targets 0.9 + 0.1/classes")
+    parser.add_argument("--mixup", type=float, default=0.0, help="MixUp's Beta alpha (0: off), e.g. 0.2")
+    parser.add_argument("--cutmix", type=float, default=0.0, help="CutMix's Beta alpha (0: off), e.g. 1.0")
+    parser.add_argument("--mix-prob", type=float, default=1.0,
+                        help="share of batches mixed (with --mixup/--cutmix)")
+    parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                        help="keep an exponential moving average of the weights (e.g. 0.99) and use it")
+    parser.add_argument("--tta", nargs="*", default=[], choices=tuple(engine.TTA_VIEWS),
+                        help="test-time views averaged with the original, e.g. --tta hflip vflip hvflip")
     parser.add_argument("--run-name", default=None, help="folder name under runs/ (default: the model)")
     parser.add_argument("--run-dir", type=Path, default=None, help="exact output folder (beats --run-name)")
     parser.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
@@ -202,11 +244,11 @@ def majority_baseline(train_targets: list[int], test_targets: list[int], num_cla
 
 
 def test_metrics(model: nn.Module, loader: Any, device: torch.device, num_classes: int,
-                 max_batches: int | None, precision: str = "auto",
-                 channels_last: bool | None = None) -> tuple[dict[str, float], np.ndarray]:
-    """Test loss and accuracy and the confusion matrix, from one pass of ``engine.predict``."""
+                 max_batches: int | None, precision: str = "auto", channels_last: bool | None = None,
+                 tta: Any = ()) -> tuple[dict[str, float], np.ndarray]:
+    """Test loss and accuracy and the confusion matrix from ``engine.predict`` (``tta``: its views)."""
     y_true, y_pred, probs = engine.predict(model, loader, device, max_batches=max_batches,
-                                           precision=precision, channels_last=channels_last)
+                                           precision=precision, channels_last=channels_last, tta=tta)
     if len(y_true) == 0:
         return {"test_loss": float("nan"), "test_acc": float("nan"), "test_images": 0}, np.zeros(
             (num_classes, num_classes), dtype=np.int64)
@@ -224,12 +266,75 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def recipe_data(variant: str = "color") -> tuple[Path, str]:
+    """A recipe's data when no ``--data`` is given: the mini set (20 photos per class), else the tiny set."""
+    mini = mini_root() if variant == "color" else None
+    if mini is not None:
+        return mini, "mini"
+    log.warning("The mini set (../shared/data/plantvillage-mini/color) is not here: training on the "
+                "generated tiny set instead. Give your own folder of class subfolders with --data.")
+    return tiny_plantvillage_root(), "tiny"
+
+
+def make_datasets(args: argparse.Namespace, folder: Path, source: str,
+                  split: dict[str, Any]) -> tuple[Any, Any, Any, list[str]]:
+    """Train / validation / test sets over ``split``: JPEGs, or views of the folder's cache (``--cache``).
+
+    With ``--train-on train+val`` the training set also holds the validation images and the
+    validation set is empty.
+    """
+    classes = list(split["classes"])
+    if args.crop_scale is not None and not args.cache:
+        raise SettingsError("--crop-scale crops whole batches on the device: add --cache (the decoded-image "
+                            "cache of the folder, built once)")
+    names = dict(zip(SPLIT_NAMES, SPLIT_NAMES, strict=True))
+    if args.train_on == "train+val":
+        split = {**split, "train": list(split["train"]) + list(split["val"]), "val": []}
+        names["train"] = "train+val"
+    if args.cache:
+        whole = folder_cache(folder, args.image_size, variant=args.variant,
+                             progress=False if args.no_progress else None)
+        if whole.classes != classes:
+            raise SettingsError(f"The split {split.get('path')} has other classes than {folder}: make the "
+                                "split again (delete the file) or give the matching --data")
+        sets = [whole.select(split[name], names[name]) for name in SPLIT_NAMES]
+    else:
+        train_set, val_set, test_set, _ = plantvillage_datasets(
+            folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed,
+            split_file=split["path"])
+        if args.train_on == "train+val":
+            merged = PlantVillageDataset(folder, train_set.files + val_set.files, classes,
+                                         train_set.transform, args.image_size)
+            train_set, val_set = merged, PlantVillageDataset(folder, [], classes, val_set.transform,
+                                                             args.image_size)
+        sets = [train_set, val_set, test_set]
+    for dataset, name in zip(sets, SPLIT_NAMES, strict=True):
+        dataset.source, dataset.split_file, dataset.split_name = source, split["path"], names[name]
+    return sets[0], sets[1], sets[2], classes
+
+
+def make_loader_for(args: argparse.Namespace, dataset: Any, device: torch.device, distributed: bool,
+                    train: bool = False, drop_last: bool = False) -> Any:
+    """The loader of one data set: ``make_loader``, and with ``--cache`` batch transforms on the device."""
+    sampler = DistributedSampler(dataset, shuffle=train, seed=args.seed) if distributed else None
+    if not args.cache:
+        return make_loader(dataset, args.batch_size, shuffle=train, device=device, workers=args.workers,
+                           sampler=sampler, drop_last=drop_last)
+    loader = make_loader(dataset, args.batch_size, shuffle=train, device=device,
+                         workers=0 if args.workers is None else args.workers, sampler=sampler,
+                         drop_last=drop_last, collate_fn=collate_cached)
+    if not train:
+        return DeviceLoader(loader, device, BatchNormalize())
+    crop = tuple(args.crop_scale) if args.crop_scale is not None else None
+    return DeviceLoader(loader, device, BatchAugment(args.augment, args.rotations, crop_scale=crop))
+
+
 # --- The command --------------------------------------------------------------------------------
 
 
 def train(args: argparse.Namespace) -> dict[str, Any] | None:
     """Run the whole training described by ``args``; rank 0 returns the results (others None)."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     device, rank, world = setup_distributed(args.device)
     main_process = rank == 0
     logging.basicConfig(level=logging.INFO if main_process else logging.WARNING,
@@ -242,16 +347,18 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
 
     if args.data is not None:
         folder, source = find_plantvillage(args.data, args.variant), "custom"
+    elif args.recipe is not None:
+        folder, source = recipe_data(args.variant)
     else:
         folder, source = plantvillage_root(args.variant)
-    split_file = split_path(folder, seed=args.seed, grouping=args.split)
-    if main_process:  # rank 0 writes (or checks) the split file first; the others then read the same one
-        split_for(folder, seed=args.seed, path=split_file, grouping=args.split)
+    if args.split_file is not None:
+        split_file, grouping = Path(args.split_file), None  # the file's own grouping
     else:
-        _barrier()
-    train_set, val_set, test_set, classes = plantvillage_datasets(
-        folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed,
-        split_file=split_file)
+        split_file, grouping = split_path(folder, seed=args.seed, grouping=args.split), args.split
+    if not main_process:  # rank 0 writes (or checks) the split file and the cache first; the others then
+        _barrier()        # read the same ones
+    split = split_for(folder, seed=args.seed, path=split_file, grouping=grouping)
+    train_set, val_set, test_set, classes = make_datasets(args, folder, source, split)
     if main_process:
         _barrier()
     num_classes = len(classes)
@@ -264,15 +371,11 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
 
     distributed = world > 1
-    samplers = [DistributedSampler(ds, shuffle=shuffle, seed=args.seed) if distributed else None
-                for ds, shuffle in ((train_set, True), (val_set, False))]
     # On CUDA every training batch has the same shape (cudnn.benchmark times its algorithms once);
     # the dropped images differ from epoch to epoch since the order is shuffled.
     drop_last = device.type == "cuda" and len(train_set) // world >= args.batch_size
-    train_loader = make_loader(train_set, args.batch_size, shuffle=True, device=device, workers=args.workers,
-                               sampler=samplers[0], drop_last=drop_last)
-    val_loader = make_loader(val_set, args.batch_size, device=device, workers=args.workers,
-                             sampler=samplers[1])
+    train_loader = make_loader_for(args, train_set, device, distributed, train=True, drop_last=drop_last)
+    val_loader = make_loader_for(args, val_set, device, distributed) if len(val_set) else None
     if distributed:
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
@@ -286,6 +389,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
     settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
     settings.update(model=args.model, data=str(folder), data_source=source, world_size=world,
+                    train_images=len(train_set),
                     split_file=train_set.split_file, batch_size_total=args.batch_size * world,
                     val_images=len(val_set), precision=precision, precision_requested=args.precision,
                     channels_last=channels_last, drop_last=drop_last, class_names=list(classes),
@@ -294,6 +398,9 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
                  "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
                  len(test_set), num_classes, source, Path(train_set.split_file).name, device, world)
+        if args.recipe:
+            log.info("Recipe %s: %s", args.recipe, ", ".join(f"{key}={getattr(args, key)}" for key in
+                                                            recipes.recipe_settings(args.recipe)))
 
     history = engine.fit(
         model, train_loader, val_loader, epochs=args.epochs, optimizer=optimizer, scheduler=scheduler,
@@ -301,12 +408,16 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         precision=precision, compile=args.compile, channels_last=channels_last, checkpoint=checkpoint,
         resume=args.resume, max_batches=args.max_batches, settings=settings,
         progress=False if args.no_progress else None,
+        loss_fn=nn.CrossEntropyLoss(label_smoothing=args.label_smoothing),
+        mix=make_mix(num_classes, args.mixup, args.cutmix, args.mix_prob), ema_decay=args.ema,
     )
     complete = run_complete(history, config.cap_epochs(args.epochs), args.patience)  # COURSE_DRY_RUN: 2
     results = None
     if main_process:
+        test_loader = make_loader_for(args, test_set, device, distributed=False)
         results = write_results(args, run_dir, unwrap(model), history, complete, device, world, parameters,
-                                classes, train_set, test_set, folder, source, settings, started)
+                                classes, train_set, test_set, test_loader, folder, source, settings, started,
+                                cpu_started)
     _barrier()
     if distributed:
         dist.destroy_process_group()
@@ -315,20 +426,19 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, history: pd.DataFrame,
                   complete: bool, device: torch.device, world: int, parameters: int, classes: list[str],
-                  train_set: Any, test_set: Any, folder: Path, source: str, settings: dict[str, Any],
-                  started: float) -> dict[str, Any]:
+                  train_set: Any, test_set: Any, test_loader: Any, folder: Path, source: str,
+                  settings: dict[str, Any], started: float, cpu_started: float) -> dict[str, Any]:
     """Rank 0: test the model, then write history.csv, confusion_matrix.csv and results.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
     history.to_csv(run_dir / "history.csv", index=False)
     num_classes = len(classes)
     test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_images": 0}
-    if complete:
-        test_loader = make_loader(test_set, args.batch_size, device=device, workers=args.workers)
+    if complete and len(test_set):
         test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches,
-                                settings["precision"], settings["channels_last"])
+                                settings["precision"], settings["channels_last"], tta=args.tta)
         pd.DataFrame(cm, index=pd.Index(classes, name="true \\ predicted"), columns=classes).to_csv(
             run_dir / "confusion_matrix.csv")
-    else:
+    elif not complete:
         log.warning("Run interrupted after epoch %d of %d: no test evaluation. Continue with --resume.",
                     int(history["epoch"].iloc[-1]) if len(history) else 0, args.epochs)
     times = history["epoch_time_s"].tolist() if len(history) else []
@@ -336,7 +446,8 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     results = {
         "model": args.model, "parameters": parameters, "complete": complete,
         **test,
-        "val_acc": float(history["val_acc"].iloc[-1]) if len(history) else None,
+        "val_acc": float(history["val_acc"].iloc[-1]) if len(history) and history["val_acc"].notna().any()
+        else None,
         "train_acc": float(history["train_acc"].iloc[-1]) if len(history) else None,
         "baselines": majority_baseline(train_set.targets, test_set.targets, num_classes),
         "epochs": len(history), "epochs_requested": args.epochs,
@@ -349,11 +460,19 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
         or platform.machine(),
         "world_size": world, "torch": torch.__version__,
         "data_source": source, "data": str(folder), "split_file": train_set.split_file,
-        "split": args.split,
+        "split": args.split, "train_on": args.train_on,
+        "recipe": args.recipe,
+        "recipe_settings": recipes.recipe_settings(args.recipe) if args.recipe else None,
+        "augmentation": {"augment": args.augment, "rotations": args.rotations,
+                         "crop_scale": args.crop_scale, "label_smoothing": args.label_smoothing,
+                         "mixup": args.mixup, "cutmix": args.cutmix, "mix_prob": args.mix_prob,
+                         "ema": args.ema, "tta": list(args.tta), "cache": args.cache},
         "images": {"train": len(train_set), "val": settings.get("val_images"), "test": len(test_set)},
         "class_names": classes, "settings": settings,
         "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in RESULT_FILES},
         "wall_time_s": time.perf_counter() - started,
+        "cpu_time_s": time.process_time() - cpu_started, "threads": torch.get_num_threads(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     write_json(run_dir / "results.json", results)
@@ -400,9 +519,19 @@ def load_results(model_name: str, runs_dir: str | Path | None = None) -> dict[st
     return results
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The options of ``argv``: a ``--recipe``'s settings first, then the options given."""
+    parser = build_parser()
+    recipes.apply_recipe(parser, argv)
+    args = parser.parse_args(argv)
+    if args.model is None:
+        parser.error("give --model (one of: " + ", ".join(PLANTVILLAGE_MODELS) + ") or a --recipe")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.train ...``: returns 0 on success, 1 on a data or settings error."""
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         train(args)
     except (DataNotFoundError, SettingsError) as error:

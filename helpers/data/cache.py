@@ -15,12 +15,15 @@ Gathering a batch from that array is a memory copy.
   as the JPEG data set does; the cached data set leaves them out.
 
 Command line: ``python -m helpers.data cache [--image-size 256] [--split-file F]``; in code:
-:func:`cached_datasets`, or ``plantvillage_loaders(..., cache=True)``.
+:func:`cached_datasets`, or ``plantvillage_loaders(..., cache=True)``. :func:`folder_cache` caches a
+whole folder once (split ``all``) and :meth:`CachedDataset.select` cuts any split out of it without
+a copy: cross-validation folds and the small-data recipe (``helpers.train --cache``) use that.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import logging
@@ -42,7 +45,7 @@ from torch.utils.data._utils.collate import default_collate
 from helpers import config
 from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, CacheSpaceError, DataNotFoundError
-from helpers.data.locate import EXPECTED_IMAGES, IMAGE_SIZE
+from helpers.data.locate import EXPECTED_IMAGES, IMAGE_SIZE, scan_images
 from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES
 
 log = logging.getLogger(__name__)
@@ -291,6 +294,36 @@ class CachedDataset(Dataset):
             pixels.share_memory_()          # the batch to the main process costs no second copy
         np.take(self.images, rows, axis=0, out=pixels.numpy())  # one gather out of the page cache
         return CachedBatch(pixels, torch.from_numpy(self.targets[order]))
+
+
+    def select(self, files: Sequence[str], split_name: str | None = None) -> CachedDataset:
+        """A view of this cache with only ``files`` (paths relative to the data folder), in that order.
+
+        No pixels are copied. Files that were unreadable when the cache was built are left out;
+        a file the cache never saw is an error (the cache is of another folder or out of date).
+        """
+        position = {name: i for i, name in enumerate(self.files)}
+        missing = [name for name in files if name not in position and name not in self.bad_files]
+        if missing:
+            raise DataNotFoundError(
+                f"{len(missing)} image(s) are not in the cache {self.folder} (e.g. {missing[0]}): the split "
+                f"is of another folder than {self.root}, or the folder changed; rebuild with folder_cache()")
+        keep = np.array([position[name] for name in files if name in position], dtype=np.int64)
+        view = copy.copy(self)
+        view.rows, view.targets = self.rows[keep], self.targets[keep]
+        view.files = [self.files[i] for i in keep]
+        view.split_name = split_name or self.split_name
+        return view
+
+
+def folder_cache(root: str | Path, image_size: int = IMAGE_SIZE, *, variant: str = "color",
+                 threads: int | None = None, progress: bool | None = None) -> CachedDataset:
+    """Every image of the ImageFolder ``root`` decoded once (split ``all``; built on first use, rebuilt
+    when stale); cut splits or folds out of it with :meth:`CachedDataset.select`."""
+    files, labels, classes = scan_images(root)
+    folder = build_cache(root, files, labels, classes, split_name="all", image_size=image_size,
+                         variant=variant, threads=threads, progress=progress)
+    return CachedDataset(folder)
 
 
 def cache_split(dataset: PlantVillageDataset, *, variant: str = "color", threads: int | None = None,
