@@ -87,12 +87,12 @@ def test_smoke_mode_uses_the_generated_tiny_set(data_root: Path) -> None:
 
 def test_loaders_make_three_disjoint_sets(data_root: Path) -> None:
     train, val, test = data.fashion_mnist_loaders(batch_size=16)
-    train_idx, val_idx = set(train.dataset.indices), set(val.dataset.indices)
+    train_idx, val_idx = set(train.dataset.indices.tolist()), set(val.dataset.indices.tolist())
     assert not train_idx & val_idx
-    assert len(train_idx) + len(val_idx) == len(train.dataset.dataset)
+    assert len(train_idx) + len(val_idx) == len(data.fashion_mnist(train=True))
     images, labels = next(iter(train))
     assert images.shape == (16, 1, 28, 28) and labels.shape == (16,)
-    assert len(test.dataset) > 0
+    assert len(test.dataset) > 0 and not test.shuffle and train.shuffle
 
 
 def test_split_indices_is_deterministic_and_complete() -> None:

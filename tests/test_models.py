@@ -125,3 +125,27 @@ def test_count_parameters_trainable_only() -> None:
     frozen = sum(p.numel() for p in model.stem.parameters())
     assert models.count_parameters(model, trainable_only=True) == 1_218_982 - frozen
     assert models.count_parameters(model) == 1_218_982
+
+
+# --- FashionMNIST (chapter 8) ------------------------------------------------------------------------
+
+
+def test_fashionmnist_parameter_counts() -> None:
+    counts = {name: models.count_parameters(models.build_model(name))
+              for name in ("linear", "mlp", "tinyvgg", "learnpytorch_tinyvgg")}
+    assert counts == {"linear": 7_850, "mlp": 269_322, "tinyvgg": 216_330, "learnpytorch_tinyvgg": 7_740}
+
+
+def test_tinyvgg_is_the_course_cnn_and_learnpytorchs_is_plain() -> None:
+    ours, theirs = models.TinyVGG(), models.learnpytorch_tinyvgg()
+    convs = [m for m in ours.features.modules() if isinstance(m, nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels) for c in convs] == [(1, 16), (16, 32), (32, 32)]
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in ours.modules()) == 3
+    assert [m.out_features for m in ours.classifier if isinstance(m, nn.Linear)] == [128, 10]
+    assert not any(isinstance(m, nn.BatchNorm2d | nn.Dropout) for m in theirs.modules())
+    their_convs = [(m.in_channels, m.out_channels) for m in theirs.modules() if isinstance(m, nn.Conv2d)]
+    assert their_convs == [(1, 10), (10, 10), (10, 10), (10, 10)]
+    for model in (ours, theirs):
+        assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+    with pytest.raises(ValueError, match="convolutions of each of the two blocks"):
+        models.TinyVGG(convs=(2,))  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ Modules (each imports the others directly, never through this file)::
 
     errors            DataNotFoundError, DataLayoutError, BadImageWarning, CacheSpaceError
     tiny              generated stand-ins for FashionMNIST and PlantVillage (smoke mode, tests, offline)
-    fashion           FashionMNIST: IDX files, finding the data set, the torchvision data set, loaders
+    fashion           FashionMNIST: IDX files, finding it, torchvision's data set, in-memory loaders
     locate            finding PlantVillage: layouts, data/plantvillage -> mini -> tiny, listing images
     transforms        normalisation (MEAN, STD), the per-image augmentations, denormalize for plots
     batch_transforms  the same augmentations and normalisation for whole batches, on GPU or CPU
@@ -29,13 +29,17 @@ from helpers.data.cache import CachedDataset, cached_datasets
 from helpers.data.errors import BadImageWarning, CacheSpaceError, DataLayoutError, DataNotFoundError
 from helpers.data.fashion import (
     DEBIAN_FASHION_DIR,
+    FashionTensors,
+    InMemoryLoader,
     fashion_mnist,
     fashion_mnist_help,
     fashion_mnist_loaders,
+    fashion_mnist_tensors,
     has_torchvision_layout,
     install_from_idx_dir,
     locate_fashion_mnist,
     read_idx,
+    to_unit_range,
 )
 from helpers.data.loaders import (
     DeviceLoader,
@@ -63,12 +67,15 @@ __all__ = [
     "BadImageWarning",
     "DataLayoutError",
     "DataNotFoundError",
+    "FashionTensors",
+    "InMemoryLoader",
     "capped",
     "dataset_targets",
     "ensure_tiny",
     "fashion_mnist",
     "fashion_mnist_help",
     "fashion_mnist_loaders",
+    "fashion_mnist_tensors",
     "has_torchvision_layout",
     "install_from_idx_dir",
     "locate_fashion_mnist",
@@ -77,6 +84,7 @@ __all__ = [
     "read_idx",
     "representative_indices",
     "split_indices",
+    "to_unit_range",
     "train_val_split",
     "worker_plan",
 ]

@@ -172,7 +172,7 @@ def dataset_targets(dataset: Dataset) -> np.ndarray | None:
     targets = getattr(dataset, "targets", None)
     if targets is None:
         return None
-    array = targets.numpy() if isinstance(targets, torch.Tensor) else np.asarray(targets)
+    array = targets.cpu().numpy() if isinstance(targets, torch.Tensor) else np.asarray(targets)
     if array.ndim != 1 or len(array) != len(dataset):  # type: ignore[arg-type]
         return None
     return array
