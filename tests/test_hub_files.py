@@ -1,4 +1,4 @@
-"""The hub files of docs/instructors.md build: postBuild installs the course, the Z2JH profile holds its keys."""
+"""The hub files of docs/instructors.md: postBuild installs the course; the Z2JH profile has its keys."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ def _volume(singleuser: dict[str, Any], name: str) -> tuple[dict[str, Any], dict
 
 def test_the_z2jh_profile_asks_for_a_gpu_a_larger_shm_and_a_read_only_data_volume() -> None:
     singleuser = _profile()["singleuser"]
-    gpu_profiles = [p for p in singleuser["profileList"]
-                    if p.get("kubespawner_override", {}).get("extra_resource_limits", {}).get("nvidia.com/gpu")]
+    profiles = singleuser["profileList"]
+    gpu_profiles = [p for p in profiles
+                    if "nvidia.com/gpu" in p.get("kubespawner_override", {}).get("extra_resource_limits", {})]
     assert len(gpu_profiles) == 1, "one profile with a GPU"
     assert gpu_profiles[0]["kubespawner_override"]["extra_resource_limits"]["nvidia.com/gpu"] == "1", \
         "Kubernetes wants the quantity as a string"
