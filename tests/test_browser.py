@@ -1,0 +1,194 @@
+"""The main job in a real browser: JupyterLab serves chapter 0 and headless Chromium runs every cell.
+
+The test starts JupyterLab from the course's virtual environment on a free local port, over a
+temporary copy of ``notebooks/`` (JupyterLab saves outputs into the notebooks it runs, and the real
+ones must stay clean), opens ``00_start_here.ipynb`` in Chromium driven by Playwright, chooses
+Run > Run All Cells in the menu, waits for the kernel, then checks both what the page shows and
+what JupyterLab saved: every code cell ran, none shows an error. A screenshot is left in the test's
+temporary folder. Chromium is Debian's ``chromium`` package (or ``$COURSE_CHROMIUM``); the test
+skips, saying why, where Playwright or Chromium is missing (``make test`` installs both as root).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers.notebooks import strip
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "00_start_here.ipynb"
+CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SERVER_START_S = 30
+RUN_ALL_S = 45
+
+
+def find_chromium() -> str | None:
+    """A Chromium to drive: ``$COURSE_CHROMIUM``, else the first browser on the PATH, else None."""
+    custom = os.environ.get(CHROMIUM_VARIABLE)
+    if custom:
+        return custom if Path(custom).is_file() else None
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lab_environment(home: Path) -> dict[str, str]:
+    """The server's environment: smoke mode, and every Jupyter folder private to this test.
+
+    Private folders keep a user's own settings, workspaces and kernels out of the test; the one
+    kernel, ``python3``, is this interpreter (the course venv), and it inherits ``COURSE_MODE``.
+    """
+    jupyter = home / "jupyter"
+    kernel = jupyter / "path" / "kernels" / "python3"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (course)", "language": "python"}))
+    # All cells in the page at once (no windowing), so that the page can be read cell by cell.
+    settings = jupyter / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # No news and update pop-ups over the notebook.
+    apputils = jupyter / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    apputils.mkdir(parents=True)
+    (apputils / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    return {**os.environ,
+            "COURSE_MODE": "smoke", "OMP_NUM_THREADS": "1",
+            "COURSE_PROGRESS_FILE": str(home / "progress.json"),
+            "JUPYTER_PATH": str(jupyter / "path"),
+            "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
+            "JUPYTER_DATA_DIR": str(jupyter / "data"),
+            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(jupyter / "lab-settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(jupyter / "workspaces")}
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """JupyterLab over a stripped copy of notebooks/: yields (base URL with token, the copy)."""
+    copy = tmp_path / "course" / "notebooks"
+    shutil.copytree(ROOT / "notebooks", copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for path in copy.glob("*.ipynb"):
+        strip(path)  # a copy of notebooks a student already ran starts clean too
+    port, token = free_port(), secrets.token_hex(16)
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={copy}"]
+    if os.getuid() == 0:
+        command.append("--allow-root")  # containers and CI run as root; Jupyter refuses it unasked
+    log = (tmp_path / "lab.log").open("w")
+    server = subprocess.Popen(command, env=lab_environment(tmp_path), cwd=copy, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {server.returncode}:\n"
+                            + (tmp_path / "lab.log").read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer in {SERVER_START_S} s:\n"
+                                + (tmp_path / "lab.log").read_text()[-3000:])
+                time.sleep(0.3)
+        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}", copy
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def code_prompts(page) -> list[str]:
+    """The execution prompt of every code cell on the page: "[3]:", "[*]:" (running) or "[ ]:"."""
+    return [text.strip() for text in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+
+
+def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(lab: tuple[str, Path], tmp_path: Path) -> None:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install playwright, or make setup)")
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip(f"no Chromium found (apt-get install chromium, or set {CHROMIUM_VARIABLE}); "
+                    "make test installs it when run as root")
+    url, copy = lab
+    real = (ROOT / "notebooks" / NOTEBOOK).read_bytes()
+    saved = copy / NOTEBOOK
+    expected = sum(c["cell_type"] == "code" for c in json.loads(saved.read_text())["cells"])
+    shot = tmp_path / "chapter00.png"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.goto(url)
+            indicator = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator")
+            sync_api.expect(indicator).to_have_attribute("data-status", "idle", timeout=30_000)
+            assert len(code_prompts(page)) == expected, "the page shows every code cell"
+
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            deadline = time.monotonic() + RUN_ALL_S
+            while True:
+                prompts = code_prompts(page)
+                done = all(p[1:-2].strip().isdigit() for p in prompts)
+                if done and indicator.get_attribute("data-status") == "idle":
+                    break
+                if time.monotonic() > deadline:
+                    page.screenshot(path=shot)
+                    pytest.fail(f"cells still not run after {RUN_ALL_S} s: {prompts} (screenshot {shot})")
+                time.sleep(0.5)
+            page.keyboard.press("Control+s")  # save, as a student would: what JupyterLab writes
+            texts = page.locator(".jp-CodeCell .jp-OutputArea-output").all_inner_texts()
+            stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            stderr_texts = stderr.all_inner_texts()
+            page.locator(".jp-CodeCell").last.scroll_into_view_if_needed()
+            page.screenshot(path=shot)
+        finally:
+            browser.close()
+
+    print(f"screenshot: {shot}")
+    assert len(prompts) == expected
+    numbers = [int(p[1:-2]) for p in prompts]
+    assert numbers == list(range(1, expected + 1)), f"cells ran once each, in order: {prompts}"
+    shown_errors = [t for t in texts + stderr_texts if "Traceback" in t or "Error:" in t]
+    assert not shown_errors, f"the page shows an error (screenshot {shot}):\n" + "\n---\n".join(shown_errors)
+    assert texts, "the cells printed their results"
+
+    deadline = time.monotonic() + 10
+    while True:  # the save is asynchronous: wait for the file JupyterLab writes
+        cells = [c for c in json.loads(saved.read_text())["cells"] if c["cell_type"] == "code"]
+        if all(c["execution_count"] for c in cells) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert [c["execution_count"] for c in cells] == numbers, "the saved notebook has every cell run"
+    errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors, f"saved error outputs: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
+    assert (ROOT / "notebooks" / NOTEBOOK).read_bytes() == real, "the real notebook was not touched"
