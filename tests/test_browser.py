@@ -31,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "00_start_here.ipynb"
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-SERVER_START_S = 30
-RUN_ALL_S = 45
+SERVER_START_S = 60
+OPEN_S = 60
+RUN_ALL_S = 120
 
 
 def find_chromium() -> str | None:
@@ -161,9 +162,9 @@ def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(lab: tuple[str, Path], t
             page.goto(url)
             indicator = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator")
             # The notebook is drawn and its kernel (the course's python3) has started and is idle.
-            sync_api.expect(page.locator(".jp-CodeCell")).to_have_count(expected, timeout=30_000)
+            sync_api.expect(page.locator(".jp-CodeCell")).to_have_count(expected, timeout=OPEN_S * 1000)
             sync_api.expect(page.locator(".jp-StatusBar-TextItem", has_text="| Idle")).to_have_count(
-                1, timeout=30_000)
+                1, timeout=OPEN_S * 1000)
             sync_api.expect(indicator).to_have_attribute("data-status", "idle")
             page.screenshot(path=tmp_path / "chapter00_opened.png")
             opened = time.monotonic()
