@@ -22,6 +22,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -42,6 +43,33 @@ def find_chromium() -> str | None:
     if custom:
         return custom if Path(custom).is_file() else None
     return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+@pytest.fixture
+def chromium() -> tuple[ModuleType, str]:
+    """Playwright's sync API and a Chromium executable, or a skip that says what is missing."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install playwright; make setup does)")
+    path = find_chromium()
+    if path is None:
+        with sync_api.sync_playwright() as playwright:  # a browser from `playwright install chromium`?
+            bundled = playwright.chromium.executable_path
+        path = bundled if Path(bundled).is_file() else None
+    if path is None:
+        pytest.skip(f"no Chromium found: apt-get install chromium (make test does it as root), "
+                    f"or set {CHROMIUM_VARIABLE} to a Chromium or Chrome executable")
+    return sync_api, path
+
+
+def launch(playwright, sync_api: ModuleType, path: str):
+    """Headless Chromium; skips the test, saying why, when the browser does not start."""
+    try:
+        return playwright.chromium.launch(
+            executable_path=path, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+    except sync_api.Error as exc:  # e.g. Ubuntu's snap-only chromium package inside a container
+        pytest.skip(f"Chromium at {path} does not start: {str(exc).splitlines()[0]}")
 
 
 def free_port() -> int:
@@ -139,23 +167,16 @@ def code_prompts(page) -> list[str]:
     return [text.strip() for text in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
 
 
-def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(lab: tuple[str, Path], tmp_path: Path) -> None:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed (pip install playwright, or make setup)")
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip(f"no Chromium found (apt-get install chromium, or set {CHROMIUM_VARIABLE}); "
-                    "make test installs it when run as root")
+def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(
+        chromium: tuple[ModuleType, str], lab: tuple[str, Path], tmp_path: Path) -> None:
+    sync_api, path = chromium
     url, copy = lab
     real = (ROOT / "notebooks" / NOTEBOOK).read_bytes()
     saved = copy / NOTEBOOK
     expected = sum(c["cell_type"] == "code" for c in json.loads(saved.read_text())["cells"])
     shot = tmp_path / "chapter00.png"
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+        browser = launch(playwright, sync_api, path)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             started = time.monotonic()
@@ -198,7 +219,7 @@ def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(lab: tuple[str, Path], t
 
     print(f"page and kernel ready in {opened - started:.1f} s, Run All Cells took {ran - opened:.1f} s; "
           f"screenshot: {shot}")
-    shown_errors = [t for t in texts + stderr_texts if "Traceback" in t or "Error:" in t]
+    shown_errors = [t for t in dict.fromkeys(texts + stderr_texts) if "Traceback" in t or "Error:" in t]
     assert not shown_errors, f"the page shows an error (screenshot {shot}):\n" + "\n---\n".join(shown_errors)
     assert prompts == [f"[{n}]:" for n in range(1, expected + 1)], f"every cell ran once, in order: {prompts}"
     numbers = list(range(1, expected + 1))
