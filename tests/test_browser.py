@@ -235,3 +235,32 @@ def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(
     errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
     assert not errors, f"saved error outputs: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
     assert (ROOT / "notebooks" / NOTEBOOK).read_bytes() == real, "the real notebook was not touched"
+
+
+def _make_browser(tmp_path: Path, uid: int, tools: dict[str, str]) -> tuple[str, str]:
+    """``make browser`` (setup assumed done) with only ``tools`` (name -> sh script) on the PATH."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    bin_dir = tmp_path / f"bin{len(list(tmp_path.glob('bin*')))}"
+    bin_dir.mkdir()
+    calls = bin_dir / "calls.log"
+    for name, script in {"id": f"echo {uid}", **tools}.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\necho {name} \"$@\" >> {calls}\n{script}\n")
+        (bin_dir / name).chmod(0o755)
+    done = subprocess.run([shutil.which("make"), "-s", "-C", str(ROOT), "-o", "setup", "browser"],
+                          env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, calls.read_text() if calls.exists() else ""
+
+
+def test_make_browser_installs_chromium_as_root_only_when_missing_and_never_fails(tmp_path: Path) -> None:
+    out, calls = _make_browser(tmp_path, 0, {"apt-get": "exit 100"})  # root, apt-get offline
+    assert "apt-get -qq" in calls and "update" in calls
+    assert "warning: could not install Chromium" in out
+    out, calls = _make_browser(tmp_path, 0, {"apt-get": "exit 0"})  # root, apt-get works
+    assert "install -y --no-install-recommends chromium" in calls and "warning" not in out
+    out, calls = _make_browser(tmp_path, 0, {"apt-get": "exit 0", "chromium": "exit 0"})  # present
+    assert "apt-get" not in calls and out == ""
+    out, calls = _make_browser(tmp_path, 1000, {"apt-get": "exit 0"})  # a user: never apt-get
+    assert "apt-get" not in calls and "tests/test_browser.py will skip" in out
