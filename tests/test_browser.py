@@ -6,7 +6,8 @@ ones must stay clean), opens ``00_start_here.ipynb`` in Chromium driven by Playw
 Run > Run All Cells in the menu, waits for the kernel, then checks both what the page shows and
 what JupyterLab saved: every code cell ran, none shows an error. A screenshot is left in the test's
 temporary folder. Chromium is Debian's ``chromium`` package (or ``$COURSE_CHROMIUM``); the test
-skips, saying why, where Playwright or Chromium is missing (``make test`` installs both as root).
+skips, saying why, where Playwright or Chromium is missing (``make setup`` installs Playwright with the
+dev extra; ``make test`` installs Chromium with apt-get when run as root).
 """
 
 from __future__ import annotations
