@@ -68,7 +68,8 @@ def launch(playwright, sync_api: ModuleType, path: str):
         return playwright.chromium.launch(
             executable_path=path, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+                  "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"])  # containers often have a 64 MB /dev/shm
     except sync_api.Error as exc:  # e.g. Ubuntu's snap-only chromium package inside a container
         pytest.skip(f"Chromium at {path} does not start: {str(exc).splitlines()[0]}")
 
@@ -241,7 +242,8 @@ def test_chapter_0_runs_in_jupyterlab_in_a_real_browser(
 
 
 def _make_browser(tmp_path: Path, uid: int, tools: dict[str, str]) -> tuple[str, str]:
-    """``make browser`` (setup assumed done) with only ``tools`` (name -> sh script) on the PATH."""
+    """``make browser`` (setup assumed done) with only ``tools`` (name -> sh script) on the PATH: (stdout,
+    the tools' calls)."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     bin_dir = tmp_path / f"bin{len(list(tmp_path.glob('bin*')))}"
@@ -250,7 +252,8 @@ def _make_browser(tmp_path: Path, uid: int, tools: dict[str, str]) -> tuple[str,
     for name, script in {"id": f"echo {uid}", **tools}.items():
         (bin_dir / name).write_text(f"#!/bin/sh\necho {name} \"$@\" >> {calls}\n{script}\n")
         (bin_dir / name).chmod(0o755)
-    done = subprocess.run([shutil.which("make"), "-s", "-C", str(ROOT), "-o", "setup", "browser"],
+    shutil.copy(ROOT / "Makefile", bin_dir / "Makefile")  # away from the real .venv, whatever happens
+    done = subprocess.run([shutil.which("make"), "-s", "-C", str(bin_dir), "-o", "setup", "browser"],
                           env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
