@@ -59,7 +59,7 @@ tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/t
 	$(PY) -m helpers.data make-tiny
 
 lint: setup  ## ruff over the package, the tests and the notebooks, then the notebooks' honest-numbers lint
-	$(VENV)/bin/ruff check helpers tests notebooks
+	$(VENV)/bin/ruff check helpers tests notebooks conftest.py
 	$(PY) -m helpers.notebooks lint notebooks
 
 strip: setup  ## remove outputs from every notebook before committing
