@@ -33,17 +33,21 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "00_start_here.ipynb"
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+MACOS_BROWSERS = ("/Applications/Chromium.app/Contents/MacOS/Chromium",
+                  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome")
 SERVER_START_S = 60
 OPEN_S = 60
 RUN_ALL_S = 120
 
 
 def find_chromium() -> str | None:
-    """A Chromium to drive: ``$COURSE_CHROMIUM``, else the first browser on the PATH, else None."""
+    """A Chromium to drive: ``$COURSE_CHROMIUM``, else the first one on the PATH or in macOS's
+    Applications, else None."""
     custom = os.environ.get(CHROMIUM_VARIABLE)
     if custom:
         return custom if Path(custom).is_file() else None
-    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+    found = [shutil.which(name) for name in CHROMIUM_NAMES] + [p for p in MACOS_BROWSERS if Path(p).is_file()]
+    return next((path for path in found if path), None)
 
 
 @pytest.fixture
@@ -270,3 +274,12 @@ def test_make_browser_installs_chromium_as_root_only_when_missing_and_never_fail
     assert "apt-get" not in calls and out == ""
     out, calls = _make_browser(tmp_path, 1000, {"apt-get": "exit 0"})  # a user: never apt-get
     assert "apt-get" not in calls and "tests/test_browser.py will skip" in out
+
+
+def test_course_chromium_names_the_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    browser = tmp_path / "my-chrome"
+    browser.write_text("")
+    monkeypatch.setenv(CHROMIUM_VARIABLE, str(browser))
+    assert find_chromium() == str(browser)
+    monkeypatch.setenv(CHROMIUM_VARIABLE, str(tmp_path / "missing"))
+    assert find_chromium() is None  # a wrong path is not silently replaced by another browser
