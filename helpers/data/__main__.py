@@ -33,14 +33,14 @@ from helpers.data.tiny import FASHION_CLASSES, ensure_tiny
 
 
 def _make_tiny(args: argparse.Namespace, rest: list[str]) -> int:
-    root = ensure_tiny(args.data or config.data_dir())
+    root = ensure_tiny(args.data or config.work_dir())
     print(f"tiny data sets ready in {root}")
     return 0
 
 
 def _fashion_mnist(args: argparse.Namespace, rest: list[str]) -> int:
-    folder, source = locate_fashion_mnist(args.data or config.data_dir(),
-                                          download=not getattr(args, "no_download", False))
+    # No --data: read data/ (or COURSE_DATA_DIR), unpack or download into the writable work folder.
+    folder, source = locate_fashion_mnist(args.data, download=not getattr(args, "no_download", False))
     train = datasets.FashionMNIST(folder, train=True, download=False)
     test = datasets.FashionMNIST(folder, train=False, download=False)
     print(f"FashionMNIST ({source}) in {folder}: {len(train)} train, {len(test)} test, "
@@ -57,7 +57,8 @@ def _download(args: argparse.Namespace, rest: list[str]) -> int:
 def add_make_tiny_parser(subparsers: argparse._SubParsersAction) -> None:
     """``make-tiny``: generate the tiny stand-in sets."""
     parser = subparsers.add_parser("make-tiny", help="generate the tiny sets into DATA/tiny")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default data/)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder to write into (default: the work folder, data/ or COURSE_WORK_DIR)")
     parser.set_defaults(func=_make_tiny)
 
 

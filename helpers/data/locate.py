@@ -183,8 +183,11 @@ def mini_root() -> Path | None:
 
 
 def tiny_plantvillage_root() -> Path:
-    """The generated tiny set (38 classes of drawn leaves), made on first use under ``data/tiny``."""
-    return ensure_tiny(config.data_dir()) / "plantvillage" / "color"
+    """The generated tiny set (38 classes of drawn leaves), made on first use under ``data/tiny``.
+
+    It is written to the work folder (:func:`helpers.config.work_dir`), never to a shared data folder.
+    """
+    return ensure_tiny(config.work_dir()) / "plantvillage" / "color"
 
 
 def plantvillage_root(variant: str = "color") -> tuple[Path, str]:
