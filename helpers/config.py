@@ -154,7 +154,7 @@ def data_dir() -> Path:
 
 
 def work_dir() -> Path:
-    """Where the course writes derived files (splits, caches, tiny sets): ``COURSE_WORK_DIR``, else ``<repo>/data``.
+    """Where the course writes splits, caches and tiny sets: ``COURSE_WORK_DIR``, else ``<repo>/data``.
 
     Never ``COURSE_DATA_DIR``: that folder may be a read-only data volume shared by a class. Without
     ``COURSE_DATA_DIR`` both are ``<repo>/data``, as in a student's clone.
