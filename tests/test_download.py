@@ -29,7 +29,7 @@ def fake_archive(root: Path, per_class: int = 2) -> Path:
 
 @pytest.fixture(autouse=True)
 def no_huggingface_hub(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about the Kaggle route: huggingface_hub is missing (import fails), never the network."""
+    """These tests are about the Kaggle route: huggingface_hub's import fails, so no network is tried."""
     monkeypatch.setitem(sys.modules, "huggingface_hub", None)
 
 
