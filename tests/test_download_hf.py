@@ -212,6 +212,28 @@ def test_network_failure_ends_in_the_manual_steps(tmp_path, fake_hub, capsys) ->
     assert "kagglehub package is not installed" in err and "do it by hand" in err
 
 
+def test_auto_falls_back_to_kaggle(tmp_path, fake_hub, small_expectations, monkeypatch, capsys) -> None:
+    def offline(folder: Path) -> None:
+        (folder / "data.zip.incomplete").write_bytes(b"half")  # what the failed download left behind
+        raise ConnectionError("no network")
+
+    def dataset_download(handle: str, *, force_download: bool = False) -> str:
+        for path, data in expected_tree().items():  # the Kaggle mirror's layout: <folder>/color/<class>/
+            (tmp_path / "kaggle" / "plantvillage dataset" / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / "kaggle" / "plantvillage dataset" / path).write_bytes(data)
+        return str(tmp_path / "kaggle")
+
+    fake_hub.build = offline
+    monkeypatch.setitem(sys.modules, "kagglehub", types.SimpleNamespace(dataset_download=dataset_download))
+    monkeypatch.setenv("KAGGLE_USERNAME", "student")
+    monkeypatch.setenv("KAGGLE_KEY", "not-a-real-key")
+    assert download.main([str(tmp_path / "data")]) == 0
+    captured = capsys.readouterr()
+    assert "ConnectionError: no network; trying Kaggle next" in captured.err
+    target = tmp_path / "data" / "plantvillage"
+    assert target.is_symlink() and tree(target) == expected_tree()
+
+
 def test_foreign_files_in_the_target_are_left_alone(tmp_path, fake_hub, capsys) -> None:
     other = tmp_path / "plantvillage" / "notes.txt"
     other.parent.mkdir()

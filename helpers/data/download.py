@@ -268,6 +268,10 @@ def route_kaggle(target: Path, variant: str, force: bool, copy: bool) -> Check:
         raise FileNotFoundError(f"The download in {downloaded} has no '{variant}' class folders; remove it "
                                 "and run again with --force.")
     check = check_folder(found, variant, open_images=True)
+    leftover = target / hf.DOWNLOAD_FOLDER
+    if check.complete and leftover.is_dir() and {p.name for p in target.iterdir()} == {hf.DOWNLOAD_FOLDER}:
+        print(f"Removing {leftover}: the Hugging Face download that failed earlier is not needed now.")
+        shutil.rmtree(leftover)
     if check.complete:
         # Link the folder that holds the variants (color, grayscale, segmented), so all three stay reachable.
         place(found.parent if found.name == variant else found, target, copy=copy)
