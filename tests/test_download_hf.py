@@ -255,3 +255,13 @@ def test_per_class_counts_are_checked(tmp_path) -> None:
     assert "Apple___healthy: 2 of 1,645" in check.wrong_counts and not check.complete
     assert "Tomato___healthy: 0 of 1,591" in check.wrong_counts and len(check.wrong_counts) == 38
     assert "38 classes differ" in check.summary() and "... and 28 more" in check.summary()  # the first 10
+
+
+def test_allow_patterns_pick_the_variant_with_the_real_filter() -> None:
+    """huggingface_hub's own filter (when installed) keeps the archive and this variant's files only."""
+    utils = pytest.importorskip("huggingface_hub.utils")
+    files = ["data.zip", "README.md", "PlantVillage.py", "splits/color_train.txt", "leaf_grouping/leaf-map.json",
+             "raw/color/Apple___healthy/a.JPG", "raw/grayscale/Apple___healthy/a.JPG",
+             "color/train/0000.parquet", "segmented/train/0000.parquet"]
+    kept = list(utils.filter_repo_objects(files, allow_patterns=hf.allow_patterns("color")))
+    assert kept == ["data.zip", "README.md", "raw/color/Apple___healthy/a.JPG", "color/train/0000.parquet"]

@@ -85,7 +85,7 @@ def add_download_parser(subparsers: argparse._SubParsersAction) -> None:
         "download", help="download a data set (internet); PlantVillage: --to DIR [--source hf|kaggle|auto]",
         description=download_doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", nargs="?", default="plantvillage", choices=["plantvillage", "fashion-mnist"])
-    parser.add_argument("--to", "--data", dest="data", type=Path, default=None,
+    parser.add_argument("--to", "--data", dest="data", type=Path, default=None, metavar="DIR",
                         help="data folder to fill (default data/, or COURSE_DATA_DIR); PlantVillage goes "
                              "to DIR/plantvillage")
     # PlantVillage's options, declared here so that `download --source hf` parses; passed on as given.

@@ -87,7 +87,7 @@ def download_snapshot(target: Path, variant: str = "color") -> Path:
         path = hub.snapshot_download(repo_id=HF_DATASET, repo_type="dataset", local_dir=str(folder),
                                      allow_patterns=allow_patterns(variant))
     except Exception as error:  # offline, proxy, hub down, repository moved: all end in the other routes
-        reason = f"the Hugging Face download failed: {type(error).__name__}: {error}"
+        reason = f"the Hugging Face download failed: {type(error).__name__}: {str(error).rstrip('.')}"
         raise HubUnavailableError(reason) from error
     return Path(path)
 
