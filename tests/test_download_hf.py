@@ -260,8 +260,9 @@ def test_per_class_counts_are_checked(tmp_path) -> None:
 def test_allow_patterns_pick_the_variant_with_the_real_filter() -> None:
     """huggingface_hub's own filter (when installed) keeps the archive and this variant's files only."""
     utils = pytest.importorskip("huggingface_hub.utils")
-    files = ["data.zip", "README.md", "PlantVillage.py", "splits/color_train.txt", "leaf_grouping/leaf-map.json",
-             "raw/color/Apple___healthy/a.JPG", "raw/grayscale/Apple___healthy/a.JPG",
+    files = ["data.zip", "README.md", "PlantVillage.py", "splits/color_train.txt",
+             "leaf_grouping/leaf-map.json", "raw/color/Apple___healthy/a.JPG",
+             "raw/grayscale/Apple___healthy/a.JPG",
              "color/train/0000.parquet", "segmented/train/0000.parquet"]
     kept = list(utils.filter_repo_objects(files, allow_patterns=hf.allow_patterns("color")))
     assert kept == ["data.zip", "README.md", "raw/color/Apple___healthy/a.JPG", "color/train/0000.parquet"]
