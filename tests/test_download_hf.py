@@ -157,6 +157,14 @@ def test_unreadable_image_is_listed_and_the_download_kept(tmp_path, fake_hub, sm
     assert f"{CLASSES[1]}/{bad}" in capsys.readouterr().out
 
 
+def test_too_little_disk_space_is_said_before_writing(tmp_path, fake_hub, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(hf.shutil, "disk_usage", lambda path: types.SimpleNamespace(free=100))
+    assert download.main([str(tmp_path), "--source", "hf"]) == 1
+    err = capsys.readouterr().err
+    assert "writing the images needs" in err and "only 0.0 GB are free" in err
+    assert not (tmp_path / "plantvillage" / "color").exists()
+
+
 def test_parquet_snapshot(tmp_path, fake_hub, small_expectations, capsys) -> None:
     pa = pytest.importorskip("pyarrow")
     parquet = pytest.importorskip("pyarrow.parquet")

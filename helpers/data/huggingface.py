@@ -122,17 +122,29 @@ def _count(result: Conversion, written: bool) -> None:
         result.skipped += 1
 
 
+def check_space(folder: Path, needed: int) -> None:
+    """Raise :class:`HubUnavailableError` when ``folder``'s disk has less than ``needed`` bytes free."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("/"))
+    free = shutil.disk_usage(existing).free
+    if needed > free:
+        raise HubUnavailableError(
+            f"writing the images needs {needed / 1e9:.1f} GB in {folder} but only {free / 1e9:.1f} GB "
+            "are free; free some space or choose another folder with --to (the download resumes)")
+
+
 def _from_zip(archive: Path, out: Path, variant: str, result: Conversion) -> None:
     """Copy the ``<variant>/<class>/<file>`` members of a zip archive into ``out``."""
     with zipfile.ZipFile(archive) as zf:
+        members = []
         for member in zf.infolist():
             found = None if member.is_dir() else class_and_name(member.filename, variant)
-            if found is None:
-                continue
-            dest = out / found[0] / found[1]
-            if dest.is_file() and dest.stat().st_size == member.file_size:
-                result.skipped += 1
-                continue
+            if found is not None:
+                members.append((member, out / found[0] / found[1]))
+        todo = [(m, dest) for m, dest in members
+                if not (dest.is_file() and dest.stat().st_size == m.file_size)]
+        result.skipped += len(members) - len(todo)
+        check_space(out, sum(m.file_size for m, _ in todo))
+        for member, dest in todo:
             with zf.open(member) as source:
                 _count(result, write_file(dest, source, member.file_size))
 
