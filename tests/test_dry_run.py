@@ -190,7 +190,8 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     ensure_tiny(data)  # once per test process; what the notebooks would generate on first use
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
     env.update({config.MODE_VARIABLE: "full", config.DRY_RUN_VARIABLE: "1", config.SHARED_VARIABLE: "none",
-                config.DATA_VARIABLE: str(data), config.RUNS_VARIABLE: str(tmp_path_factory.mktemp("runs")),
+                config.DATA_VARIABLE: str(data), config.WORK_VARIABLE: str(data),  # a clone: one data/ folder
+                config.RUNS_VARIABLE: str(tmp_path_factory.mktemp("runs")),
                 "CI": "true", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)})
     return env
 
