@@ -3,9 +3,12 @@
 Each check prints one line, ``OK``, ``WARN`` or ``FAIL``, with what it found and, when something
 is wrong, the command or setting that fixes it: Python and PyTorch versions, CUDA and the GPU,
 ``/dev/shm``, free disk for PlantVillage and its decoded cache, the data set itself, whether the
-runs, splits and cache folders can be written, and the course settings in effect. It changes
-nothing (a write test creates a temporary file and removes it at once). The exit status is 1 when
-a check fails, else 0: warnings say what runs slower or falls back, not what is broken.
+data folder (``COURSE_DATA_DIR``) can be read, whether the runs folder (``COURSE_RUNS_DIR``) and the
+work folder's splits, cache and tiny sets (``COURSE_WORK_DIR``) can be written, and the course
+settings in effect. The data folder only needs to be readable: it may be a read-only volume shared
+by a class. It changes nothing (a write test creates a temporary file and removes it at once).
+The exit status is 1 when a check fails, else 0: warnings say what runs slower or falls back, not
+what is broken.
 
 In code: ``findings = doctor.run_checks()``, then ``print(doctor.report(findings))``.
 """
@@ -30,6 +33,7 @@ from helpers.data.download import check_folder
 from helpers.data.errors import DataLayoutError, DataNotFoundError
 from helpers.data.locate import EXPECTED_IMAGES, GET_FULL_SET, find_plantvillage, mini_root
 from helpers.data.splits import split_path
+from helpers.data.tiny import tiny_root
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_PYTHON = (3, 11)
@@ -40,6 +44,8 @@ CACHE_SIZES = (256, 128)
 """Image sizes whose decoded cache the disk check prices (the course trains at 256 px, or 128 px)."""
 SMALL_GPU_GIB = 4
 """Below this much GPU memory the chapters' batch sizes may not fit at 256 px."""
+WORK_FIX = (f"set {config.WORK_VARIABLE} to a writable per-user folder, e.g. $HOME/course-work "
+            f"({config.DATA_VARIABLE} may stay read-only; docs/instructors.md)")
 SHM_FIX = ("give the pod more shared memory: on Zero-to-JupyterHub an emptyDir volume with "
            "medium: Memory mounted at /dev/shm (docs/z2jh-profile.yaml); with Docker, --shm-size=2g")
 
@@ -150,23 +156,29 @@ def _existing(path: Path) -> Path:
 
 
 def check_disk() -> Finding:
-    """Free disk where PlantVillage and its decoded cache go, against what they need."""
+    """Free disk for PlantVillage (in the data folder) and its decoded cache (in the work folder).
+
+    The data set is priced only while it is missing; the cache always, where it goes:
+    ``COURSE_WORK_DIR/cache`` (:func:`helpers.data.cache.cache_dir`), never the data folder.
+    """
     need = {size: data_cache.cache_bytes(EXPECTED_IMAGES, size) for size in CACHE_SIZES}
+    cache = data_cache.cache_dir()
     data_free = shutil.disk_usage(_existing(config.data_dir())).free
-    cache_free = shutil.disk_usage(_existing(data_cache.cache_dir())).free
+    cache_free = shutil.disk_usage(_existing(cache)).free
     try:
         have_data = find_plantvillage(None).is_dir()  # whether complete is check_data's question
     except (DataNotFoundError, DataLayoutError):
         have_data = False
-    found = (f"{_gb(data_free)} free for data, {_gb(cache_free)} for the decoded cache (full set: "
+    found = (f"{_gb(data_free)} free for data, {_gb(cache_free)} for the decoded cache in {cache} (full set: "
              + ", ".join(f"{_gb(n)} at {size} px" for size, n in need.items()) + ")")
     if not have_data and data_free < DATASET_BYTES:
         return Finding(WARN, "disk", f"{found}: too little for PlantVillage (~{_gb(DATASET_BYTES)})",
-                       "free space, or set COURSE_DATA_DIR to a bigger volume")
+                       "free space, or download it to a bigger volume (python -m helpers.data download "
+                       f"plantvillage --to DIR) and set {config.DATA_VARIABLE}=DIR")
     biggest, smallest = max(CACHE_SIZES), min(CACHE_SIZES)
     if cache_free < need[smallest]:
         return Finding(WARN, "disk", f"{found}: no room for a decoded cache; training reads the JPEGs",
-                       "train without --cache, or set COURSE_DATA_DIR to a bigger volume")
+                       f"train without --cache, or set {config.WORK_VARIABLE} to a bigger volume")
     if cache_free < need[biggest]:
         return Finding(WARN, "disk", f"{found}: room for the {smallest} px cache only",
                        f"python -m helpers.data cache --image-size {smallest}")
@@ -212,18 +224,37 @@ def writable(folder: Path) -> str | None:
     return None
 
 
+def check_data_folder() -> Finding:
+    """The data folder (``COURSE_DATA_DIR``) can be read; it never needs to be writable."""
+    folder = config.data_dir()
+    fix = f"point {config.DATA_VARIABLE} at a folder this user can read (a read-only mount is fine)"
+    if not folder.exists():
+        return Finding(OK, "data-dir", f"{folder} does not exist yet; the course only reads it "
+                       "(read-only is fine)")
+    if not folder.is_dir():
+        return Finding(FAIL, "data-dir", f"{folder} is a file, not a folder", fix)
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError as error:
+        return Finding(FAIL, "data-dir", f"cannot read {folder}: {error.strerror or error}", fix)
+    return Finding(OK, "data-dir", f"{folder} is readable; the course only reads it (read-only is fine)")
+
+
 def check_folders() -> list[Finding]:
-    """The runs, splits and cache folders can be written (created when missing)."""
+    """The data folder can be read; the runs folder and the work folder's splits, cache and tiny sets written.
+
+    Splits, the decoded cache and the tiny sets live in ``COURSE_WORK_DIR`` (:func:`config.work_dir`),
+    runs in ``COURSE_RUNS_DIR``; missing folders count as writable when they can be created.
+    """
     folders: dict[str, tuple[Path, str]] = {
         "runs": (config.runs_dir(),
                  f"set {config.RUNS_VARIABLE} to a writable folder, e.g. $HOME/course-runs"),
-        "splits": (split_path(config.data_dir() / "plantvillage").parent,
-                   f"set {config.DATA_VARIABLE} to a writable per-user folder; link a read-only shared "
-                   "PlantVillage into it (docs/instructors.md)"),
-        "cache": (data_cache.cache_dir(),
-                  f"set {config.DATA_VARIABLE} to a writable per-user folder (docs/instructors.md)"),
+        "splits": (split_path(config.data_dir() / "plantvillage").parent, WORK_FIX),
+        "cache": (data_cache.cache_dir(), WORK_FIX),
+        "tiny": (tiny_root(config.work_dir()), WORK_FIX),
     }
-    findings = []
+    findings = [check_data_folder()]
     for name, (folder, fix) in folders.items():
         problem = writable(folder)
         if problem is None:
@@ -243,7 +274,8 @@ def check_settings() -> Finding:
     given = os.environ.get(config.MODE_VARIABLE, "").strip()
     parts = [f"COURSE_MODE={mode}" + ("" if given else " (automatic: not set)")]
     parts.append(f"COURSE_DRY_RUN={'on' if dry else 'off'}")
-    for variable in (config.DATA_VARIABLE, config.RUNS_VARIABLE, config.SHARED_VARIABLE):
+    for variable in (config.DATA_VARIABLE, config.WORK_VARIABLE, config.RUNS_VARIABLE,
+                     config.SHARED_VARIABLE):
         if os.environ.get(variable):
             parts.append(f"{variable}={os.environ[variable]}")
     return Finding(OK, "settings", ", ".join(parts))

@@ -17,8 +17,9 @@ from helpers.data.locate import GET_FULL_SET
 
 @pytest.fixture(autouse=True)
 def fresh_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Data and runs in a temporary folder, no team data, no mode set: a fresh clone's view."""
+    """Data, work and runs in a temporary folder, no team data, no mode set: a fresh clone's view."""
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("COURSE_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("COURSE_SHARED_DIR", "none")
     monkeypatch.delenv("COURSE_MODE", raising=False)
@@ -43,14 +44,15 @@ def test_a_fresh_clone_is_ready_and_only_warns_about_the_missing_data(capsys: py
     assert doctor.main([]) == 0
     out = capsys.readouterr().out
     findings = _by_check(doctor.run_checks())
-    assert {"python", "torch", "cuda", "/dev/shm", "disk", "data", "runs", "splits", "cache",
-            "settings", "widgets"} <= set(findings)
+    assert {"python", "torch", "cuda", "/dev/shm", "disk", "data", "data-dir", "runs", "splits", "cache",
+            "tiny", "settings", "widgets"} <= set(findings)
     assert not [f for f in findings.values() if f.status == doctor.FAIL]
     data = findings["data"]
     assert data.status == doctor.WARN and "generated tiny set" in data.found
     assert GET_FULL_SET in data.fix
     assert "0 FAIL: ready" in out.splitlines()[-1]
-    assert not (Path(os.environ["COURSE_RUNS_DIR"])).exists(), "the doctor creates no folder"
+    for variable in ("COURSE_RUNS_DIR", "COURSE_WORK_DIR", "COURSE_DATA_DIR"):
+        assert not Path(os.environ[variable]).exists(), f"the doctor creates no folder ({variable})"
 
 
 def test_a_runs_folder_that_cannot_be_created_fails_with_the_variable_to_set(
@@ -65,16 +67,41 @@ def test_a_runs_folder_that_cannot_be_created_fails_with_the_variable_to_set(
     assert "NOT ready" in capsys.readouterr().out
 
 
-def test_a_data_folder_under_a_file_fails_splits_and_cache(fresh_clone: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_work_folder_under_a_file_fails_splits_cache_and_tiny(fresh_clone: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = fresh_clone / "a-file"
     blocker.write_text("")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(blocker / "data"))
+    monkeypatch.setenv("COURSE_WORK_DIR", str(blocker / "work"))
     findings = _by_check(doctor.run_checks())
-    for name in ("splits", "cache"):
+    for name in ("splits", "cache", "tiny"):
         assert findings[name].status == doctor.FAIL, findings[name]
-        assert "COURSE_DATA_DIR" in findings[name].fix
-    assert findings["runs"].status == doctor.OK
+        assert "COURSE_WORK_DIR" in findings[name].fix and "read-only" in findings[name].fix
+    assert findings["runs"].status == doctor.OK and findings["data-dir"].status == doctor.OK
+
+
+def test_the_data_folder_only_has_to_be_readable(fresh_clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data folder that refuses every write is fine; one that is a file fails, naming COURSE_DATA_DIR."""
+    data = fresh_clone / "data"
+    _fake_plantvillage(data / "plantvillage")
+    real_mkstemp = doctor.tempfile.mkstemp
+
+    def read_only_data(*args, dir: Path, **kwargs):  # noqa: A002 - tempfile's own keyword
+        if Path(dir).is_relative_to(data):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(doctor.tempfile, "mkstemp", read_only_data)
+    findings = _by_check(doctor.run_checks())
+    assert findings["data-dir"].status == doctor.OK and "read-only is fine" in findings["data-dir"].found
+    for name in ("runs", "splits", "cache", "tiny"):
+        assert findings[name].status == doctor.OK and str(data) not in findings[name].found, findings[name]
+
+    blocker = fresh_clone / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(blocker))
+    data_dir = doctor.check_data_folder()
+    assert data_dir.status == doctor.FAIL and "is a file" in data_dir.found
+    assert "COURSE_DATA_DIR" in data_dir.fix
 
 
 def test_a_read_only_folder_fails_even_for_root(fresh_clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,7 +118,10 @@ def test_a_read_only_folder_fails_even_for_root(fresh_clone: Path, monkeypatch: 
     findings = _by_check(doctor.run_checks())
     assert findings["runs"].status == doctor.FAIL and "Read-only file system" in findings["runs"].found
     assert findings["splits"].status == doctor.OK
-    assert not list((fresh_clone / "runs").iterdir()), "the probe file of a writable folder is removed"
+    (fresh_clone / "work").mkdir()
+    assert _by_check(doctor.check_folders())["cache"].status == doctor.OK
+    assert not list((fresh_clone / "runs").iterdir()), "a refused probe file leaves nothing"
+    assert not list((fresh_clone / "work").iterdir()), "the probe file of a writable folder is removed"
 
 
 def test_a_small_dev_shm_warns_and_says_how_to_enlarge_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,12 +140,35 @@ def test_disk_space_is_priced_with_the_cache_estimate(monkeypatch: pytest.Monkey
     need_128 = doctor.data_cache.cache_bytes(doctor.EXPECTED_IMAGES, 128)
     need_256 = doctor.data_cache.cache_bytes(doctor.EXPECTED_IMAGES, 256)
     cases = {need_256 + 1: (doctor.OK, ""), need_128 + 1: (doctor.WARN, "--image-size 128"),
-             need_128 - 1: (doctor.WARN, "without --cache"), 10**9: (doctor.WARN, "COURSE_DATA_DIR")}
+             need_128 - 1: (doctor.WARN, "COURSE_WORK_DIR"), 10**9: (doctor.WARN, "COURSE_DATA_DIR")}
     for free, (status, fix) in cases.items():
         monkeypatch.setattr(doctor.shutil, "disk_usage", lambda _path, free=free: usage(0, 0, free))
         finding = doctor.check_disk()
         assert finding.status == status and fix in finding.fix, (free, finding)
     assert "10.7 GB at 256 px" in finding.found and "2.7 GB at 128 px" in finding.found
+
+
+def test_the_cache_is_priced_in_the_work_folder_and_the_data_set_in_the_data_folder(
+        fresh_clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each its own disk: a full work volume warns about the cache, a full data volume about the set."""
+    usage = namedtuple("usage", "total used free")
+    data, work = fresh_clone / "data", fresh_clone / "work"
+    data.mkdir()
+    work.mkdir()
+    need_128 = doctor.data_cache.cache_bytes(doctor.EXPECTED_IMAGES, 128)
+
+    def disks(work_free: int, data_free: int):
+        return lambda path: usage(0, 0, work_free if Path(path).is_relative_to(work) else data_free)
+
+    monkeypatch.setattr(doctor.shutil, "disk_usage", disks(need_128 - 1, 10**12))
+    disk = doctor.check_disk()
+    assert disk.status == doctor.WARN and "without --cache" in disk.fix, disk
+    assert "COURSE_WORK_DIR" in disk.fix
+    assert str(work / "cache") in disk.found
+    monkeypatch.setattr(doctor.shutil, "disk_usage", disks(10**12, 10**9))
+    disk = doctor.check_disk()
+    assert disk.status == doctor.WARN and "too little for PlantVillage" in disk.found, disk
+    assert "--to DIR" in disk.fix and "COURSE_DATA_DIR" in disk.fix
 
 
 def test_an_incomplete_data_set_fails_and_a_complete_one_passes(fresh_clone: Path,
@@ -125,7 +178,9 @@ def test_an_incomplete_data_set_fails_and_a_complete_one_passes(fresh_clone: Pat
     assert data.status == doctor.FAIL and "INCOMPLETE" in data.found and "empty" in data.found
     assert "--check" in data.fix
     (root / "Crop___disease_00" / "leaf.jpg").write_bytes(b"\xff\xd8 now full")
-    monkeypatch.setattr(download, "EXPECTED_IMAGES", 38)  # 38 one-image classes stand in for 54,305 images
+    # 38 one-image classes stand in for 54,305 images (and for the published count of each class)
+    monkeypatch.setattr(download, "EXPECTED_IMAGES", 38)
+    monkeypatch.setattr(download, "EXPECTED_COUNTS", {folder.name: 1 for folder in root.iterdir()})
     assert doctor.check_data().status == doctor.OK
 
 
