@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 import yaml
 
 from helpers import config
@@ -46,41 +47,76 @@ def test_the_z2jh_profile_asks_for_a_gpu_a_larger_shm_and_a_read_only_data_volum
     shm, shm_mount = _volume(singleuser, "shm")
     assert shm["emptyDir"]["medium"] == "Memory" and shm_mount["mountPath"] == "/dev/shm"
 
-    data, data_mount = _volume(singleuser, "plantvillage")
+    data, data_mount = _volume(singleuser, "course-data")
     assert data["persistentVolumeClaim"]["readOnly"] is True and data_mount["readOnly"] is True
     env = singleuser["extraEnv"]
-    assert {config.DATA_VARIABLE, config.RUNS_VARIABLE} <= set(env), "the variables helpers.config reads"
+    assert env[config.DATA_VARIABLE] == data_mount["mountPath"], "the course reads the mounted volume"
+    for variable in (config.WORK_VARIABLE, config.RUNS_VARIABLE):
+        assert env[variable].startswith("/home/jovyan/"), f"{variable}: per user, on the persistent home"
     assert config.MODE_VARIABLE not in env, "COURSE_MODE follows the GPU unless an instructor sets it"
+    assert "lifecycleHooks" not in singleuser, "no start hook: the course creates its folders itself"
 
 
-def test_the_profile_layout_lets_the_course_read_the_shared_set_and_write_beside_it(
+def _snapshot(folder: Path) -> dict[str, tuple[bool, int, int]]:
+    """Every path under ``folder``: is it a folder, its size, its modification time."""
+    paths = [folder, *folder.rglob("*")]
+    return {p.relative_to(folder).as_posix(): (p.is_dir(), p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in paths}
+
+
+def _read_only(folder: Path, read_only: bool) -> None:
+    """chmod a folder tree a-w (or back to u+w): a read-only mount for anyone but root."""
+    for path in [folder, *folder.rglob("*")]:
+        mode = path.stat().st_mode
+        os.chmod(path, mode & ~0o222 if read_only else mode | 0o200)
+
+
+def test_the_profile_layout_reads_the_shared_set_and_writes_only_in_the_users_folders(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the profile's postStart command with its paths moved under tmp_path, then ask the course."""
+    """The profile's environment with its paths moved under tmp_path: the course finds the read-only set,
+    writes a split and a checkpoint in the user's folders, and leaves the data volume untouched."""
     from helpers import doctor
+    from helpers.checkpoint import save_checkpoint
     from helpers.data.locate import find_plantvillage
+    from helpers.data.splits import split_for
+    from helpers.data.tiny import make_tiny_plantvillage
 
     singleuser = _profile()["singleuser"]
-    _, data_mount = _volume(singleuser, "plantvillage")
-    moved = {"/home/jovyan": str(tmp_path / "home"), data_mount["mountPath"]: str(tmp_path / "shared")}
+    _, data_mount = _volume(singleuser, "course-data")
+    home, mount = tmp_path / "home", tmp_path / "srv" / "course-data"
+    moved = {"/home/jovyan": str(home), data_mount["mountPath"]: str(mount)}
 
     def move(text: str) -> str:
         for old, new in moved.items():
             text = text.replace(old, new)
         return text
 
-    shared = tmp_path / "shared" / "Tomato___healthy"
-    shared.mkdir(parents=True)
-    (shared / "leaf.jpg").write_bytes(b"\xff\xd8 a leaf")
-    command = [move(part) for part in singleuser["lifecycleHooks"]["postStart"]["exec"]["command"]]
-    subprocess.run(command, check=True, timeout=30)
-    subprocess.run(command, check=True, timeout=30)  # every server start runs it again
+    color = make_tiny_plantvillage(mount / "plantvillage", n_per_class=2)  # what `download --to` leaves
+    home.mkdir()
     for variable, value in singleuser["extraEnv"].items():
         monkeypatch.setenv(variable, move(str(value)))
+    monkeypatch.delenv(config.DRY_RUN_VARIABLE, raising=False)
+    _read_only(mount, True)
+    try:
+        before = _snapshot(mount)
+        assert find_plantvillage(None).resolve() == color.resolve(), "the course finds the shared set"
+        assert config.data_dir() == mount
+        assert config.work_dir().is_relative_to(home) and config.runs_dir().is_relative_to(home)
 
-    assert find_plantvillage(None).resolve() == shared.parent.resolve(), "the course finds the shared set"
-    findings = {f.check: f for f in doctor.check_folders()}
-    assert all(f.status == doctor.OK for f in findings.values()), findings
-    assert str(tmp_path / "home") in findings["cache"].found, "caches go to the user's folder"
+        findings = {f.check: f for f in doctor.check_folders()}
+        assert all(f.status == doctor.OK for f in findings.values()), findings
+        assert "read-only is fine" in findings["data-dir"].found
+        for name in ("runs", "splits", "cache", "tiny"):
+            assert str(home) in findings[name].found, f"{name} goes to the user's folder: {findings[name]}"
+
+        split = Path(split_for(color)["path"])
+        checkpoint = save_checkpoint(config.runs_dir() / "model" / "last.pt", model=torch.nn.Linear(2, 2),
+                                     epoch=1)
+        assert split.is_file() and split.is_relative_to(home / "course-work")
+        assert checkpoint.is_file() and checkpoint.is_relative_to(home / "course-runs")
+        assert _snapshot(mount) == before, "nothing written, added or changed in the data volume"
+    finally:
+        _read_only(mount, False)  # so that pytest can clean up
 
 
 def test_postbuild_is_an_executable_bash_script() -> None:
