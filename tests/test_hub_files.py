@@ -184,6 +184,9 @@ def test_postbuild_installs_the_course_into_a_fresh_environment(tmp_path: Path) 
 def test_the_guide_links_its_files_and_the_doctor() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     for needed in ("postBuild", "environment.yml", "docs/z2jh-profile.yaml", "python -m helpers.doctor",
-                   "user-redirect/git-pull?repo=", config.DATA_VARIABLE, config.MODE_VARIABLE):
+                   "user-redirect/git-pull?repo=", config.DATA_VARIABLE, config.WORK_VARIABLE,
+                   config.RUNS_VARIABLE, config.MODE_VARIABLE, "download plantvillage --to"):
         assert needed.removeprefix("docs/") in guide, f"docs/instructors.md does not mention {needed}"
+    for variable, value in _profile()["singleuser"]["extraEnv"].items():
+        assert f"| `singleuser.extraEnv.{variable}` | `{value}` |" in guide, f"the guide's table: {variable}"
     assert "docs/instructors.md" in (ROOT / "README.md").read_text(encoding="utf-8")
