@@ -146,6 +146,16 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+def shown_path(path: str | Path) -> str:
+    """``path`` relative to the repository when it lies inside it (shorter to read), else absolute.
+
+    Runs and data may live anywhere (``COURSE_RUNS_DIR``, ``COURSE_DATA_DIR`` on a hub).
+    """
+    path = Path(path).resolve()
+    root = project_root().resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def data_dir() -> Path:
     """Where data sets live: ``COURSE_DATA_DIR`` if set, else ``<repo>/data``."""
     custom = os.environ.get(DATA_VARIABLE)

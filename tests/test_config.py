@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -69,3 +71,10 @@ def test_describe_reports_what_a_notebook_prints(monkeypatch: pytest.MonkeyPatch
     assert info["mode"] == "smoke"
     assert info["torch"] == torch.__version__
     assert {"python", "device", "torchvision", "data_dir"} <= set(info)
+
+
+def test_shown_path_is_relative_inside_the_repository_and_absolute_outside(tmp_path: Path) -> None:
+    inside = config.project_root() / "runs" / "ch08" / "model.pt"
+    assert config.shown_path(inside) == str(Path("runs") / "ch08" / "model.pt")
+    outside = tmp_path / "runs" / "model.pt"  # COURSE_RUNS_DIR on a hub: outside the repository
+    assert config.shown_path(outside) == str(outside.resolve())
