@@ -494,7 +494,7 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     }
     write_json(run_dir / "results.json", results)
     baseline = results["baselines"]
-    if complete:
+    if complete and test["test_acc"] is not None:
         log.info("%s: test accuracy %.2f%% on %d images (majority class %.2f%%, random %.2f%%), "
                  "%.1f s/epoch, peak memory %.0f MB", args.model, 100 * test["test_acc"], test["test_images"],
                  100 * baseline["majority_class_acc"], 100 * baseline["random_guess"],
