@@ -9,6 +9,7 @@ A run trained in a notebook (chapter 15) is written with the same files and foun
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -197,3 +198,9 @@ def test_a_run_trained_in_a_notebook_is_written_like_the_commands(tiny: dict[str
     cm = found["confusion_matrix"].to_numpy()
     assert cm.sum() == 38 and abs(cm.trace() / cm.sum() - found["test_acc"]) < 1e-9
     assert found["baselines"]["majority_class_acc"] == pytest.approx(1 / 38)
+
+
+def test_a_non_editable_install_ships_the_settings_file() -> None:
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["helpers"]
+    assert batch.SETTINGS_FILE.name in shipped and batch.SETTINGS_FILE.parent.name == "helpers"
