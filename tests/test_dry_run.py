@@ -21,6 +21,7 @@ starting a second pytest.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -199,21 +200,31 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A fresh clone on a GPU hub after ``make runs``: full mode, no data set, no ../shared, a dry run.
 
     The batch command trains every run of ``helpers/batch_runs.toml`` on the generated tiny set, capped
-    (one batch per pass, and a dry run's two epochs of one image), into the temporary runs folder.
+    (one batch per pass, and a dry run's two epochs of one image), into a temporary runs folder. Under
+    pytest-xdist the workers of one session share that folder (and the data folder): the first worker
+    runs the batch while the others wait on a lock, so it runs once per session.
     """
-    data = tmp_path_factory.mktemp("data")
-    ensure_tiny(data)  # once per test process; what the notebooks would generate on first use
+    base = tmp_path_factory.getbasetemp()
+    base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the session's, for all workers
+    root, data, runs = base / "fresh-clone", base / "fresh-clone" / "data", base / "fresh-clone" / "runs"
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
     env.update({config.MODE_VARIABLE: "full", config.DRY_RUN_VARIABLE: "1", config.SHARED_VARIABLE: "none",
-                config.DATA_VARIABLE: str(data), config.RUNS_VARIABLE: str(tmp_path_factory.mktemp("runs")),
+                config.DATA_VARIABLE: str(data), config.RUNS_VARIABLE: str(runs),
                 "CI": "true", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
-    done = subprocess.run([sys.executable, "-m", "helpers.batch", "--max-batches", "1", "--workers", "0",
-                           "--threads", "1", "--no-progress"], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    runs = Path(env[config.RUNS_VARIABLE]) / "dry-run"
-    assert sorted(p.name for p in runs.iterdir()) == sorted(batch.load_settings()), "one folder per run"
-    assert done.stdout.count("trained") == len(batch.load_settings()), done.stdout
+    root.mkdir(exist_ok=True)
+    with open(base / "fresh-clone.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "batch-done").exists():
+            ensure_tiny(data)  # what the notebooks would generate on first use
+            command = ["-m", "helpers.batch", "--max-batches", "1", "--workers", "0", "--threads", "1",
+                       "--no-progress"]
+            done = subprocess.run([sys.executable, *command], env=env, cwd=ROOT, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert done.stdout.count("trained") == len(batch.load_settings()), done.stdout
+            (root / "batch-done").write_text(done.stdout, encoding="utf-8")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert sorted(p.name for p in (runs / "dry-run").iterdir()) == sorted(batch.load_settings()), "a run each"
     return env
 
 
