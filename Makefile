@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
 TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
-.PHONY: setup lab course test tiny runs lint strip bench wheelhouse clean-venv help
+.PHONY: setup browser lab course test tiny runs lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv if missing and install the course (idempotent)
 
+# tests/test_browser.py runs chapter 0 in JupyterLab in headless Chromium, driven by Playwright (in the dev
+# extra). Chromium comes from the system: as root with apt-get (CI, containers) it is installed when
+# missing; anywhere else, or offline, this only says so and the browser test skips.
+browser: setup  ## install Chromium for the browser test if missing (as root, with apt-get; never fails)
+	@if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 \
+	    || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser test (apt-get install chromium)..."; \
+	  { apt-get -qq -o Acquire::Retries=0 -o Acquire::http::Timeout=20 update \
+	    && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends chromium; } \
+	    >/dev/null 2>&1 \
+	  || echo "warning: could not install Chromium (offline?): tests/test_browser.py will skip"; \
+	else \
+	  echo "note: no Chromium: tests/test_browser.py will skip (install chromium, or set COURSE_CHROMIUM)"; \
+	fi
+
 # Jupyter refuses to start as root (containers, many hubs) unless told that it is on purpose.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
@@ -36,7 +52,7 @@ lab: setup  ## set up, then open JupyterLab on notebooks/
 course: setup  ## run every notebook headless in smoke mode (no browser)
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) notebooks -q
 
-test: setup  ## run the full test suite: package tests + every notebook in smoke mode
+test: setup browser  ## run the full test suite: package tests + every notebook in smoke mode
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS)
 
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
@@ -47,7 +63,7 @@ runs: setup  ## train every run chapters 11-16 reuse (helpers/batch_runs.toml; r
 	$(PY) -m helpers.batch $(RUNS_FLAGS)
 
 lint: setup  ## ruff over the package, the tests and the notebooks, then the notebooks' honest-numbers lint
-	$(VENV)/bin/ruff check helpers tests notebooks
+	$(VENV)/bin/ruff check helpers tests notebooks conftest.py
 	$(PY) -m helpers.notebooks lint notebooks
 
 strip: setup  ## remove outputs from every notebook before committing

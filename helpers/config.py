@@ -21,7 +21,11 @@ Three more variables change *where* or *how much*, never what a chapter teaches:
 * ``COURSE_SHARED_DIR``: the course team's data folder (default ``../shared/data``); ``none``
   hides it, so the course sees what a fresh clone on a hub sees.
 * ``COURSE_DATA_DIR`` and ``COURSE_RUNS_DIR``: where data sets and runs live (default
-  ``<repo>/data`` and ``<repo>/runs``).
+  ``<repo>/data`` and ``<repo>/runs``). The course only *reads* ``COURSE_DATA_DIR``: it may be a
+  read-only volume shared by a whole class.
+* ``COURSE_WORK_DIR``: where the course writes what it derives from the data (split files,
+  decoded-image caches, the generated tiny sets, a FashionMNIST it unpacks); default
+  ``<repo>/data``, the clone's own folder, never ``COURSE_DATA_DIR``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ MODE_VARIABLE = "COURSE_MODE"
 MODES = ("smoke", "quick", "full")
 DATA_VARIABLE = "COURSE_DATA_DIR"
 RUNS_VARIABLE = "COURSE_RUNS_DIR"
+WORK_VARIABLE = "COURSE_WORK_DIR"
 SHARED_VARIABLE = "COURSE_SHARED_DIR"
 DRY_RUN_VARIABLE = "COURSE_DRY_RUN"
 DRY_RUN_BATCH_SIZE = 1
@@ -148,6 +153,16 @@ def data_dir() -> Path:
     return path
 
 
+def work_dir() -> Path:
+    """Where the course writes splits, caches and tiny sets: ``COURSE_WORK_DIR``, else ``<repo>/data``.
+
+    Never ``COURSE_DATA_DIR``: that folder may be a read-only data volume shared by a class. Without
+    ``COURSE_DATA_DIR`` both are ``<repo>/data``, as in a student's clone.
+    """
+    custom = os.environ.get(WORK_VARIABLE)
+    return Path(custom).expanduser() if custom else project_root() / "data"
+
+
 def runs_dir() -> Path:
     """Where training runs write checkpoints and results: ``COURSE_RUNS_DIR`` if set, else ``<repo>/runs``.
 
@@ -186,6 +201,8 @@ def describe() -> dict[str, str]:
         "mode": mode(),
         "data_dir": str(data_dir()),
     }
+    if work_dir() != data_dir():
+        info["work_dir"] = str(work_dir())
     if dry_run():
         info["dry_run"] = (f"on: every pass is 1 batch of at most {DRY_RUN_BATCH_SIZE} images, "
                            f"at most {DRY_RUN_EPOCHS} epochs (the code path only)")

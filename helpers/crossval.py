@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.data is not None:
         folder = find_plantvillage(args.data)
     elif args.smoke:
-        smoke_data = config.data_dir() / "crossval-smoke"
+        smoke_data = config.work_dir() / "crossval-smoke"
         folder = smoke_data / "color"
         if not folder.is_dir():
             folder = make_tiny_plantvillage(smoke_data, n_per_class=4)

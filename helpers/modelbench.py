@@ -253,8 +253,10 @@ def compare_step_times(
 
     Taking turns step by step exposes every model to the same moments of a busy machine, so
     their ratio is far steadier than two separate runs on a shared CPU. Returns one row per
-    model: the fastest and the median step time (s) over ``rounds`` after ``warmup`` rounds.
-    ``precision`` and ``channels_last`` as in :func:`measure_training_step`.
+    model: the fastest and the median step time (s) over ``rounds`` after ``warmup`` rounds, and
+    the fastest step's **CPU time** of this process (``cpu_time_per_step_s``, all its threads): on a
+    CPU that is the work a step costs, which other programs on a busy machine cannot stretch (they
+    stretch the wall-clock time). ``precision`` and ``channels_last`` as in :func:`measure_training_step`.
     """
     device = torch.device(device) if device is not None else config.device()
     batch_size, rounds, warmup = _dry_run_budget(batch_size, rounds, warmup)
@@ -271,15 +273,18 @@ def compare_step_times(
         model = build_model(name).to(device, memory_format=memory_format).train()
         setups[name] = (model, torch.optim.Adam(model.parameters(), lr=1e-4), make_scaler(precision, device))
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu_times: dict[str, list[float]] = {name: [] for name in names}
     for round_ in range(warmup + rounds):
         for name in names:
             _sync(device)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             _train_step(*setups[name], inputs, targets, precision)
             _sync(device)
             if round_ >= warmup:
                 times[name].append(time.perf_counter() - started)
+                cpu_times[name].append(time.process_time() - cpu_started)
     return pd.DataFrame([{"model": name, "time_per_step_s": min(t), "median_step_s": float(np.median(t)),
+                          "cpu_time_per_step_s": min(cpu_times[name]),
                           "rounds": len(t), "batch_size": batch_size, "image_size": image_size,
                           "precision": precision, "channels_last": channels_last,
                           "device": str(device), "device_name": device_name(device)}

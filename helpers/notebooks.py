@@ -360,20 +360,22 @@ def notebook_paths(folder: Path) -> list[Path]:
 
 
 def has_outputs(path: Path) -> bool:
-    """True when any code cell of the notebook stores outputs or an execution count."""
-    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-    return any(c.get("outputs") or c.get("execution_count") for c in cells
-               if c.get("cell_type") == "code")
+    """True when any code cell of the notebook stores outputs or an execution count, or widgets a state."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    saved = any(c.get("outputs") or c.get("execution_count") for c in code)
+    return saved or "widgets" in nb.get("metadata", {})
 
 
 def strip(path: Path) -> bool:
-    """Remove outputs and execution counts in place; return True if the file changed."""
+    """Remove outputs, execution counts and saved widget state in place; return True if the file changed."""
     text = Path(path).read_text(encoding="utf-8")
     nb = json.loads(text)
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
         cell.get("metadata", {}).pop("execution", None)
+    nb.get("metadata", {}).pop("widgets", None)  # progress-bar widget state JupyterLab may save
     new = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
     if new != text:
         Path(path).write_text(new, encoding="utf-8")
@@ -406,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if findings else 0
     dirty = [p.name for p in paths if has_outputs(p)]
     if dirty:
-        print("notebooks with outputs (run `make strip`):", ", ".join(dirty))
+        print("notebooks with outputs, e.g. saved by JupyterLab after a run (strip them before committing: "
+              f"`make strip` or `python -m helpers.notebooks strip {folder}`):", ", ".join(dirty))
     return 1 if dirty else 0
 
 

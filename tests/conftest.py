@@ -1,4 +1,4 @@
-"""Shared fixtures: every test runs in smoke mode with a private data folder."""
+"""Shared fixtures: every test runs in smoke mode; derived files go to a private work folder."""
 
 from __future__ import annotations
 
@@ -12,10 +12,20 @@ matplotlib.use("Agg")
 os.environ.setdefault("COURSE_MODE", "smoke")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Split files, caches and tiny sets go to one folder per test session, never the repository's data/."""
+    work = tmp_path_factory.mktemp("work")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_WORK_DIR", str(work))
+        yield work
+
+
 @pytest.fixture
 def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh, empty data folder used through ``COURSE_DATA_DIR``."""
+    """A fresh, empty data folder used through ``COURSE_DATA_DIR``, and as the work folder too."""
     root = tmp_path / "data"
     root.mkdir()
     monkeypatch.setenv("COURSE_DATA_DIR", str(root))
+    monkeypatch.setenv("COURSE_WORK_DIR", str(root))
     return root

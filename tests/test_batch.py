@@ -104,11 +104,12 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tiny(tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """The tiny set, a settings file, and a private data folder (splits) and runs folder."""
+    """The tiny set, a settings file, and a private data and work folder (splits) and runs folder."""
     data = tiny_set
     settings = tmp_path / "runs.toml"
     settings.write_text(SMALL, encoding="utf-8")
     monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
+    monkeypatch.setenv(config.WORK_VARIABLE, str(tmp_path / "data"))
     monkeypatch.delenv(config.DRY_RUN_VARIABLE, raising=False)
     threads = torch.get_num_threads()
     yield {"data": data, "settings": settings, "runs": tmp_path / "runs"}

@@ -27,11 +27,18 @@ def fake_archive(root: Path, per_class: int = 2) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def no_huggingface_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the Kaggle route: huggingface_hub's import fails, so no network is tried."""
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)
+
+
 @pytest.fixture
 def small_expectations(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend the full set is 3 classes x 2 images, so the fake archive counts as complete."""
     monkeypatch.setattr(download, "EXPECTED_IMAGES", len(CLASSES) * 2)
     monkeypatch.setattr(download, "EXPECTED_CLASSES", len(CLASSES))
+    monkeypatch.setattr(download, "EXPECTED_COUNTS", dict.fromkeys(CLASSES, 2))
 
 
 @pytest.fixture

@@ -209,7 +209,8 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root, data, runs = base / "fresh-clone", base / "fresh-clone" / "data", base / "fresh-clone" / "runs"
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
     env.update({config.MODE_VARIABLE: "full", config.DRY_RUN_VARIABLE: "1", config.SHARED_VARIABLE: "none",
-                config.DATA_VARIABLE: str(data), config.RUNS_VARIABLE: str(runs),
+                config.DATA_VARIABLE: str(data), config.WORK_VARIABLE: str(data),  # a clone: one data/ folder
+                config.RUNS_VARIABLE: str(runs),
                 "CI": "true", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
     root.mkdir(exist_ok=True)
     with open(base / "fresh-clone.lock", "w") as lock:

@@ -202,7 +202,7 @@ def test_bad_files_are_skipped_and_named(full, run_dir: Path, tiny: Path, tmp_pa
                                          capsys: pytest.CaptureFixture[str]) -> None:
     folder = _copy_classes(tiny, tmp_path / "dirty", KNOWN)
     (folder / KNOWN[0] / "notes.jpg").write_text("not a photo\n")
-    whole = (tiny / KNOWN[1] / "tiny_000.jpg").read_bytes()
+    whole = min((tiny / KNOWN[1]).glob("*.jpg")).read_bytes()
     (folder / KNOWN[1] / "truncated.jpg").write_bytes(whole[:300])
     Image.new("RGBA", (90, 70), (30, 140, 30, 128)).save(folder / KNOWN[2] / "rgba.png")
     evaluation = evaluate_run(run_dir, folder, workers=0, save=False)
@@ -246,7 +246,7 @@ def test_clear_errors_without_a_trace(run_dir: Path, tiny: Path, tmp_path: Path,
     assert main([str(run_dir), str(tmp_path / "nowhere")]) == 1
     assert "does not exist" in capsys.readouterr().err
     (tmp_path / "flat").mkdir()
-    shutil.copy(tiny / KNOWN[0] / "tiny_000.jpg", tmp_path / "flat")
+    shutil.copy(min((tiny / KNOWN[0]).glob("*.jpg")), tmp_path / "flat")
     assert main([str(run_dir), str(tmp_path / "flat")]) == 1
     assert "no class folders" in capsys.readouterr().err
     with pytest.raises(EvaluationError, match="max_images"):

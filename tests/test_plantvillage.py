@@ -44,9 +44,10 @@ def image_folder(root: Path, counts: dict[str, int], size: int = 32) -> Path:
 
 @pytest.fixture(autouse=True)
 def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data folder, so split files never land in the repository's data/."""
+    """Every test gets its own data and work folders, so split files never land in the repository's data/."""
     data = tmp_path / "course-data"
     monkeypatch.setenv(config.DATA_VARIABLE, str(data))
+    monkeypatch.setenv(config.WORK_VARIABLE, str(tmp_path / "course-work"))
     return data
 
 
@@ -119,7 +120,8 @@ def test_plantvillage_root_falls_back_to_tiny(private_data_dir: Path, monkeypatc
     monkeypatch.setenv(config.MODE_VARIABLE, "smoke")
     monkeypatch.setattr(config, "shared_data_dir", lambda: None)  # a student's clone: no ../shared
     folder, source = pv.plantvillage_root()
-    assert source == "tiny" and folder.is_relative_to(private_data_dir)
+    assert source == "tiny" and folder.is_relative_to(config.work_dir())
+    assert not folder.is_relative_to(private_data_dir)  # generated into the work folder, not the data folder
     counts = pv.class_counts(folder)
     assert len(counts) == 38 and counts.min() > 0
 
@@ -260,7 +262,8 @@ def test_split_file_saved_and_reloaded(tmp_path: Path, private_data_dir: Path) -
     root = image_folder(tmp_path / "color", COUNTS, size=8)
     split = pv.split_for(root)
     path = Path(split["path"])
-    assert path.is_relative_to(private_data_dir / "splits")  # never next to read-only data
+    assert path.is_relative_to(config.work_dir() / "splits")  # in the writable work folder,
+    assert not path.is_relative_to(private_data_dir)  # never in the (maybe read-only) data folder
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["classes"] == sorted(COUNTS) and saved["seed"] == 42
     assert all(not Path(f).is_absolute() for f in saved["train"])

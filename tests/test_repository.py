@@ -67,7 +67,11 @@ def test_committed_notebooks_have_no_outputs() -> None:
     paths = notebook_paths(ROOT / "notebooks")
     assert paths, "the course has notebooks"
     dirty = [p.name for p in paths if has_outputs(p)]
-    assert not dirty, f"strip these notebooks (make strip): {dirty}"
+    assert not dirty, (
+        f"{len(dirty)} notebook(s) hold outputs, as JupyterLab saves them after a run: {', '.join(dirty)}. "
+        "Notebooks are committed without outputs: run `make strip` (or "
+        "`.venv/bin/python -m helpers.notebooks strip notebooks`) before committing. The notebook tests "
+        "themselves ignore saved outputs (conftest.py), so only this check minds them.")
 
 
 NOTEBOOK_NAME = re.compile(r"(?P<number>\d{2})(?P<part>[a-z]?)_[a-z0-9_]+\.ipynb")
@@ -137,6 +141,13 @@ def test_strip_removes_outputs(tmp_path: Path) -> None:
     assert strip(path) is True
     assert not has_outputs(path)
     assert strip(path) is False
+    # Widget state (progress bars) that JupyterLab can save in the notebook's metadata counts too.
+    nb["cells"][0].update(outputs=[], execution_count=None)
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    path.write_text(json.dumps(nb))
+    assert has_outputs(path)
+    assert strip(path) is True
+    assert not has_outputs(path) and "widgets" not in json.loads(path.read_text())["metadata"]
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -15,9 +15,10 @@ from helpers.data import leaves, splits
 
 @pytest.fixture(autouse=True)
 def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Split files go to a private data folder, never the repository's data/."""
+    """Split files go to a private work folder, never the repository's data/ nor the data folder."""
     data = tmp_path / "course-data"
     monkeypatch.setenv(config.DATA_VARIABLE, str(data))
+    monkeypatch.setenv(config.WORK_VARIABLE, str(tmp_path / "course-work"))
     return data
 
 
@@ -94,7 +95,8 @@ def test_leaf_split_reports_its_rules_and_is_saved_as_such(tmp_path: Path, priva
     root = synthetic_folder(tmp_path / "color")
     split = splits.split_for(root, grouping="leaf")
     path = Path(split["path"])
-    assert path.name.endswith("-seed42-80-10-10-leaf.json") and path.is_relative_to(private_data_dir)
+    assert path.name.endswith("-seed42-80-10-10-leaf.json")
+    assert path.is_relative_to(config.work_dir() / "splits") and not path.is_relative_to(private_data_dir)
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["grouping"] == "leaf" and saved["leaf_groups"]["window"] == leaves.NEAR_WINDOW
     rules = saved["leaf_groups"]["rules"]

@@ -14,7 +14,8 @@ Modules (each imports the others directly, never through this file)::
     cache             the decoded-image cache: each split decoded once into a uint8 memory map
     loaders           DataLoader settings (workers within /dev/shm), capped passes, DeviceLoader,
                       PlantVillage's loaders (from JPEGs or the cache), loader throughput
-    download          fetching PlantVillage from Kaggle (online users)
+    download          fetching PlantVillage: Hugging Face, then Kaggle, then by hand
+    huggingface       the Hugging Face route: snapshot download, conversion to class folders
     __main__          the command line: python -m helpers.data make-tiny | fashion-mnist | download | cache
 
 This file only re-exports the names notebooks and tests use (``from helpers import data``,

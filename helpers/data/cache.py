@@ -57,8 +57,8 @@ CHUNK = 512
 
 
 def cache_dir() -> Path:
-    """Where caches live: ``data/cache`` (``COURSE_DATA_DIR`` moves it with the data)."""
-    return config.data_dir() / "cache"
+    """Where caches live: ``data/cache`` in the writable work folder (``COURSE_WORK_DIR`` moves it)."""
+    return config.work_dir() / "cache"
 
 
 def cache_bytes(images: int, image_size: int) -> int:
@@ -166,8 +166,8 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
             f"Caching the {split_name} split ({n:,} images at {image_size} px) needs {_gb(needed)} in "
             f"{folder.parent} but only {_gb(free)} are free. Free some space, cache a smaller size "
             f"(--image-size 128: the full set needs {_gb(cache_bytes(EXPECTED_IMAGES, 128))} at 128 px, "
-            f"{_gb(cache_bytes(EXPECTED_IMAGES, 256))} at 256 px), or move the data folder with "
-            "COURSE_DATA_DIR.")
+            f"{_gb(cache_bytes(EXPECTED_IMAGES, 256))} at 256 px), or move the cache to a larger disk "
+            "with COURSE_WORK_DIR.")
     print(f"Caching {n - start:,} {split_name} images at {image_size} px into {folder}: needs "
           f"{_gb(needed)}, {_gb(free)} free" + (f" (continuing from image {start:,})" if start else ""))
     if start == 0:

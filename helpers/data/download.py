@@ -1,11 +1,20 @@
-"""Fetch PlantVillage from Kaggle for users who are online: ``python -m helpers.data download plantvillage``.
+"""Fetch PlantVillage once, for a student or a whole class: ``python -m helpers.data download --to DIR``.
 
-With ``kagglehub`` installed (``pip install -e ".[download]"``) and a Kaggle API token
-(``~/.kaggle/kaggle.json`` or ``KAGGLE_USERNAME``/``KAGGLE_KEY``), the Kaggle mirror
-``abdallahhalidev/plantvillage-dataset`` is downloaded into kagglehub's cache (which
-resumes and skips what it already has), checked (54,305 colour images, 38 classes, no
-empty files) and linked as ``data/plantvillage``. Otherwise the manual steps are printed.
-Nothing is downloaded when ``data/plantvillage`` already holds the complete set.
+Three routes, tried in this order (``--source`` picks one):
+
+1. **Hugging Face** (``--source hf``): the dataset author's public copy ``mohanty/PlantVillage``,
+   downloaded anonymously with ``huggingface_hub`` (``pip install -e ".[download]"``) and converted
+   to class folders ``DIR/plantvillage/<variant>/<class>/<original file name>``
+   (:mod:`helpers.data.huggingface`). Interrupted downloads and conversions resume.
+2. **Kaggle** (``--source kaggle``): the mirror ``abdallahhalidev/plantvillage-dataset`` through
+   ``kagglehub`` with a Kaggle API token, linked as ``DIR/plantvillage``.
+3. **By hand**: the steps are printed when neither route can run.
+
+Either way the result is verified: images per class against the published counts (54,305 colour
+images, 38 classes), empty files, and (``--check`` and after a download) every image opened, the
+unreadable ones listed. Nothing is downloaded when ``DIR/plantvillage`` already holds the complete set.
+For a class, download once into a shared folder and point everyone's ``COURSE_DATA_DIR`` at it: the
+course only reads that folder (splits, caches and runs go to each user's own folders).
 """
 
 from __future__ import annotations
@@ -15,12 +24,18 @@ import importlib
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
+from helpers import config
+from helpers.data import huggingface as hf
 from helpers.data.errors import DataNotFoundError
 from helpers.data.locate import (
     EXPECTED_CLASSES,
+    EXPECTED_COUNTS,
     EXPECTED_IMAGES,
     KAGGLE_DATASET,
     KAGGLE_FOLDER,
@@ -30,6 +45,7 @@ from helpers.data.locate import (
 )
 
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"
+SOURCES = ("auto", "hf", "kaggle")
 
 
 @dataclass
@@ -43,32 +59,78 @@ class Check:
     empty_files: list[str]
     expected_images: int | None = EXPECTED_IMAGES
     expected_classes: int = EXPECTED_CLASSES
+    class_counts: dict[str, int] = field(default_factory=dict)
+    expected_counts: dict[str, int] | None = None
+    bad_files: list[str] | None = None
+    """Images that do not open (None: not looked at; ``check_folder(..., open_images=True)`` looks)."""
+
+    @property
+    def wrong_counts(self) -> list[str]:
+        """``"<class>: <n> of <expected>"`` for each class whose count differs from the published one."""
+        if not self.expected_counts:
+            return []
+        names = sorted(set(self.expected_counts) | set(self.class_counts))
+        return [f"{name}: {self.class_counts.get(name, 0):,} of {self.expected_counts.get(name, 0):,}"
+                for name in names if self.class_counts.get(name, 0) != self.expected_counts.get(name, 0)]
 
     @property
     def complete(self) -> bool:
-        """True when the counts match and no file is empty."""
+        """True when the counts (total, classes, per class) match and no file is empty or unreadable."""
         images_ok = self.expected_images is None or self.images == self.expected_images
-        return images_ok and self.classes == self.expected_classes and not self.empty_files
+        return (images_ok and self.classes == self.expected_classes and not self.empty_files
+                and not self.wrong_counts and not self.bad_files)
 
     def summary(self) -> str:
-        """One line for the terminal."""
+        """A few lines for the terminal: the counts, then what is wrong, if anything."""
         expected = f" of {self.expected_images:,}" if self.expected_images else ""
         state = "complete" if self.complete else "INCOMPLETE"
         line = (f"{self.folder}: {self.images:,}{expected} images, {self.classes} of "
                 f"{self.expected_classes} classes, {self.bytes / 2**20:,.0f} MB: {state}")
         if self.empty_files:
             line += f"; {len(self.empty_files)} empty files, e.g. {self.empty_files[0]}"
+        if self.bad_files is not None:
+            line += f"; every image opened: {len(self.bad_files)} unreadable"
+        wrong = self.wrong_counts
+        if wrong:
+            line += f"\n  {len(wrong)} classes differ from the published counts:\n    "
+            line += "\n    ".join(wrong[:10])
+            if len(wrong) > 10:
+                line += f"\n    ... and {len(wrong) - 10} more"
+        if self.bad_files:
+            line += "\n  unreadable images (delete them and run again to fetch them anew):\n    " + \
+                "\n    ".join(self.bad_files[:20])
+            if len(self.bad_files) > 20:
+                line += f"\n    ... and {len(self.bad_files) - 20} more"
         return line
 
 
-def check_folder(folder: Path, variant: str = "color") -> Check:
-    """Count images, classes and bytes in a class-folder tree (colour: 54,305 images expected)."""
-    files, _, classes = scan_images(folder)
+def unreadable(folder: Path, files: list[str]) -> list[str]:
+    """The images among ``files`` (relative to ``folder``) that PIL cannot read, with the reason."""
+    bad = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PIL's warnings on odd but readable files are not our business
+        for name in files:
+            try:
+                with Image.open(folder / name) as image:
+                    image.verify()
+            except Exception as error:  # PIL raises many kinds; every one means "unreadable"
+                bad.append(f"{name} ({type(error).__name__})")
+    return bad
+
+
+def check_folder(folder: Path, variant: str = "color", open_images: bool = False) -> Check:
+    """Count images, classes and bytes per class in a class-folder tree; optionally open every image."""
+    files, labels, classes = scan_images(folder)
     sizes = {name: (folder / name).stat().st_size for name in files}
+    counts = {name: 0 for name in classes}
+    for label in labels:
+        counts[classes[label]] += 1
     return Check(folder=folder, images=len(files), classes=len(classes), bytes=sum(sizes.values()),
                  empty_files=[name for name, size in sizes.items() if size == 0],
                  expected_images=EXPECTED_IMAGES if variant == "color" else None,
-                 expected_classes=EXPECTED_CLASSES)
+                 expected_classes=EXPECTED_CLASSES, class_counts=counts,
+                 expected_counts=EXPECTED_COUNTS if variant == "color" else None,
+                 bad_files=unreadable(folder, files) if open_images else None)
 
 
 def kaggle_credentials() -> str | None:
@@ -83,18 +145,24 @@ def kaggle_credentials() -> str | None:
 
 
 def manual_steps(target: Path, reason: str) -> str:
-    """The by-hand instructions, printed when the automatic download cannot run."""
+    """The by-hand instructions, printed when no automatic route can run."""
+    data_root = target.parent
     return (
         f"PlantVillage was not downloaded: {reason}.\n"
-        "Either let the course download it:\n"
-        '  1. pip install kagglehub          (or: pip install -e ".[download]")\n'
+        "Let the course download it (no account needed):\n"
+        f'  1. {hf.INSTALL_HINT}\n'
+        f"  2. python -m helpers.data download --to {data_root}\n"
+        "or from Kaggle (needs an account):\n"
+        "  1. pip install kagglehub          (or: pip install -e \".[download]\")\n"
         "  2. Create a Kaggle API token: kaggle.com > Settings > API > Create New Token; save\n"
         "     kaggle.json as ~/.kaggle/kaggle.json (chmod 600), or export KAGGLE_USERNAME and KAGGLE_KEY\n"
-        "  3. python -m helpers.data download plantvillage\n"
+        f"  3. python -m helpers.data download --to {data_root} --source kaggle\n"
         "or do it by hand:\n"
-        f"  1. Download the archive (~2 GB) from {KAGGLE_URL}\n"
-        f"  2. Unzip it into {target}, so that {target / KAGGLE_FOLDER / 'color'}/<38 class folders> exists\n"
-        "  3. python -m helpers.data download plantvillage --check"
+        f"  1. Download {hf.HF_ZIP_URL} (~2 GB, no account),\n"
+        f"     or the archive from {KAGGLE_URL}\n"
+        f"  2. Unzip it into {target}, so that {target / 'raw' / 'color'}/<38 class folders> (Hugging Face)\n"
+        f"     or {target / KAGGLE_FOLDER / 'color'}/<38 class folders> (Kaggle) exists\n"
+        f"  3. python -m helpers.data download --to {data_root} --check"
     )
 
 
@@ -140,21 +208,96 @@ def download_kaggle(force: bool = False) -> Path:
     return Path(kagglehub.dataset_download(KAGGLE_DATASET, force_download=force))
 
 
+class RouteFailed(RuntimeError):
+    """A download route could not run; the message says why (it ends up in the manual steps)."""
+
+
+def _hf_target_problem(target: Path) -> str | None:
+    """Why the Hugging Face route may not write into ``target``, or None."""
+    if target.is_symlink():
+        return (f"{target} is a link to {os.readlink(target)} (an earlier Kaggle download?); remove the "
+                "link and run again (nothing was changed)")
+    if target.is_dir():
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in (*VARIANTS, hf.DOWNLOAD_FOLDER))
+        if foreign:
+            return (f"{target} already holds {', '.join(foreign[:3])}, which this command did not write; "
+                    "move them away and run again (nothing was changed)")
+    return None
+
+
+def route_hf(target: Path, variant: str, keep_download: bool) -> Check:
+    """The Hugging Face route: download, convert to ``target/<variant>``, verify; RouteFailed if it can't."""
+    problem = _hf_target_problem(target)
+    if problem is not None:
+        raise FileExistsError(problem)
+    try:
+        hf.hub_module()
+        print(f"Downloading {hf.HF_DATASET} ({variant}) from Hugging Face, no account needed; an "
+              "interrupted download or conversion continues when you run this again.")
+        snapshot = hf.download_snapshot(target, variant)
+        conversion = hf.convert_snapshot(snapshot, target, variant)
+    except hf.HubUnavailableError as error:
+        raise RouteFailed(str(error)) from error
+    print(conversion.summary())
+    if conversion.written + conversion.skipped == 0:
+        raise RouteFailed(f"the Hugging Face snapshot in {snapshot} holds no '{variant}' images (has the "
+                          f"repository {hf.HF_URL} changed its layout?)")
+    check = check_folder(target / variant, variant, open_images=True)
+    if check.complete and not keep_download:
+        shutil.rmtree(target / hf.DOWNLOAD_FOLDER, ignore_errors=True)  # the ~2 GB archive: not needed now
+    return check
+
+
+def route_kaggle(target: Path, variant: str, force: bool, copy: bool) -> Check:
+    """The Kaggle route: kagglehub download, check, link as ``target``; RouteFailed if it cannot."""
+    try:
+        importlib.import_module("kagglehub")
+    except ImportError:
+        raise RouteFailed("the kagglehub package is not installed") from None
+    credentials = kaggle_credentials()
+    if credentials is None:
+        raise RouteFailed("no Kaggle API token (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY)")
+    print(f"Downloading {KAGGLE_DATASET} with kagglehub (credentials: {credentials}); an interrupted "
+          "download resumes when you run this again.")
+    try:
+        downloaded = download_kaggle(force=force)
+    except Exception as error:  # network, quota, licence not accepted: all end in the manual steps
+        raise RouteFailed(f"kagglehub failed: {type(error).__name__}: {error}") from error
+    found = _locate(downloaded, variant)
+    if found is None:
+        raise FileNotFoundError(f"The download in {downloaded} has no '{variant}' class folders; remove it "
+                                "and run again with --force.")
+    check = check_folder(found, variant, open_images=True)
+    leftover = target / hf.DOWNLOAD_FOLDER
+    if check.complete and leftover.is_dir() and {p.name for p in target.iterdir()} == {hf.DOWNLOAD_FOLDER}:
+        print(f"Removing {leftover}: the Hugging Face download that failed earlier is not needed now.")
+        shutil.rmtree(leftover)
+    if check.complete:
+        # Link the folder that holds the variants (color, grayscale, segmented), so all three stay reachable.
+        place(found.parent if found.name == variant else found, target, copy=copy)
+    return check
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.data download plantvillage`` (argv: data folder, then options)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.data download plantvillage",
+    """``python -m helpers.data download --to DIR`` (argv: the data folder, then options)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.data download [plantvillage]",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data_root", type=Path, help="the course's data folder (data/)")
-    parser.add_argument("--variant", choices=VARIANTS, default="color", help="which images to check")
-    parser.add_argument("--check", action="store_true", help="only check data/plantvillage, download nothing")
-    parser.add_argument("--force", action="store_true", help="download again even if cached")
-    parser.add_argument("--copy", action="store_true", help="copy into data/plantvillage instead of linking")
+    parser.add_argument("data_root", type=Path,
+                        help="the data folder (data/, or the shared folder COURSE_DATA_DIR will point at)")
+    parser.add_argument("--source", choices=SOURCES, default="auto",
+                        help="hf: Hugging Face (no account); kaggle: Kaggle (token); auto: hf, then kaggle")
+    parser.add_argument("--variant", choices=VARIANTS, default="color", help="which images (default color)")
+    parser.add_argument("--check", action="store_true", help="only verify DIR/plantvillage, download nothing")
+    parser.add_argument("--force", action="store_true", help="Kaggle: download again even if cached")
+    parser.add_argument("--copy", action="store_true", help="Kaggle: copy into DIR/plantvillage, not link")
+    parser.add_argument("--keep-download", action="store_true",
+                        help="Hugging Face: keep the downloaded archive in DIR/plantvillage/.download")
     args = parser.parse_args(argv)
     target = args.data_root / "plantvillage"
 
     try:
-        existing = check_folder(find_plantvillage(target, args.variant), args.variant)
+        existing = check_folder(find_plantvillage(target, args.variant), args.variant, open_images=args.check)
     except DataNotFoundError as error:
         existing = None
         if args.check:
@@ -168,43 +311,34 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             return 1
 
-    try:
-        importlib.import_module("kagglehub")
-    except ImportError:
-        print(manual_steps(target, "the kagglehub package is not installed"), file=sys.stderr)
-        return 1
-    credentials = kaggle_credentials()
-    if credentials is None:
-        print(manual_steps(target, "no Kaggle API token (~/.kaggle/kaggle.json or KAGGLE_USERNAME/"
-                                   "KAGGLE_KEY)"), file=sys.stderr)
-        return 1
-    print(f"Downloading {KAGGLE_DATASET} with kagglehub (credentials: {credentials}); an interrupted "
-          "download resumes when you run this again.")
-    try:
-        downloaded = download_kaggle(force=args.force)
-    except Exception as error:  # network, quota, licence not accepted: all end in the manual steps
-        print(manual_steps(target, f"kagglehub failed: {type(error).__name__}: {error}"), file=sys.stderr)
-        return 1
-    found = _locate(downloaded, args.variant)
-    if found is None:
-        print(f"The download in {downloaded} has no '{args.variant}' class folders; remove it and run "
-              "again with --force.", file=sys.stderr)
-        return 1
-    check = check_folder(found, args.variant)
-    print(check.summary())
-    if not check.complete:
-        print("The download looks incomplete: run again (kagglehub resumes), or with --force to start "
-              "over.", file=sys.stderr)
-        return 1
-    # Link the folder that holds the variants (color, grayscale, segmented), so all three stay reachable.
-    source = found.parent if found.name == args.variant else found
-    try:
-        place(source, target, copy=args.copy)
-    except FileExistsError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"PlantVillage ready: {find_plantvillage(target, args.variant)}")
-    return 0
+    routes = {"hf": ["hf"], "kaggle": ["kaggle"], "auto": ["hf", "kaggle"]}[args.source]
+    reasons: list[str] = []
+    for route in routes:
+        try:
+            if route == "hf":
+                check = route_hf(target, args.variant, args.keep_download)
+            else:
+                check = route_kaggle(target, args.variant, args.force, args.copy)
+        except RouteFailed as error:
+            reasons.append(str(error))
+            if route != routes[-1]:
+                print(f"{error}; trying Kaggle next.", file=sys.stderr)
+            continue
+        except (FileExistsError, FileNotFoundError) as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(check.summary())
+        if not check.complete:
+            print("The data looks incomplete: run again (downloads and conversions resume; with Kaggle, "
+                  "--force starts over); delete any files listed as unreadable first.", file=sys.stderr)
+            return 1
+        print(f"PlantVillage ready: {find_plantvillage(target, args.variant)}")
+        if args.data_root.resolve() != config.data_dir().resolve():
+            print(f"To use it (everyone in a class can share it, read-only): export "
+                  f"{config.DATA_VARIABLE}={args.data_root.resolve()}")
+        return 0
+    print(manual_steps(target, "; and ".join(reasons)), file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

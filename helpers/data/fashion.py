@@ -108,8 +108,10 @@ def locate_fashion_mnist(
     """
     if root is None:
         if config.is_smoke():
-            return ensure_tiny(config.data_dir()), "tiny"
-        root = config.data_dir()
+            return ensure_tiny(config.work_dir()), "tiny"
+        if has_torchvision_layout(config.data_dir()):
+            return config.data_dir(), "local"
+        root = config.work_dir()  # unpack or download into the writable folder, never a shared one
     root = Path(root)
     if has_torchvision_layout(root):
         return root, "local"

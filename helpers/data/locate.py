@@ -40,6 +40,24 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", "
 EXPECTED_IMAGES = 54_305
 """Colour images in the full data set (the data set's own count)."""
 EXPECTED_CLASSES = 38
+EXPECTED_COUNTS = {
+    "Apple___Apple_scab": 630, "Apple___Black_rot": 621, "Apple___Cedar_apple_rust": 275,
+    "Apple___healthy": 1645, "Blueberry___healthy": 1502, "Cherry_(including_sour)___Powdery_mildew": 1052,
+    "Cherry_(including_sour)___healthy": 854, "Corn_(maize)___Cercospora_leaf_spot Gray_leaf_spot": 513,
+    "Corn_(maize)___Common_rust_": 1192, "Corn_(maize)___Northern_Leaf_Blight": 985,
+    "Corn_(maize)___healthy": 1162, "Grape___Black_rot": 1180, "Grape___Esca_(Black_Measles)": 1383,
+    "Grape___Leaf_blight_(Isariopsis_Leaf_Spot)": 1076, "Grape___healthy": 423,
+    "Orange___Haunglongbing_(Citrus_greening)": 5507, "Peach___Bacterial_spot": 2297, "Peach___healthy": 360,
+    "Pepper,_bell___Bacterial_spot": 997, "Pepper,_bell___healthy": 1478, "Potato___Early_blight": 1000,
+    "Potato___Late_blight": 1000, "Potato___healthy": 152, "Raspberry___healthy": 371,
+    "Soybean___healthy": 5090, "Squash___Powdery_mildew": 1835, "Strawberry___Leaf_scorch": 1109,
+    "Strawberry___healthy": 456, "Tomato___Bacterial_spot": 2127, "Tomato___Early_blight": 1000,
+    "Tomato___Late_blight": 1909, "Tomato___Leaf_Mold": 952, "Tomato___Septoria_leaf_spot": 1771,
+    "Tomato___Spider_mites Two-spotted_spider_mite": 1676, "Tomato___Target_Spot": 1404,
+    "Tomato___Tomato_Yellow_Leaf_Curl_Virus": 5357, "Tomato___Tomato_mosaic_virus": 373,
+    "Tomato___healthy": 1591,
+}
+"""Colour images per class in the full set (the published per-class counts; they sum to 54,305)."""
 MAJORITY_CLASS = "Orange___Haunglongbing_(Citrus_greening)"
 MAJORITY_COUNT = 5_507
 """The largest class of the full colour set: 5,507 of 54,305 images = 10.1%."""
@@ -47,15 +65,16 @@ IMAGE_SIZE = 256
 """The side of PlantVillage's square images, and the size the course trains at by default."""
 
 GET_FULL_SET = "python -m helpers.data download plantvillage"
-"""The one command that fetches the full set into data/plantvillage (Kaggle; needs kagglehub and a token)."""
+"""The one command that fetches the full set into data/plantvillage (Hugging Face, no account; or Kaggle)."""
 DATA_KINDS = ("full", "mini", "tiny")
 """What a PlantVillage copy can show: the full set, the team's mini set of real photos, generated leaves."""
 _KIND_OF_SOURCE = {"local": "full", "custom": "full", "mini": "mini", "tiny": "tiny"}
 
 HOW_TO_GET = (
-    "Get it with `python -m helpers.data download plantvillage` (Kaggle, needs kagglehub and an API "
-    "token), or download the Kaggle archive "
-    f"https://www.kaggle.com/datasets/{KAGGLE_DATASET} and unpack it into data/plantvillage "
+    "Get it with `pip install -e \".[download]\"` and `python -m helpers.data download plantvillage` "
+    "(Hugging Face's public copy mohanty/PlantVillage, no account needed; Kaggle second), or unpack "
+    "the Hugging Face data.zip or the Kaggle archive "
+    f"https://www.kaggle.com/datasets/{KAGGLE_DATASET} into data/plantvillage "
     "(README, section Data). Without it the notebooks use ../shared/data/plantvillage-mini or the "
     "generated tiny set."
 )
@@ -183,8 +202,11 @@ def mini_root() -> Path | None:
 
 
 def tiny_plantvillage_root() -> Path:
-    """The generated tiny set (38 classes of drawn leaves), made on first use under ``data/tiny``."""
-    return ensure_tiny(config.data_dir()) / "plantvillage" / "color"
+    """The generated tiny set (38 classes of drawn leaves), made on first use under ``data/tiny``.
+
+    It is written to the work folder (:func:`helpers.config.work_dir`), never to a shared data folder.
+    """
+    return ensure_tiny(config.work_dir()) / "plantvillage" / "color"
 
 
 def plantvillage_root(variant: str = "color") -> tuple[Path, str]:
@@ -237,8 +259,8 @@ def describe_data(folder: str | Path, source: str) -> str:
         what = (f"Data: the generated tiny set of drawn leaves ({folder}; {size}). It runs the chapter's "
                 "code path; nothing it measures says anything about PlantVillage, so the checks on what "
                 "the model learns are skipped.")
-    return (f"{what}\nTo get the full set into {default_root()}: `{GET_FULL_SET}` (Kaggle: "
-            "`pip install -e \".[download]\"` and an API token; README, section Data), then run the "
+    return (f"{what}\nTo get the full set into {default_root()}: `{GET_FULL_SET}` (after "
+            "`pip install -e \".[download]\"`; no account needed; README, section Data), then run the "
             "chapter again.")
 
 

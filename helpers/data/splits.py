@@ -184,12 +184,12 @@ def split_path(root: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS,
                grouping: str = "random") -> Path:
     """Where the split of ``root`` is saved: ``data/splits/<folder>-<hash>-seed42-80-10-10-random.json``.
 
-    The name ends in the grouping (``random`` or ``leaf``). Under the course's data folder rather
-    than next to the images, because the images may sit on a read-only volume (``../shared``, a
-    hub's data mount).
+    The name ends in the grouping (``random`` or ``leaf``). Under the course's writable work folder
+    (:func:`helpers.config.work_dir`) rather than next to the images or in ``COURSE_DATA_DIR``,
+    because the images may sit on a read-only volume (``../shared``, a hub's data mount).
     """
     cuts = "-".join(str(round(100 * f)) for f in fractions)
-    return config.data_dir() / "splits" / f"{_stem(root)}-seed{seed}-{cuts}-{_check_grouping(grouping)}.json"
+    return config.work_dir() / "splits" / f"{_stem(root)}-seed{seed}-{cuts}-{_check_grouping(grouping)}.json"
 
 
 def save_split(split: dict[str, Any], path: str | Path) -> Path:
@@ -267,7 +267,7 @@ def split_for(root: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, 
 def kfold_path(root: str | Path, k: int, fold: int, seed: int = 42, grouping: str = "leaf") -> Path:
     """Where fold ``fold`` (0-based) of ``k`` is saved: ``data/splits/...-seed42-5fold0-leaf.json``."""
     name = f"{_stem(root)}-seed{seed}-{k}fold{fold}-{_check_grouping(grouping)}.json"
-    return config.data_dir() / "splits" / name
+    return config.work_dir() / "splits" / name
 
 
 def kfold_splits(root: str | Path, k: int = 5, seed: int = 42, grouping: str = "leaf",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -12,18 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_type
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny models train fastest on one CPU thread, and do not fight other work for the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
+from helpers.exercises.tiny import isolated
 
 # --- q1: a sigmoid neuron ----------------------------------------------------------------------------
 
@@ -131,8 +118,7 @@ def check_xor_net(answer: Any) -> str:
         raise Wrong(f"give the function itself (make_xor_net, without calling it), got "
                     f"{type(answer).__name__}")
     X, y, corners, corner_labels = _xor_data()
-    with torch.random.fork_rng(), one_thread():       # leaves the notebook's random numbers alone
-        torch.manual_seed(0)
+    with isolated(seed=0):  # one thread, seeded; the notebook's random numbers left alone
         model = answer()
         expect_type(model, nn.Module, "make_xor_net()")
         out = model(X)

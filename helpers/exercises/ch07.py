@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -12,18 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
-
-
-@contextmanager
-def _quiet_and_quick() -> Iterator[None]:
-    """One CPU thread (tiny models train fastest so) and the notebook's random numbers left alone."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng():
-            yield
-    finally:
-        torch.set_num_threads(threads)
+from helpers.exercises.tiny import isolated
 
 
 def _circles(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -194,8 +181,7 @@ def check_feature(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_v
                     f"{len(X_train)} points it returned {tuple(train.shape)}")
     if not torch.allclose(train[:, :2], X_train.cpu()):
         raise Wrong("keep the two coordinates as the first two columns and add your feature as the third")
-    with _quiet_and_quick():
-        torch.manual_seed(0)
+    with isolated(seed=0):
         model = nn.Linear(3, 1)
         optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
         target = y_train.cpu().float().reshape(-1)
@@ -256,7 +242,7 @@ def check_optimizer(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor) -
     if not callable(answer):
         raise Wrong(f"give the function itself (make_optimizer), got {type(answer).__name__}")
     X, y = X_train.cpu(), y_train.cpu().long()
-    with _quiet_and_quick():
+    with isolated(seed=0):
         model = _spiral_net()
         optimizer = answer(model.parameters())
         if not isinstance(optimizer, torch.optim.Optimizer):

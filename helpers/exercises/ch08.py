@@ -4,8 +4,6 @@ matrix, and an optimizer that makes their TinyVGG learn in 50 steps."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -15,6 +13,7 @@ from torch import nn
 from helpers import models
 from helpers.data.tiny import FASHION_CLASSES, _fashion_images
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_close
+from helpers.exercises.tiny import isolated
 
 # --- q1: learnpytorch.io's TinyVGG, counted by hand ---------------------------------------------------
 
@@ -128,32 +127,20 @@ def solve_make_optimizer() -> Any:
     return make_optimizer
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """One CPU thread while the check trains (fast for a tiny model, and safe on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def training_losses(make_optimizer: Any, steps: int = STEPS) -> list[float]:
     """The losses of ``steps`` training steps of learnpytorch.io's TinyVGG on a small generated
     FashionMNIST stand-in (160 images), with the optimizer ``make_optimizer(model)`` returns."""
     images, labels = _fashion_images(16, np.random.default_rng(8))
     x = torch.from_numpy(images).float().div(255).unsqueeze(1)
     y = torch.from_numpy(labels).long()
-    torch.manual_seed(0)
-    model = models.learnpytorch_tinyvgg()
-    optimizer = make_optimizer(model)
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise Wrong("make_optimizer(model) should return a torch.optim optimizer, got "
-                    f"{type(optimizer).__name__}")
-    order = torch.Generator().manual_seed(0)
-    loss_fn, losses = nn.CrossEntropyLoss(), []
-    with _one_thread():
+    with isolated(seed=0):  # one thread, seeded; the notebook's random numbers left alone
+        model = models.learnpytorch_tinyvgg()
+        optimizer = make_optimizer(model)
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise Wrong("make_optimizer(model) should return a torch.optim optimizer, got "
+                        f"{type(optimizer).__name__}")
+        order = torch.Generator().manual_seed(0)
+        loss_fn, losses = nn.CrossEntropyLoss(), []
         for _ in range(steps):
             batch = torch.randint(0, len(y), (BATCH,), generator=order)
             loss = loss_fn(model(x[batch]), y[batch])
