@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
 TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
-.PHONY: setup browser lab course test tiny lint strip bench wheelhouse clean-venv help
+.PHONY: setup browser lab course test tiny runs lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,10 @@ test: setup browser  ## run the full test suite: package tests + every notebook 
 
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny
+
+# RUNS_FLAGS: options of python -m helpers.batch, e.g. make runs RUNS_FLAGS="--models resnet_minimal".
+runs: setup  ## train every run chapters 11-16 reuse (helpers/batch_runs.toml; resumable, finished runs skipped)
+	$(PY) -m helpers.batch $(RUNS_FLAGS)
 
 lint: setup  ## ruff over the package, the tests and the notebooks, then the notebooks' honest-numbers lint
 	$(VENV)/bin/ruff check helpers tests notebooks conftest.py

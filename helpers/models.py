@@ -291,6 +291,21 @@ REPORT_PARAMETERS = {
 PLANTVILLAGE_MODELS = tuple(REPORT_PARAMETERS)
 
 
+INITS = ("default", "kaiming")
+"""Weight initialisations of the training command's ``--init`` (chapter 11)."""
+
+
+def kaiming_init(model: nn.Module) -> nn.Module:
+    """Chapter 11's fix, in place: Kaiming-normal Conv2d/Linear weights, zero biases, a small last layer."""
+    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    for layer in layers:
+        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        if layer.bias is not None:
+            nn.init.zeros_(layer.bias)
+    nn.init.normal_(layers[-1].weight, std=0.01)  # small first logits: the loss starts near ln(classes)
+    return model
+
+
 def build_model(name: str, **kwargs: object) -> nn.Module:
     """Build a registered model by name; a clear error lists the names when it is unknown."""
     key = name.lower().replace("-", "_")

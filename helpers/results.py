@@ -3,7 +3,8 @@
 :data:`REPORT_RESULTS` holds the internship report's numbers for the five models (always
 shown labelled as the report's). :func:`describe_run` and :func:`show_run` present a
 results dictionary from :func:`helpers.train.load_results` (test accuracy, curves,
-confusion matrix) with where it came from: device, data, epochs.
+confusion matrix) with where it came from: device, data, epochs. :func:`reuse_note` is the line a
+chapter prints when it shows such a run (e.g. one of ``make runs``) instead of training.
 """
 
 from __future__ import annotations
@@ -61,6 +62,18 @@ def describe_run(results: dict[str, Any]) -> str:
     if max_batches:
         parts.append(f"[a short run: at most {max_batches} batches per epoch]")
     return " ".join(parts)
+
+
+REUSED = "not trained again here"
+"""The words a chapter prints when it shows a finished run instead of training (tests look for them)."""
+
+
+def reuse_note(results: dict[str, Any]) -> str:
+    """Where a run a chapter shows instead of training comes from: folder, who trained it, when, where."""
+    who = results.get("note") or "python -m helpers.train"
+    return (f"results from {results.get('run_dir')}, trained by {who} on {results.get('finished_at')} "
+            f"({results.get('device_name')}, {results.get('data_source')} data, "
+            f"{results.get('epochs')} epochs): {REUSED}")
 
 
 def confusion_array(results: dict[str, Any]) -> tuple[np.ndarray, list[str]] | None:

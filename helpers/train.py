@@ -57,7 +57,7 @@ from helpers.data.loaders import DeviceLoader
 from helpers.data.locate import mini_root, tiny_plantvillage_root
 from helpers.data.splits import GROUPINGS, SPLIT_NAMES, split_for, split_path
 from helpers.mixing import make_mix
-from helpers.models import PLANTVILLAGE_MODELS, build_model, count_parameters
+from helpers.models import INITS, PLANTVILLAGE_MODELS, build_model, count_parameters, kaiming_init
 from helpers.plantvillage import (
     IMAGE_SIZE,
     MEAN,
@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CPU threads for torch (1 is fastest on a crowded shared CPU)")
     parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch (smoke runs)")
     parser.add_argument("--image-size", type=int, default=IMAGE_SIZE, help="pixels (the models are for 256)")
+    parser.add_argument("--init", choices=INITS, default="default",
+                        help="weights at the start: PyTorch's default, or kaiming (chapter 11's fix)")
     parser.add_argument("--seed", type=int, default=42, help="seeds the split and the run")
     parser.add_argument("--split", choices=GROUPINGS, default="random",
                         help="random: images cut at random per class (the report's split; photos of one leaf "
@@ -146,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--note", default=None,
+                        help="who started the run, saved in results.json (python -m helpers.batch writes "
+                             "'make runs')")
     return parser
 
 
@@ -329,6 +334,20 @@ def make_loader_for(args: argparse.Namespace, dataset: Any, device: torch.device
     return DeviceLoader(loader, device, BatchAugment(args.augment, args.rotations, crop_scale=crop))
 
 
+def run_settings(args: argparse.Namespace, folder: Path, source: str, train_set: Any, val_set: Any,
+                 classes: list[str], *, precision: str, channels_last: bool, drop_last: bool = False,
+                 world: int = 1) -> dict[str, Any]:
+    """The settings saved in the checkpoint and ``results.json``: the options and what they resolved to."""
+    settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
+    settings.update(model=args.model, data=str(folder), data_source=source, world_size=world,
+                    train_images=len(train_set),
+                    split_file=train_set.split_file, batch_size_total=args.batch_size * world,
+                    val_images=len(val_set), precision=precision, precision_requested=args.precision,
+                    channels_last=channels_last, drop_last=drop_last, class_names=list(classes),
+                    normalization={"mean": list(MEAN), "std": list(STD)})
+    return settings
+
+
 # --- The command --------------------------------------------------------------------------------
 
 
@@ -364,6 +383,8 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     num_classes = len(classes)
 
     model = build_model(args.model, num_classes=num_classes)
+    if args.init == "kaiming":
+        kaiming_init(model)
     check_image_size(model, args.model, args.image_size)
     parameters = count_parameters(model)
     precision = engine.resolve_precision(args.precision, device)
@@ -387,13 +408,8 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
         log.info("No checkpoint in %s yet: starting from epoch 1", run_dir)
     elif not args.resume and checkpoint.exists() and main_process:
         log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
-    settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
-    settings.update(model=args.model, data=str(folder), data_source=source, world_size=world,
-                    train_images=len(train_set),
-                    split_file=train_set.split_file, batch_size_total=args.batch_size * world,
-                    val_images=len(val_set), precision=precision, precision_requested=args.precision,
-                    channels_last=channels_last, drop_last=drop_last, class_names=list(classes),
-                    normalization={"mean": list(MEAN), "std": list(STD)})
+    settings = run_settings(args, folder, source, train_set, val_set, classes, precision=precision,
+                            channels_last=channels_last, drop_last=drop_last, world=world)
     if main_process:
         log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
                  "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
@@ -427,7 +443,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
 def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, history: pd.DataFrame,
                   complete: bool, device: torch.device, world: int, parameters: int, classes: list[str],
                   train_set: Any, test_set: Any, test_loader: Any, folder: Path, source: str,
-                  settings: dict[str, Any], started: float, cpu_started: float) -> dict[str, Any]:
+                  settings: dict[str, Any], started: float, cpu_started: float | None) -> dict[str, Any]:
     """Rank 0: test the model, then write history.csv, confusion_matrix.csv and results.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
     history.to_csv(run_dir / "history.csv", index=False)
@@ -461,7 +477,7 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
         "world_size": world, "torch": torch.__version__,
         "data_source": source, "data": str(folder), "split_file": train_set.split_file,
         "split": args.split, "train_on": args.train_on,
-        "recipe": args.recipe,
+        "recipe": args.recipe, "init": args.init, "note": args.note,
         "recipe_settings": recipes.recipe_settings(args.recipe) if args.recipe else None,
         "augmentation": {"augment": args.augment, "rotations": args.rotations,
                          "crop_scale": args.crop_scale, "label_smoothing": args.label_smoothing,
@@ -471,13 +487,14 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
         "class_names": classes, "settings": settings,
         "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in RESULT_FILES},
         "wall_time_s": time.perf_counter() - started,
-        "cpu_time_s": time.process_time() - cpu_started, "threads": torch.get_num_threads(),
+        "cpu_time_s": None if cpu_started is None else time.process_time() - cpu_started,
+        "threads": torch.get_num_threads(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     write_json(run_dir / "results.json", results)
     baseline = results["baselines"]
-    if complete:
+    if complete and test["test_acc"] is not None:
         log.info("%s: test accuracy %.2f%% on %d images (majority class %.2f%%, random %.2f%%), "
                  "%.1f s/epoch, peak memory %.0f MB", args.model, 100 * test["test_acc"], test["test_images"],
                  100 * baseline["majority_class_acc"], 100 * baseline["random_guess"],
@@ -486,9 +503,35 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     return results
 
 
-def load_results(model_name: str, runs_dir: str | Path | None = None) -> dict[str, Any] | None:
+def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | Path, options: list[str],
+                       loaders: tuple[Any, Any, Any], device: torch.device, started: float,
+                       note: str) -> dict[str, Any]:
+    """Test a model trained in a notebook and write its run as the training command does (same files).
+
+    ``options`` are the training command's options that say what the notebook did (``["--model",
+    "resnet_minimal", "--epochs", "20", ...]``); ``run_dir`` holds the checkpoint ``fit`` wrote;
+    ``loaders`` are the train, validation and test loaders. :func:`load_results` then finds the run,
+    so a later chapter reuses it.
+    """
+    args = parse_args(options)
+    args.run_dir, args.note = Path(run_dir), note
+    train_set, val_set, test_set = (loader.dataset for loader in loaders)
+    folder, source, classes = Path(train_set.root), train_set.source, list(train_set.classes)
+    precision = engine.resolve_precision(args.precision, device)
+    channels_last = engine.resolve_channels_last(args.channels_last, device)
+    settings = run_settings(args, folder, source, train_set, val_set, classes, precision=precision,
+                            channels_last=channels_last)
+    complete = run_complete(history, config.cap_epochs(args.epochs), args.patience)
+    return write_results(args, Path(run_dir), model, history, complete, device, 1, count_parameters(model),
+                         classes, train_set, test_set, loaders[2], folder, source, settings, started, None)
+
+
+def load_results(model_name: str, runs_dir: str | Path | None = None, *,
+                 where: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The newest finished run of ``model_name`` under ``runs_dir`` (default ``runs/``), or None.
 
+    ``where`` keeps only runs whose settings have these values, e.g. ``{"augment": True,
+    "image_size": 256}`` (the keys are the training command's options, plus ``split_file``).
     Dry runs (``runs/dry-run``, see :func:`helpers.config.dry_run`) are never returned, except to a
     dry run, whose ``runs_dir`` is that folder.
 
@@ -505,6 +548,9 @@ def load_results(model_name: str, runs_dir: str | Path | None = None) -> dict[st
         try:
             results = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
+            continue
+        settings = results.get("settings") or {}
+        if where and any(settings.get(key, results.get(key)) != value for key, value in where.items()):
             continue
         if results.get("model") == model_name and results.get("complete"):
             found.append((results.get("finished_at", ""), path.stat().st_mtime, path, results))

@@ -9,15 +9,22 @@ say so and must not fail. The knobs tested first:
 * ``COURSE_SHARED_DIR=none`` hides ``../shared``; ``COURSE_DATA_DIR`` / ``COURSE_RUNS_DIR`` move data
   and runs (here: temporary folders, so the developer's own data and runs are never seen or touched).
 
-Then each model chapter runs top to bottom in a fresh kernel with those variables (one class per
-notebook, so ``pytest -n 2 --dist loadscope`` spreads them over the workers). nbclient executes the
-cells as nbval does (a cell that raises fails the test, with its traceback) without starting a
-second pytest.
+Then, as on a hub where an instructor ran ``make runs`` first, the batch command trains every run of
+chapters 11-16 on the tiny set (capped: one batch per pass), and each model chapter runs top to bottom
+in a fresh kernel with those variables (one class per notebook, so ``pytest -n 2 --dist loadscope``
+spreads them over the workers). Each chapter must show the batch's runs instead of training them
+again: it names every run it shows ("results from runs/..., trained by make runs ... not trained again
+here") and leaves the runs folder exactly as it was (no new run, no checkpoint rewritten). nbclient
+executes the cells as nbval does (a cell that raises fails the test, with its traceback) without
+starting a second pytest.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -27,13 +34,18 @@ from nbclient import NotebookClient
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers import config, engine, modelbench, train
+from helpers import batch, config, engine, modelbench, results, train
 from helpers import plantvillage as pv
 from helpers.data import capped, ensure_tiny, make_loader
 from helpers.data.tiny import make_tiny_plantvillage
+from helpers.models import PLANTVILLAGE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_CHAPTERS = ("11", "12", "13", "14", "15", "16")
+SHOWN = {"11": ("simple_cnn", "simple_cnn_kaiming"), "12": ("deep_cnn",),
+         "13": ("small_resnet", "small_resnet_aug"), "14": ("resnet_maxpool", "resnet_stride"),
+         "15": ("resnet_minimal",)}
+"""The batch's runs each chapter shows instead of training them (chapter 16: the newest of every model)."""
 
 
 # --- The knobs -------------------------------------------------------------------------------------
@@ -185,19 +197,50 @@ def test_the_model_chapters_are_all_run_below() -> None:
 
 @pytest.fixture(scope="session")
 def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of a fresh clone on a GPU hub: full mode, no data set, no ../shared, a dry run."""
-    data = tmp_path_factory.mktemp("data")
-    ensure_tiny(data)  # once per test process; what the notebooks would generate on first use
+    """A fresh clone on a GPU hub after ``make runs``: full mode, no data set, no ../shared, a dry run.
+
+    The batch command trains every run of ``helpers/batch_runs.toml`` on the generated tiny set, capped
+    (one batch per pass, and a dry run's two epochs of one image), into a temporary runs folder. Under
+    pytest-xdist the workers of one session share that folder (and the data folder): the first worker
+    runs the batch while the others wait on a lock, so it runs once per session.
+    """
+    base = tmp_path_factory.getbasetemp()
+    base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the session's, for all workers
+    root, data, runs = base / "fresh-clone", base / "fresh-clone" / "data", base / "fresh-clone" / "runs"
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
     env.update({config.MODE_VARIABLE: "full", config.DRY_RUN_VARIABLE: "1", config.SHARED_VARIABLE: "none",
                 config.DATA_VARIABLE: str(data), config.WORK_VARIABLE: str(data),  # a clone: one data/ folder
-                config.RUNS_VARIABLE: str(tmp_path_factory.mktemp("runs")),
-                "CI": "true", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)})
+                config.RUNS_VARIABLE: str(runs),
+                "CI": "true", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    root.mkdir(exist_ok=True)
+    with open(base / "fresh-clone.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "batch-done").exists():
+            ensure_tiny(data)  # what the notebooks would generate on first use
+            command = ["-m", "helpers.batch", "--max-batches", "1", "--workers", "0", "--threads", "1",
+                       "--no-progress"]
+            done = subprocess.run([sys.executable, *command], env=env, cwd=ROOT, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert done.stdout.count("trained") == len(batch.load_settings()), done.stdout
+            (root / "batch-done").write_text(done.stdout, encoding="utf-8")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert sorted(p.name for p in (runs / "dry-run").iterdir()) == sorted(batch.load_settings()), "a run each"
     return env
 
 
+def runs_snapshot(env: dict[str, str]) -> dict[Path, int]:
+    """Every file under the runs folder and its modification time (ns)."""
+    return {p: p.stat().st_mtime_ns for p in Path(env[config.RUNS_VARIABLE]).rglob("*") if p.is_file()}
+
+
 def run_chapter(number: str, env: dict[str, str]) -> str:
-    """Execute notebook ``number`` in a fresh kernel with ``env``; return everything it printed."""
+    """Execute notebook ``number`` in a fresh kernel with ``env``; return everything it printed.
+
+    The chapter must show the batch's runs (each named as not trained again) and leave the runs folder
+    untouched: no new run, no checkpoint or results file rewritten.
+    """
+    before = runs_snapshot(env)
     (path,) = (ROOT / "notebooks").glob(f"{number}_*.ipynb")
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
@@ -208,6 +251,12 @@ def run_chapter(number: str, env: dict[str, str]) -> str:
     assert "mode: full" in text and "dry_run: on" in text, "the setup cell shows the mode and the dry run"
     assert "generated tiny set of drawn leaves" in text and pv.GET_FULL_SET in text, \
         "the chapter says which data it runs on and how to get the full set"
+    assert runs_snapshot(env) == before, "nothing trained again: the runs folder is as the batch left it"
+    runs = Path(env[config.RUNS_VARIABLE]) / "dry-run"
+    for name in SHOWN.get(number, ()):
+        assert f"results from {runs / name}, trained by {batch.NOTE} on " in text, f"{name}: not shown"
+    shown = len(SHOWN[number]) if number in SHOWN else len(PLANTVILLAGE_MODELS)
+    assert text.count(results.REUSED) == shown, "every run the chapter shows is named once"
     return text
 
 

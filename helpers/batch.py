@@ -1,0 +1,228 @@
+"""The batch of runs chapters 11-16 reuse: ``make runs`` (``python -m helpers.batch``).
+
+It trains the report's models one after the other with the training command's own function
+(:func:`helpers.train.train`), each into ``runs/<name>/``, with the settings of one file,
+``helpers/batch_runs.toml`` (one table per run). A run whose ``results.json`` says it finished
+with the same epochs and batch cap is skipped; any other run continues from its checkpoint
+(``--resume``), so a batch killed at 3 a.m. (a culled job, a lost connection) is simply started
+again. At the end a table gives each run's status, epochs, accuracies and time per epoch.
+
+Examples::
+
+    make runs                                              # everything, the file's settings (a GPU night)
+    python -m helpers.batch --models resnet_minimal small_resnet_aug
+    python -m helpers.batch --epochs 1 --max-batches 2     # a check of the whole batch in minutes
+    python -m helpers.batch --list                         # the runs and their options, nothing trained
+
+In full mode (``COURSE_MODE=full``) chapters 11-16 find these runs with
+:func:`helpers.train.load_results` and show them instead of training inline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from helpers import config, train
+from helpers.data import DataNotFoundError
+
+log = logging.getLogger("helpers.batch")
+
+SETTINGS_FILE = Path(__file__).with_name("batch_runs.toml")
+NOTE = "make runs"
+"""What the batch writes in each run's ``results.json`` (``note``): chapters say who trained the run."""
+MANAGED = ("run_dir", "run_name", "resume", "note", "recipe")
+"""Training options the batch sets itself (or that would hide a run's settings): not allowed in the file."""
+
+
+class BatchSettingsError(ValueError):
+    """The settings file cannot be read or names an option the training command does not have."""
+
+
+def train_options() -> dict[str, Any]:
+    """The training command's options and their defaults (``dest`` names, underscores)."""
+    return vars(train.build_parser().parse_args(["--model", "simple_cnn"]))
+
+
+def load_settings(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
+    """The runs of a settings file, in file order: ``{name: options}``, ``[defaults]`` merged in."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BatchSettingsError(f"No settings file {path}: give an existing file with --settings "
+                                 f"(the course's is {SETTINGS_FILE})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise BatchSettingsError(f"{path} is not valid TOML: {error}") from None
+    defaults, runs = data.get("defaults", {}), data.get("runs", {})
+    if not runs:
+        raise BatchSettingsError(f"{path} has no [runs.NAME] table: nothing to train")
+    known = train_options()
+    merged = {}
+    for name, options in runs.items():
+        entry = {**defaults, **options}
+        unknown = sorted(set(entry) - set(known))
+        managed = sorted(set(entry) & set(MANAGED))
+        if unknown or managed:
+            raise BatchSettingsError(
+                f"{path}, run {name!r}: " + (f"unknown option(s) {', '.join(unknown)}; " if unknown else "")
+                + (f"{', '.join(managed)} are set by the batch itself; " if managed else "")
+                + "a key is an option of python -m helpers.train with underscores "
+                "(python -m helpers.train --help)")
+        if entry.get("model") not in train.PLANTVILLAGE_MODELS:
+            raise BatchSettingsError(f"{path}, run {name!r}: model = {entry.get('model')!r}; give one of "
+                                     + ", ".join(train.PLANTVILLAGE_MODELS))
+        merged[name] = entry
+    return merged
+
+
+def to_argv(options: dict[str, Any]) -> list[str]:
+    """The command line of ``python -m helpers.train`` for a run's options."""
+    parser = train.build_parser()
+    switches = {s for action in parser._actions for s in action.option_strings}
+    argv: list[str] = []
+    for key, value in sorted(options.items(), key=lambda item: item[0] != "model"):  # --model first
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            argv.append(flag)
+        elif value is False:
+            if f"--no-{key.replace('_', '-')}" in switches:
+                argv.append(f"--no-{key.replace('_', '-')}")
+        elif isinstance(value, list | tuple):
+            argv += [flag, *map(str, value)]
+        elif value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
+def finished(run_dir: Path, epochs: int, max_batches: int | None) -> dict[str, Any] | None:
+    """The run's ``results.json`` when it finished with these epochs and this batch cap, else None."""
+    try:
+        results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    settings = results.get("settings") or {}
+    if (results.get("complete") and settings.get("epochs") == epochs
+            and settings.get("max_batches") == max_batches):
+        return results
+    return None
+
+
+def select(runs: dict[str, dict[str, Any]], wanted: list[str] | None) -> dict[str, dict[str, Any]]:
+    """The runs named in ``wanted`` (run names or model names; all when None), in the file's order."""
+    if not wanted:
+        return runs
+    missing = [w for w in wanted if w not in runs and w not in {o["model"] for o in runs.values()}]
+    if missing:
+        raise BatchSettingsError(f"--models {' '.join(missing)}: not a run or model of the settings file; "
+                                 f"its runs: {', '.join(runs)}")
+    return {name: options for name, options in runs.items() if name in wanted or options["model"] in wanted}
+
+
+def summary_row(name: str, status: str, results: dict[str, Any] | None, run_dir: Path) -> dict[str, Any]:
+    """One line of the final table."""
+    results = results or {}
+
+    def pct(value: float | None) -> float | None:
+        return None if value is None else round(100 * value, 2)
+
+    return {"run": name, "model": results.get("model"), "status": status, "epochs": results.get("epochs"),
+            "val acc (%)": pct(results.get("val_acc")), "test acc (%)": pct(results.get("test_acc")),
+            "majority (%)": pct((results.get("baselines") or {}).get("majority_class_acc")),
+            "s/epoch": None if results.get("time_per_epoch_s") is None
+            else round(results["time_per_epoch_s"], 1),
+            "run dir": str(run_dir)}
+
+
+def run_batch(runs: dict[str, dict[str, Any]], runs_dir: Path, *, restart: bool = False,
+              extra: list[str] | None = None) -> pd.DataFrame:
+    """Train each run in turn (finished ones skipped, interrupted ones resumed); the summary table."""
+    rows = []
+    for name, options in runs.items():
+        run_dir = runs_dir / name
+        done = None if restart else finished(run_dir, options["epochs"], options.get("max_batches"))
+        if done is not None:
+            log.info("%s: finished on %s, skipped (%s)", name, done.get("finished_at"), run_dir)
+            rows.append(summary_row(name, "skipped: finished", done, run_dir))
+            continue
+        resume = not restart and (run_dir / "checkpoint.pt").exists()
+        argv = [*to_argv(options), *(extra or []), "--run-dir", str(run_dir), "--note", NOTE]
+        argv += ["--resume"] if resume else []
+        log.info("%s: %s: python -m helpers.train %s", name, "resuming" if resume else "training",
+                 " ".join(argv))
+        results = train.train(train.parse_args(argv))
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # the next model starts with the memory free
+        status = ("resumed" if resume else "trained") if results and results["complete"] else "interrupted"
+        rows.append(summary_row(name, status, results, run_dir))
+    return pd.DataFrame(rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options (``python -m helpers.batch --help``)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.batch", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--settings", type=Path, default=SETTINGS_FILE,
+                        help="the runs and their options (default: helpers/batch_runs.toml)")
+    parser.add_argument("--models", nargs="+", default=None, metavar="NAME",
+                        help="only these runs (a run's name, or a model: all its runs)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs of every run (overrides the file)")
+    parser.add_argument("--batch-size", type=int, default=None, help="batch size of every run")
+    parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch (a quick check)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="PlantVillage folder (default: the one the chapters use)")
+    parser.add_argument("--runs-dir", type=Path, default=None,
+                        help="where the runs go (default: runs/ or COURSE_RUNS_DIR, where chapters look)")
+    parser.add_argument("--restart", action="store_true", help="train every selected run from epoch 1 again")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--workers", type=int, default=None, help="DataLoader workers (default: per machine)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--list", action="store_true", help="print the runs and their options, train nothing")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.batch``: 0 when every selected run finished, 1 otherwise."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
+    try:
+        runs = select(load_settings(args.settings), args.models)
+    except BatchSettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for options in runs.values():
+        for key in ("epochs", "batch_size", "max_batches", "data"):
+            if getattr(args, key) is not None:
+                options[key] = getattr(args, key)
+    if args.list:
+        for name, options in runs.items():
+            print(f"{name}: python -m helpers.train {' '.join(to_argv(options))}")
+        return 0
+    runs_dir = args.runs_dir or config.runs_dir()
+    extra = [*(["--device", args.device] if args.device else []),
+             *(["--workers", str(args.workers)] if args.workers is not None else []),
+             *(["--threads", str(args.threads)] if args.threads else []),
+             *(["--no-progress"] if args.no_progress else [])]
+    started = time.perf_counter()
+    try:
+        table = run_batch(runs, runs_dir, restart=args.restart, extra=extra)
+    except (DataNotFoundError, train.SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"\n{len(table)} runs in {runs_dir} ({time.perf_counter() - started:.0f} s):")
+    print(table.drop(columns="run dir").to_string(index=False))
+    return 0 if table["status"].isin(["trained", "resumed", "skipped: finished"]).all() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

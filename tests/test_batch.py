@@ -1,0 +1,207 @@
+"""The batch of runs (python -m helpers.batch, ``make runs``) on the generated tiny set, capped to seconds.
+
+The course's settings file is checked for what chapters 11-16 look up; the command itself runs
+small ResNets at 32 px on the tiny set, one capped batch per epoch: it trains, skips a finished
+run, continues an unfinished one from its checkpoint, and the chapters' look-up finds the runs.
+A run trained in a notebook (chapter 15) is written with the same files and found the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers import batch, config, engine, models, train
+from helpers import plantvillage as pv
+from helpers.checkpoint import load_checkpoint
+from helpers.data.tiny import make_tiny_plantvillage
+
+SMALL = """
+[defaults]
+epochs = 1
+batch_size = 8
+image_size = 32
+lr = 1e-3
+
+[runs.resnet_minimal]
+model = "resnet_minimal"
+augment = true
+scheduler = "cosine"
+
+[runs.resnet_stride]
+model = "resnet_stride"
+lr = 2e-3
+"""
+
+
+def test_the_course_settings_cover_what_the_chapters_look_up() -> None:
+    runs = batch.load_settings()
+    assert set(models.PLANTVILLAGE_MODELS) <= {o["model"] for o in runs.values()}, "all six models"
+    assert all(options["epochs"] == 20 and options["image_size"] == 256 for options in runs.values()), \
+        "the report's 20 epochs at 256 px, the size of full mode's chapters"
+    simple = [(o["lr"], o.get("init", "default")) for o in runs.values() if o["model"] == "simple_cnn"]
+    assert sorted(simple) == [(3e-4, "kaiming"), (1e-2, "default")], "chapter 11: collapse and fix"
+    augment = sorted(o.get("augment", False) for o in runs.values() if o["model"] == "small_resnet")
+    assert augment == [False, True], "chapter 13: without and with augmentation"
+    minimal = runs["resnet_minimal"]
+    assert (minimal["augment"], minimal["rotations"], minimal["scheduler"]) == (True, True, "cosine")
+
+
+def test_a_run_becomes_the_training_command_line() -> None:
+    options = batch.load_settings()["resnet_minimal"]
+    argv = batch.to_argv(options)
+    assert argv[:2] == ["--model", "resnet_minimal"]
+    args = train.parse_args(argv)
+    for key, value in options.items():
+        assert getattr(args, key) == value, key
+    assert batch.to_argv({"model": "deep_cnn", "channels_last": False, "augment": False}) == [
+        "--model", "deep_cnn", "--no-channels-last"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[runs.a]\nmodel = 'resnet_minimal'\nepoch = 3\n", r"unknown option\(s\) epoch.*helpers.train --help"),
+    ("[runs.a]\nmodel = 'resnet_minimal'\nrun_dir = 'x'\n", "run_dir are set by the batch itself"),
+    ("[runs.a]\nmodel = 'tinyvgg'\n", "model = 'tinyvgg'; give one of simple_cnn"),
+    ("[defaults]\nepochs = 2\n", r"no \[runs.NAME\] table"),
+    ("[runs.a\n", "is not valid TOML"),
+])
+def test_bad_settings_are_actionable_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "runs.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(batch.BatchSettingsError, match=message):
+        batch.load_settings(path)
+
+
+def test_a_missing_settings_file_or_run_is_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert batch.main(["--settings", str(tmp_path / "none.toml")]) == 1
+    assert "No settings file" in capsys.readouterr().err
+    assert batch.main(["--models", "vgg16", "--list"]) == 1
+    assert "--models vgg16: not a run or model" in capsys.readouterr().err
+
+
+def test_list_prints_each_run_and_trains_nothing(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.RUNS_VARIABLE, str(tmp_path / "runs"))
+    assert batch.main(["--list", "--models", "small_resnet", "--epochs", "3"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    command = ("python -m helpers.train --model small_resnet --epochs 3 --batch-size 64 --image-size 256 "
+               "--lr 0.001")
+    assert said == [f"small_resnet: {command}", f"small_resnet_aug: {command} --augment"], \
+        "a model selects all its runs, in file order"
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny set, 6 images per class (4 train, 1 validation, 1 test), drawn once for this file."""
+    return make_tiny_plantvillage(tmp_path_factory.mktemp("tiny"), n_per_class=6)
+
+
+@pytest.fixture
+def tiny(tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """The tiny set, a settings file, and a private data and work folder (splits) and runs folder."""
+    data = tiny_set
+    settings = tmp_path / "runs.toml"
+    settings.write_text(SMALL, encoding="utf-8")
+    monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
+    monkeypatch.setenv(config.WORK_VARIABLE, str(tmp_path / "data"))
+    monkeypatch.delenv(config.DRY_RUN_VARIABLE, raising=False)
+    threads = torch.get_num_threads()
+    yield {"data": data, "settings": settings, "runs": tmp_path / "runs"}
+    torch.set_num_threads(threads)
+
+
+def check_look_up(runs: Path) -> None:
+    """The chapters' look-up finds the batch's runs by their settings (load_results(where=...))."""
+    found = train.load_results("resnet_minimal", runs, where={"augment": True, "image_size": 32})
+    assert found is not None and found["run_dir"] == str(runs / "resnet_minimal")
+    assert len(found["history"]) == 1 and found["confusion_matrix"].shape == (38, 38)
+    assert train.load_results("resnet_minimal", runs, where={"augment": False}) is None
+    assert train.load_results("resnet_stride", runs, where={"lr": 2e-3})["model"] == "resnet_stride"
+    split = found["split_file"]
+    assert train.load_results("resnet_stride", runs, where={"split_file": split}) is not None
+    assert train.load_results("resnet_stride", runs, where={"split_file": "other.json"}) is None
+
+
+def run_batch(tiny: dict[str, Path], *extra: str) -> int:
+    """The command on the tiny set, one batch per epoch, in this process."""
+    return batch.main(["--settings", str(tiny["settings"]), "--data", str(tiny["data"]), "--runs-dir",
+                       str(tiny["runs"]), "--max-batches", "1", "--workers", "0", "--threads", "1",
+                       "--no-progress", *extra])
+
+
+def test_the_batch_trains_skips_and_resumes(tiny: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    assert run_batch(tiny) == 0
+    table = capsys.readouterr().out
+    assert "2 runs in" in table and table.count(" trained ") == 2, table
+    first = {name: json.loads((tiny["runs"] / name / "results.json").read_text())
+             for name in ("resnet_minimal", "resnet_stride")}
+    minimal = first["resnet_minimal"]
+    assert minimal["complete"] and minimal["note"] == batch.NOTE and minimal["image_size"] == 32
+    assert minimal["settings"]["augment"] and minimal["settings"]["scheduler"] == "cosine", "the file's"
+    stride = first["resnet_stride"]["settings"]
+    assert stride["lr"] == 2e-3 and not stride["augment"], "a run's own options beat the defaults"
+    check_look_up(tiny["runs"])
+    stamps = {p: p.stat().st_mtime_ns for p in tiny["runs"].rglob("*") if p.is_file()}
+
+    assert run_batch(tiny) == 0, "a second call"
+    assert capsys.readouterr().out.count("skipped: finished") == 2
+    files = {p: p.stat().st_mtime_ns for p in tiny["runs"].rglob("*") if p.is_file()}
+    assert files == stamps, "none rewritten"
+
+    before = pd.read_csv(tiny["runs"] / "resnet_minimal" / "history.csv")
+    assert run_batch(tiny, "--models", "resnet_minimal", "--epochs", "2") == 0, "more epochs: not finished"
+    assert " resumed " in capsys.readouterr().out
+    after = pd.read_csv(tiny["runs"] / "resnet_minimal" / "history.csv")
+    assert list(after["epoch"]) == [1, 2], "continued from the checkpoint of epoch 1"
+    pd.testing.assert_frame_equal(after.iloc[:1], before, check_dtype=False)
+    assert load_checkpoint(tiny["runs"] / "resnet_minimal" / "checkpoint.pt")["epoch"] == 2
+    assert (tiny["runs"] / "resnet_stride" / "results.json").stat().st_mtime_ns == stamps[
+        tiny["runs"] / "resnet_stride" / "results.json"], "--models: the other run untouched"
+
+
+def test_an_interrupted_run_continues_from_its_checkpoint(tiny: dict[str, Path],
+                                                          capsys: pytest.CaptureFixture) -> None:
+    assert run_batch(tiny, "--models", "resnet_stride") == 0
+    run = tiny["runs"] / "resnet_stride"
+    epoch_one = load_checkpoint(run / "checkpoint.pt")["model"]
+    (run / "results.json").unlink()   # what a run killed after its first epoch leaves: the checkpoint
+    capsys.readouterr()
+    assert run_batch(tiny, "--models", "resnet_stride", "--epochs", "2") == 0
+    assert " resumed " in capsys.readouterr().out
+    assert len(pd.read_csv(run / "history.csv")) == 2
+    assert any(not torch.equal(value, epoch_one[key])
+               for key, value in load_checkpoint(run / "checkpoint.pt")["model"].items()), "epoch 2 trained"
+
+
+
+
+def test_a_run_trained_in_a_notebook_is_written_like_the_commands(tiny: dict[str, Path]) -> None:
+    device = torch.device("cpu")
+    loaders = pv.plantvillage_loaders(8, root=tiny["data"], device=device, workers=0, image_size=32)[:3]
+    run_dir = tiny["runs"] / "notebook-15"
+    config.seed_everything(42)
+    model = models.ResNetMinimal()
+    history = engine.fit(model, loaders[0], loaders[1], epochs=2, device=device, max_batches=1,
+                         progress=False, checkpoint=run_dir / "checkpoint.pt")
+    written = train.write_notebook_run(model, history, run_dir, ["--model", "resnet_minimal", "--epochs", "2",
+                                                                 "--batch-size", "8", "--image-size", "32"],
+                                       loaders, device, started=0.0, note="chapter 15")
+    assert written["complete"] and written["test_images"] == len(loaders[2].dataset) == 38
+    found = train.load_results("resnet_minimal", tiny["runs"], where={"image_size": 32})
+    assert found is not None and found["run_dir"] == str(run_dir) and found["note"] == "chapter 15"
+    assert list(found["history"]["epoch"]) == [1, 2] and found["split_file"] == loaders[0].dataset.split_file
+    cm = found["confusion_matrix"].to_numpy()
+    assert cm.sum() == 38 and abs(cm.trace() / cm.sum() - found["test_acc"]) < 1e-9
+    assert found["baselines"]["majority_class_acc"] == pytest.approx(1 / 38)
+
+
+def test_a_non_editable_install_ships_the_settings_file() -> None:
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["helpers"]
+    assert batch.SETTINGS_FILE.name in shipped and batch.SETTINGS_FILE.parent.name == "helpers"
