@@ -29,3 +29,14 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COURSE_DATA_DIR", str(root))
     monkeypatch.setenv("COURSE_WORK_DIR", str(root))
     return root
+
+
+@pytest.fixture
+def isolated_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """For tests that train in-process: ``COURSE_DATA_DIR`` under tmp_path, torch's thread count restored."""
+    import torch
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)

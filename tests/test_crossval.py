@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
-from helpers import config, crossval
+from helpers import crossval
 from helpers.data.leaves import leaf_groups
 from helpers.data.locate import scan_images
 from helpers.data.splits import load_split
 
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Data (the generated tiny set, caches, splits) under tmp_path; torch's threads restored."""
-    monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_training")
 
 
 def test_smoke_run_writes_folds_tables_and_resumes(tmp_path: Path) -> None:

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
-from helpers import config, engine, recipes, train
+from helpers import engine, recipes, train
 from helpers.checkpoint import load_checkpoint
 from helpers.data.splits import load_split
 from helpers.data.tiny import make_tiny_plantvillage
@@ -22,13 +21,7 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_plantvillage(tmp_path_factory.mktemp("tiny"), n_per_class=5)
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Split files and caches under tmp_path; torch's thread count restored after in-process runs."""
-    monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_training")
 
 
 def test_every_recipe_and_candidate_names_only_real_options() -> None:

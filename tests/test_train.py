@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import config, engine, train
+from helpers import engine, train
 from helpers.checkpoint import previous_path
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.data.transforms import MEAN, STD
@@ -27,13 +27,7 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_plantvillage(tmp_path_factory.mktemp("tiny"), n_per_class=5)
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Split files under tmp_path, and torch's thread count restored after in-process runs."""
-    monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_training")
 
 
 def read(run: Path) -> tuple[dict, pd.DataFrame]:

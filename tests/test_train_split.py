@@ -8,23 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
-from helpers import config, train
+from helpers import train
 from helpers.data import leaves, splits
 
 FAST = ["--model", "resnet_minimal", "--image-size", "32", "--batch-size", "8", "--max-batches", "1",
         "--workers", "0", "--no-progress", "--threads", "1", "--epochs", "1"]
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Split files under tmp_path, and torch's thread count restored after in-process runs."""
-    monkeypatch.setenv(config.DATA_VARIABLE, str(tmp_path / "data"))
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_training")
 
 
 def leafy_folder(root: Path) -> Path:
