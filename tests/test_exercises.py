@@ -37,6 +37,18 @@ def test_solution_passes_and_wrong_answers_fail(exercise: core.Exercise) -> None
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
+def test_an_unfilled_function_stub_is_never_reported_as_a_crash(exercise: core.Exercise) -> None:
+    """The notebooks' stubs ``raise NotImplementedError``: that is "not answered yet" (or, where a value
+    is expected, a Wrong that says so), never "your answer raised ..." (it is a RuntimeError too)."""
+    def stub(*args: object, **kwargs: object) -> None:
+        raise NotImplementedError
+
+    context = exercise.context() if exercise.context else {}
+    result = exercise.evaluate(stub, **context)
+    assert result.status in (core.UNANSWERED, core.WRONG), result.line()
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
 def test_every_exercise_has_a_hint_and_a_printable_solution(exercise: core.Exercise,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert exercise.hints, exercise.key

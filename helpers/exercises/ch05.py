@@ -62,6 +62,8 @@ def check_linear(answer: Any) -> str:
                            torch.randn(fan_out, generator=gen))
         try:
             got = answer(X, weight, bias)
+        except NotImplementedError:  # a RuntimeError too: the stub, not a shape mistake
+            raise
         except RuntimeError as error:
             raise Wrong(f"with X {tuple(X.shape)} and weight {tuple(weight.shape)} your function fails: "
                         f"{str(error).splitlines()[0]}. The weight is (out, in): transpose it") from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import math
 import textwrap
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,10 +168,11 @@ def as_number(value: Any, what: str = "your answer") -> float:
     raise Wrong(f"{what} should be a number, got {type(value).__name__} {_fmt(value)}")
 
 
-def expect_type(value: Any, types: type | tuple[type, ...], what: str = "your answer") -> None:
-    """The answer is an instance of ``types``."""
+def expect_type(value: Any, types: Any, what: str = "your answer") -> None:
+    """The answer is an instance of ``types`` (a type, a tuple of types or a union such as ``int | float``)."""
     if not isinstance(value, types):
-        names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        members = types if isinstance(types, tuple) else typing.get_args(types) or (types,)
+        names = " or ".join(getattr(t, "__name__", str(t)) for t in members)
         raise Wrong(f"{what} should be a {names}, got {type(value).__name__}")
 
 
