@@ -169,7 +169,7 @@ def as_number(value: Any, what: str = "your answer") -> float:
 
 
 def expect_type(value: Any, types: Any, what: str = "your answer") -> None:
-    """The answer is an instance of ``types`` (a type, a tuple of types or a union such as ``int | float``)."""
+    """The answer is an instance of ``types``: a type, a tuple of types or a union (``int | float``)."""
     if not isinstance(value, types):
         members = types if isinstance(types, tuple) else typing.get_args(types) or (types,)
         names = " or ".join(getattr(t, "__name__", str(t)) for t in members)
