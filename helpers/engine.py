@@ -32,7 +32,7 @@ import logging
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -333,19 +333,29 @@ def predict(
         inputs = inputs.to(device, non_blocking=True)
         if memory_format is not None and inputs.dim() == 4:
             inputs = inputs.contiguous(memory_format=memory_format)
-        batches = [inputs, *(view(inputs) for view in views)]
-        p = torch.zeros(())
-        for batch in batches:
-            with autocast_for(precision, device):
-                logits = model(batch).float()
-            binary = logits.dim() == 1 or logits.shape[-1] == 1  # one logit: binary, P(class 1)
-            p = p + (logits.reshape(-1).sigmoid() if binary else logits.softmax(dim=-1))
-        p = p / len(batches)
+        p, binary = view_probabilities(model, inputs, views, precision, device)
         label = (p > 0.5).long() if binary else p.argmax(dim=-1)
         trues.append(targets.cpu().reshape(label.shape).long())
         preds.append(label.cpu())
         probs.append(p.cpu())
     return torch.cat(trues), torch.cat(preds), torch.cat(probs)
+
+
+View = Callable[[torch.Tensor], torch.Tensor]
+
+
+def view_probabilities(model: nn.Module, inputs: torch.Tensor, views: Sequence[View], precision: str,
+                       device: torch.device) -> tuple[torch.Tensor, bool]:
+    """Probabilities averaged over ``inputs`` and each of its ``views`` (one forward pass each), and
+    whether the model is binary (one logit: the probability of class 1) rather than softmax over classes."""
+    p = torch.zeros(())
+    batches = [inputs, *(view(inputs) for view in views)]
+    for batch in batches:
+        with autocast_for(precision, device):
+            logits = model(batch).float()
+        binary = logits.dim() == 1 or logits.shape[-1] == 1
+        p = p + (logits.reshape(-1).sigmoid() if binary else logits.softmax(dim=-1))
+    return p / len(batches), binary
 
 
 def _check_tta(tta: Iterable[str]) -> list[str]:

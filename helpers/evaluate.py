@@ -177,20 +177,18 @@ def collate_readable(items: list[tuple[torch.Tensor | None, int, int, str | None
     }
 
 
-FLIPS = ((), (-1,), (-2,), (-2, -1))
-"""Test-time views: the image, left-right, upside-down, both (the same set for an image and its mirrors)."""
-
-
 @torch.no_grad()
 def predict_folder(model: nn.Module, loader: Any, device: torch.device, *, tta: bool = False,
                    precision: str = "auto") -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, str]]]:
     """``(indices, probabilities, bad files)`` for every image of a :class:`FolderImages` loader.
 
-    With ``tta`` the probabilities are the mean over the four flips of each image (:data:`FLIPS`).
+    With ``tta`` the probabilities are the mean over the image and its three flips
+    (:data:`helpers.engine.TTA_VIEWS`).
     """
     model.eval()
     precision = engine.resolve_precision(precision, device)
     channels_last = engine.resolve_channels_last(None, device)
+    views = list(engine.TTA_VIEWS.values()) if tta else []
     indices, probs, bad = [], [], []
     for batch in loader:
         bad += batch["bad"]
@@ -199,12 +197,8 @@ def predict_folder(model: nn.Module, loader: Any, device: torch.device, *, tta: 
         inputs = batch["inputs"].to(device, non_blocking=True)
         if channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
-        total = torch.zeros(())
-        for dims in FLIPS if tta else FLIPS[:1]:
-            with engine.autocast_for(precision, device):
-                logits = model(inputs.flip(dims) if dims else inputs).float()
-            total = total + logits.softmax(dim=-1)
-        probs.append((total / (len(FLIPS) if tta else 1)).cpu())
+        p, _ = engine.view_probabilities(model, inputs, views, precision, device)
+        probs.append(p.cpu())
         indices.append(batch["indices"])
     if not probs:
         return torch.zeros(0, dtype=torch.long), torch.zeros(0), bad
@@ -394,8 +388,8 @@ def evaluate_run(
         "settings": {"image_size": run.image_size, "mean": list(run.mean), "std": list(run.std),
                      "batch_size": batch_size, "device": str(device), "workers": loader.num_workers,
                      "precision": engine.resolve_precision(precision, device), "tta": tta,
-                     "tta_views": len(FLIPS) if tta else 1, "max_images": max_images, "seed": seed,
-                     "ignore_unknown": ignore_unknown},
+                     "tta_views": 1 + len(engine.TTA_VIEWS) if tta else 1, "max_images": max_images,
+                     "seed": seed, "ignore_unknown": ignore_unknown},
         "counts": {
             "images_in_folder": len(all_files), "class_folders": len(folder_classes),
             "matched_classes": len(match.labels), "images_of_known_classes": len(files),
