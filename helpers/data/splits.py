@@ -93,6 +93,18 @@ def leaf_rule() -> dict[str, Any]:
     return {"maps": MAPS_SOURCE, "window": NEAR_WINDOW, "span": BLOCK_SPAN}
 
 
+def _grouped_images(root: Path, grouping: str) -> tuple[list[str], list[str], dict[int, list[list[str]]],
+                                                    dict[str, Any]]:
+    """The images under ``root`` (files, classes), grouped per class label by ``grouping``, and what the
+    grouping found; a clear error when the grouping is unknown or there is nothing to split."""
+    _check_grouping(grouping)
+    files, labels, classes = scan_images(root)
+    if not files:
+        raise DataLayoutError(f"{root} has no images to split")
+    by_class, info = _class_groups(files, labels, grouping)
+    return files, classes, by_class, info
+
+
 def _class_groups(files: Sequence[str], labels: Sequence[int],
                   grouping: str) -> tuple[dict[int, list[list[str]]], dict[str, Any]]:
     """Per class label, its groups of files (one file each for ``random``), and what the grouping found."""
@@ -141,13 +153,9 @@ def make_split(root: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS,
     """
     if len(fractions) != 3 or not np.isclose(sum(fractions), 1.0) or min(fractions) < 0:
         raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
-    _check_grouping(grouping)
     root = Path(root)
-    files, labels, classes = scan_images(root)
-    if not files:
-        raise DataLayoutError(f"{root} has no images to split")
+    files, classes, by_class, info = _grouped_images(root, grouping)
     parts: dict[str, list[str]] = {name: [] for name in SPLIT_NAMES}
-    by_class, info = _class_groups(files, labels, grouping)
     for label, groups in by_class.items():
         rng = _class_seed(seed, classes[label])
         counts = _split_counts(sum(len(group) for group in groups), fractions)
@@ -285,12 +293,8 @@ def kfold_splits(root: str | Path, k: int = 5, seed: int = 42, grouping: str = "
     """
     if not isinstance(k, int) or k < 2:
         raise ValueError(f"k must be an integer of at least 2, got {k!r}")
-    _check_grouping(grouping)
     root = Path(root)
-    files, labels, classes = scan_images(root)
-    if not files:
-        raise DataLayoutError(f"{root} has no images to split")
-    by_class, info = _class_groups(files, labels, grouping)
+    files, classes, by_class, info = _grouped_images(root, grouping)
     held: list[list[str]] = [[] for _ in range(k)]
     totals = [0] * k
     train_only: list[str] = []
