@@ -40,3 +40,36 @@ def isolated_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Own data and work folders for the test, so split files never land in the repository's data/."""
+    data = tmp_path / "course-data"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data))
+    monkeypatch.setenv("COURSE_WORK_DIR", str(tmp_path / "course-work"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def train_tiny_run():
+    """A function ``(root, data, batch_size) -> run folder``: one capped epoch of resnet_minimal at 64 px
+    on ``data`` by the training command, its data folder under ``root``, torch's thread count restored."""
+    import torch
+
+    from helpers import train
+
+    def run(root: Path, data: Path, batch_size: int) -> Path:
+        folder = root / "resnet_minimal"
+        threads = torch.get_num_threads()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("COURSE_DATA_DIR", str(root / "data"))
+            code = train.main(["--model", "resnet_minimal", "--image-size", "64",
+                               "--batch-size", str(batch_size), "--max-batches", "1", "--workers", "0",
+                               "--no-progress", "--threads", "1", "--epochs", "1", "--data", str(data),
+                               "--run-dir", str(folder)])
+        torch.set_num_threads(threads)
+        assert code == 0
+        return folder
+
+    return run

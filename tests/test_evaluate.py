@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers import config, engine, train
+from helpers import config, engine
 from helpers.checkpoint import load_checkpoint
 from helpers.data.datasets import PlantVillageDataset
 from helpers.data.tiny import PLANTVILLAGE_CLASSES, make_tiny_plantvillage
@@ -38,19 +38,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory, tiny: Path) -> Path:
+def run_dir(tmp_path_factory: pytest.TempPathFactory, tiny: Path, train_tiny_run) -> Path:
     """One batch of resnet_minimal at 64 px on the tiny set, by the training command."""
-    root = tmp_path_factory.mktemp("runs")
-    run = root / "resnet_minimal"
-    threads = torch.get_num_threads()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config.DATA_VARIABLE, str(root / "data"))
-        code = train.main(["--model", "resnet_minimal", "--image-size", "64", "--batch-size", "4",
-                           "--max-batches", "1", "--workers", "0", "--no-progress", "--threads", "1",
-                           "--epochs", "1", "--data", str(tiny), "--run-dir", str(run)])
-    torch.set_num_threads(threads)
-    assert code == 0
-    return run
+    return train_tiny_run(tmp_path_factory.mktemp("runs"), tiny, batch_size=4)
 
 
 @pytest.fixture(scope="module")

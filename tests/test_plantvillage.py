@@ -42,13 +42,7 @@ def image_folder(root: Path, counts: dict[str, int], size: int = 32) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data and work folders, so split files never land in the repository's data/."""
-    data = tmp_path / "course-data"
-    monkeypatch.setenv(config.DATA_VARIABLE, str(data))
-    monkeypatch.setenv(config.WORK_VARIABLE, str(tmp_path / "course-work"))
-    return data
+pytestmark = pytest.mark.usefixtures("private_data_dir")
 
 
 # --- Finding the data ---------------------------------------------------------------------------

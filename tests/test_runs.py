@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from helpers import config, engine, train
+from helpers import engine
 from helpers.checkpoint import CheckpointError, load_checkpoint
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.data.transforms import MEAN, STD
@@ -19,20 +19,10 @@ from helpers.runs import load_run
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def run_dir(tmp_path_factory: pytest.TempPathFactory, train_tiny_run) -> Path:
     """One epoch of resnet_minimal at 64 px on the tiny set, by the training command."""
     root = tmp_path_factory.mktemp("runs")
-    data = make_tiny_plantvillage(root / "tiny", n_per_class=4)
-    run = root / "resnet_minimal"
-    threads = torch.get_num_threads()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config.DATA_VARIABLE, str(root / "data"))
-        code = train.main(["--model", "resnet_minimal", "--image-size", "64", "--batch-size", "8",
-                           "--max-batches", "1", "--workers", "0", "--no-progress", "--threads", "1",
-                           "--epochs", "1", "--data", str(data), "--run-dir", str(run)])
-    torch.set_num_threads(threads)
-    assert code == 0
-    return run
+    return train_tiny_run(root, make_tiny_plantvillage(root / "tiny", n_per_class=4), batch_size=8)
 
 
 def test_load_run_gives_the_model_its_classes_size_and_normalisation(run_dir: Path) -> None:

@@ -12,14 +12,7 @@ import pytest
 from helpers import config
 from helpers.data import leaves, splits
 
-
-@pytest.fixture(autouse=True)
-def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Split files go to a private work folder, never the repository's data/ nor the data folder."""
-    data = tmp_path / "course-data"
-    monkeypatch.setenv(config.DATA_VARIABLE, str(data))
-    monkeypatch.setenv(config.WORK_VARIABLE, str(tmp_path / "course-work"))
-    return data
+pytestmark = pytest.mark.usefixtures("private_data_dir")
 
 
 def _map_names(relative: str, n_leaves: int) -> list[str]:
