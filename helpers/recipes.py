@@ -70,6 +70,11 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "ls-64-lr4e-3": _candidate(epochs=20, lr=4e-3),
     "ls-64-bs16": _candidate(epochs=20, batch_size=16),
     "ls-64-wd5e-4": _candidate(epochs=20, weight_decay=5e-4),
+    # Larger images with a fair budget (issue 19): about the compute of 112 px x 30 epochs each,
+    # milder crops (0.7-1: a crop of a third of a leaf may hide the spot that names the disease).
+    "r96-e40": _candidate(epochs=40, image_size=96, crop_scale=[0.7, 1.0]),
+    "r112-e30": _candidate(epochs=30, image_size=112, crop_scale=[0.7, 1.0]),
+    "r128-e24": _candidate(epochs=24, image_size=128, crop_scale=[0.7, 1.0]),
 }
 """The screening grid: ``python -m helpers.crossval --candidates NAME ... --folds 5 --only-folds 0 1 2``."""
 
