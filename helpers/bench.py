@@ -139,31 +139,6 @@ all 60,000 training images): for comparison only, never measured here."""
 PUBLISHED_REFERENCE_ACC = LEARNPYTORCH_PUBLISHED["TinyVGG (their model_2, hidden_units=10)"]
 
 
-def _cgroup_cpu_limit() -> float | None:
-    """The container's CPU quota in cores (cgroup v2 ``cpu.max`` or v1 ``cfs_quota_us``), if any."""
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        return None if quota == "max" else int(quota) / int(period)
-    except (OSError, ValueError):
-        pass
-    try:
-        quota_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
-        period_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
-        return quota_us / period_us if quota_us > 0 else None
-    except (OSError, ValueError):
-        return None
-
-
-def cpu_count() -> int:
-    """CPUs this process may use: the affinity mask, capped by a container's CPU quota.
-
-    A JupyterHub pod limited to 2 CPUs on a 64-core node sees 64 cores in ``os.cpu_count()``.
-    """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    limit = _cgroup_cpu_limit()
-    return max(1, min(cpus, int(limit))) if limit else cpus
-
-
 THREAD_MARGIN = 0.15
 """More threads must be at least this much faster (median over repeats) to be chosen."""
 
@@ -258,7 +233,7 @@ def pick_threads(max_threads: int | None = None, *, step: Callable[[], None] | N
     about a second), and applies :func:`choose_threads`. ``report``, when given, receives the
     medians. The previous thread setting is restored.
     """
-    cpus = max_threads or cpu_count()
+    cpus = max_threads or config.cpu_count()
     if cpus <= 1:
         return 1
     counts = sorted({1, max(1, cpus // 2), cpus})
@@ -414,7 +389,7 @@ def bench_fashionmnist(
     out_dir = Path(out_dir) if out_dir is not None else config.runs_dir() / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_dir / "fashionmnist.csv", index=False)
-    meta = {"torch": torch.__version__, "cpus": cpu_count(), "max_batches": max_batches, "seed": seed,
+    meta = {"torch": torch.__version__, "cpus": config.cpu_count(), "max_batches": max_batches, "seed": seed,
             "interleave": interleave, "total_s": time.perf_counter() - started,
             "load_average_before": load_before,
             "load_average_after": os.getloadavg() if hasattr(os, "getloadavg") else None,

@@ -102,6 +102,20 @@ def conclusive() -> bool:
     return not is_smoke() and not dry_run()
 
 
+def budget(asked: int, available: int, what: str) -> int:
+    """What a chapter can get of a budget (batches, images, classes) from the data it runs on.
+
+    A budget comes from :func:`pick` (the mode); the data copy may hold less (the drawn set has 6
+    images a class). The result is ``asked``, or ``available`` when that is smaller, said once in a
+    line; checks then compare with what was used, never with what was asked (chapter 10).
+    """
+    available = max(int(available), 0)
+    if available < asked:
+        print(f"{what}: {available}, not the {asked} this mode asks for (this data copy holds no more)")
+        return available
+    return asked
+
+
 def cap_batches(max_batches: int | None) -> int | None:
     """Batches a pass may use: ``max_batches`` as given, or 1 in a dry run."""
     return 1 if dry_run() else max_batches
@@ -115,6 +129,32 @@ def cap_epochs(epochs: int) -> int:
 def cap_batch_size(batch_size: int) -> int:
     """A loader's batch size: ``batch_size``, or at most :data:`DRY_RUN_BATCH_SIZE` in a dry run."""
     return min(batch_size, DRY_RUN_BATCH_SIZE) if dry_run() else batch_size
+
+
+def _cgroup_cpu_limit() -> float | None:
+    """The container's CPU quota in cores (cgroup v2 ``cpu.max`` or v1 ``cfs_quota_us``), if any."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        return quota_us / period_us if quota_us > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_count() -> int:
+    """CPUs this process may use: the affinity mask, capped by a container's CPU quota.
+
+    A JupyterHub pod limited to 2 CPUs on a 64-core node sees 64 cores in ``os.cpu_count()``.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    limit = _cgroup_cpu_limit()
+    return max(1, min(cpus, int(limit))) if limit else cpus
+
 
 
 def device() -> torch.device:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import platform
 import statistics
 import sys
@@ -181,7 +180,7 @@ def summarize(root: Path, name: str, k: int, command: str = "") -> dict[str, Any
 
 
 def _machine() -> str:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = config.cpu_count()
     return f"{platform.processor() or platform.machine()}, {cpus} CPUs, {platform.system()}"
 
 

@@ -27,6 +27,13 @@ untrue (CONTRIBUTING.md, "Honest numbers"):
     runs in full mode: ``assert not FLAG or ...`` or ``if FLAG: assert ...`` where ``FLAG`` is
     ``config.pick(smoke=False, quick=False, ...)`` or ``config.mode() == "full"``.
 
+``unclamped-budget``
+    An ``assert`` that checks an equality against a data budget taken straight from
+    ``config.pick`` (a name like ``BATCHES``, ``IMAGES``, ``PER_CLASS``, ``N_TRAIN``, ``CLASSES``):
+    the mode asks for it, but a smaller data copy (the drawn set, the mini set) may not hold it, and
+    the check fails on a student's clone (chapter 10 did). Clamp the budget with
+    ``config.budget(asked, available=..., what=...)`` and compare with what was used.
+
 A finding that is deliberate can be kept with a comment on its first line that names the rule and
 gives the reason: ``# course-lint: allow test-selection -- the final report lists every model``.
 """
@@ -41,7 +48,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-RULES = ("test-selection", "capped-by-hand", "always-true")
+RULES = ("test-selection", "capped-by-hand", "always-true", "unclamped-budget")
 
 _TEST_METRIC = re.compile(
     r"test_?(acc|loss|score|err|f1|mse|mae|auc|metric|result|perf|top\d)"
@@ -55,11 +62,16 @@ _COUNT_NAME = re.compile(r"(?i)^(n|num|count|length|size)$|^(n|num)_|_(count|len
 _COUNT_CALLS = {"len", "numel", "nunique", "count_nonzero", "count"}
 _TIME_NAME = re.compile(r"(?i)(time|seconds|elapsed|duration|speed|throughput|latency|fps|per_s|_s$|_ms$)")
 _FRACTION_NAME = re.compile(r"(?i)(acc|frac|prob|ratio|share|percent|pct|dead|proportion|^p$)")
+_BUDGET_NAME = re.compile(r"(?i)(batches|images|samples|per_class|classes|photos|files|^n_(train|val|test)"
+                          r"|_(train|val|test)$)")
 _ALLOW = re.compile(r"#\s*course-lint:\s*allow\s+([\w-]+)\s+--\s*(\S.{7,})")
 
 MESSAGES = {
     "test-selection": "selects on a test metric ({code}): choose on the validation set, then evaluate the "
                       "chosen setting once on the test set",
+    "unclamped-budget": "{code} checks an equality with {name}, a budget straight from config.pick: a "
+                        "smaller data copy may not hold it; clamp it with config.budget(asked, "
+                        "available=..., what=...) and compare with what was used",
     "capped-by-hand": "caps an evaluation loader by hand ({code}): the first batches of a class-sorted split "
                       "hold the first classes only; use helpers.data.capped(loader, n) or "
                       "engine.evaluate(..., max_batches=n)",
@@ -227,6 +239,29 @@ def _full_only_flags(trees: list[ast.Module]) -> set[str]:
     return flags
 
 
+def _data_budgets(trees: list[ast.Module]) -> set[str]:
+    """Names bound to ``config.pick(...)``, named like a data budget (``BATCHES``, ``N_TRAIN``) and never
+    clamped by ``config.budget(...)`` in the notebook."""
+    bound: dict[str, set[str]] = {"pick": set(), "budget": set()}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+                    and _label(node.value.func) in bound):
+                bound[_label(node.value.func)].add(node.targets[0].id)
+    return {name for name in bound["pick"] - bound["budget"] if _BUDGET_NAME.search(name)}
+
+
+def _budget_equality(test: ast.expr, budgets: set[str]) -> str | None:
+    """The budget name when ``test`` holds an ``==``/``!=`` comparison that mentions it."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
+            for name in ast.walk(node):
+                if isinstance(name, ast.Name) and name.id in budgets:
+                    return name.id
+    return None
+
+
 def _guarded_by(test: ast.expr, flags: set[str]) -> str | None:
     """The flag when ``test`` is ``FLAG`` (or ``FLAG and ...``) with FLAG false outside full mode."""
     parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
@@ -269,7 +304,8 @@ def _snippet(source: str, node: ast.AST) -> str:
     return f"`{text if len(text) <= 70 else text[:67] + '...'}`"
 
 
-def lint_source(source: str, *, full_only_flags: set[str] | None = None) -> list[tuple[int, str, str]]:
+def lint_source(source: str, *, full_only_flags: set[str] | None = None,
+                budgets: set[str] | None = None) -> list[tuple[int, str, str]]:
     """Findings in one cell's code as ``(line, rule, message)``; magics (``%``, ``!``) are skipped."""
     if source.lstrip().startswith("%%"):
         return []
@@ -277,6 +313,7 @@ def lint_source(source: str, *, full_only_flags: set[str] | None = None) -> list
     source = "\n".join(lines)
     tree = ast.parse(source)
     flags = full_only_flags if full_only_flags is not None else _full_only_flags([tree])
+    budgets = budgets if budgets is not None else _data_budgets([tree])
     found: list[tuple[int, str, str]] = []
 
     def report(node: ast.AST, rule: str, message: str) -> None:
@@ -312,6 +349,10 @@ def lint_source(source: str, *, full_only_flags: set[str] | None = None) -> list
                         and isinstance(first.operand, ast.Name) and first.operand.id in flags):
                     why = (f"`assert not {first.operand.id} or ...` is `assert True` outside full mode, "
                            "where the course is tested")
+            budget = _budget_equality(node.test, budgets)
+            if budget:
+                report(node, "unclamped-budget", MESSAGES["unclamped-budget"].format(
+                    code=_snippet(source, node.test), name=f"`{budget}`"))
             if why:
                 report(node, "always-true", f"{_snippet(source, node.test)} {why}: assert something that "
                        "would fail if the lesson were false (a measured gap, a value against a baseline)")
@@ -339,10 +380,10 @@ def lint_notebook(path: Path) -> list[Finding]:
                                              for ln in source.split("\n"))))
         except SyntaxError:
             continue
-    flags = _full_only_flags(trees)
+    flags, budgets = _full_only_flags(trees), _data_budgets(trees)
     for index, source in cells:
         try:
-            results = lint_source(source, full_only_flags=flags)
+            results = lint_source(source, full_only_flags=flags, budgets=budgets)
         except SyntaxError as error:
             results = [(error.lineno or 0, "syntax", f"the cell does not parse: {error.msg}")]
         findings += [Finding(str(path), index, line, rule, message) for line, rule, message in results]

@@ -34,6 +34,7 @@ from helpers.data.loaders import (
     add_loader_parser,
     bench_loader,
     capped,
+    item_indices,
     loader_throughput,
     make_loader,
     plantvillage_loaders,
@@ -89,7 +90,8 @@ from helpers.data.transforms import (
 __all__ = [
     "add_loader_parser", "announce_data", "augmentations", "BadImageWarning", "BatchAugment",
     "BatchNormalize", "bench_loader", "cached_datasets", "CachedDataset", "candidate_folders", "capped",
-    "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError", "DEFAULT_FRACTIONS",
+    "item_indices", "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError",
+    "DEFAULT_FRACTIONS",
     "default_root", "denormalize", "describe_data", "DeviceLoader", "eval_transform", "EXPECTED_CLASSES",
     "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "GROUPINGS", "HOW_TO_GET",
     "IMAGE_EXTENSIONS", "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "kfold_splits", "leaf_groups",

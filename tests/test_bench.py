@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import bench, data, models
+from helpers import bench, config, data, models
 
 
 def test_parser_dispatches_subcommands() -> None:
@@ -134,12 +134,25 @@ def test_pick_threads_measures_the_given_step_and_restores_the_setting(monkeypat
 def test_pick_threads_runs_on_this_machine() -> None:
     before = torch.get_num_threads()
     step = bench.training_step(models.learnpytorch_tinyvgg(), batch_size=8)
-    assert 1 <= bench.pick_threads(step=step, repeats=3, budget_s=0.2) <= bench.cpu_count()
+    assert 1 <= bench.pick_threads(step=step, repeats=3, budget_s=0.2) <= config.cpu_count()
     assert torch.get_num_threads() == before
 
 
 def test_cpu_count_respects_a_container_quota(monkeypatch) -> None:
-    monkeypatch.setattr(bench, "_cgroup_cpu_limit", lambda: 1.5)
-    assert bench.cpu_count() == 1
-    monkeypatch.setattr(bench, "_cgroup_cpu_limit", lambda: None)
-    assert bench.cpu_count() >= 1
+    monkeypatch.setattr(config, "_cgroup_cpu_limit", lambda: 1.5)
+    assert config.cpu_count() == 1
+    monkeypatch.setattr(config, "_cgroup_cpu_limit", lambda: None)
+    assert config.cpu_count() >= 1
+
+
+def test_loaders_plan_workers_within_a_cpu_quota(monkeypatch) -> None:
+    """A hub pod with a 2-CPU quota on a 64-core node: the loaders plan for the pod, not the node."""
+    from helpers.data import loaders
+
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    monkeypatch.setattr(config, "_cgroup_cpu_limit", lambda: None)
+    monkeypatch.setenv(config.MODE_VARIABLE, "quick")
+    unlimited = loaders.num_workers(min_shm_mb=0)
+    monkeypatch.setattr(config, "_cgroup_cpu_limit", lambda: 2.0)
+    assert config.cpu_count() == 2
+    assert loaders.num_workers(min_shm_mb=0) == 1 < unlimited == 8

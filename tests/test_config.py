@@ -78,3 +78,12 @@ def test_shown_path_is_relative_inside_the_repository_and_absolute_outside(tmp_p
     assert config.shown_path(inside) == str(Path("runs") / "ch08" / "model.pt")
     outside = tmp_path / "runs" / "model.pt"  # COURSE_RUNS_DIR on a hub: outside the repository
     assert config.shown_path(outside) == str(outside.resolve())
+
+
+def test_a_budget_is_what_the_data_can_supply(capsys: pytest.CaptureFixture[str]) -> None:
+    assert config.budget(10, available=25, what="timed batches") == 10
+    assert capsys.readouterr().out == "", "a budget the data holds is used silently"
+    assert config.budget(10, available=4, what="timed batches") == 4
+    said = capsys.readouterr().out
+    assert "timed batches: 4, not the 10" in said and "holds no more" in said
+    assert config.budget(3, available=-1, what="x") == 0

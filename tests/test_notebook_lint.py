@@ -183,3 +183,39 @@ def test_command_line_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert [f.rule for f in lint(tmp_path)] == ["test-selection", "always-true"]
     assert main(["lint", str(tmp_path / "missing")]) == 2
     assert "not a folder" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("code", [
+    "BATCHES = config.pick(smoke=1, quick=10, full=40)\nassert all(n == BATCHES * 32 for n in timed)",
+    "N_TRAIN = config.pick(smoke=200, quick=1000, full=2000)\nassert len(train_idx) == N_TRAIN",
+    "PER_CLASS = config.pick(smoke=2, quick=20, full=None)\nassert counts.min() != PER_CLASS",
+])
+def test_an_equality_with_a_data_budget_the_data_may_not_hold_is_caught(code: str) -> None:
+    assert rules(code) == ["unclamped-budget"]
+
+
+@pytest.mark.parametrize("code", [
+    # clamped to what the data holds, then compared with what was used
+    "BATCHES = config.budget(config.pick(smoke=1, quick=10, full=40), available=n // 32, what='b')\n"
+    "assert all(n == BATCHES * 32 for n in timed)",
+    "N_TRAIN = config.pick(smoke=200, quick=1000, full=2000)\n"
+    "N_TRAIN = config.budget(N_TRAIN, available=len(labels), what='images')\nassert len(idx) == N_TRAIN",
+    # not a data budget, or not an equality
+    "EPOCHS = config.pick(smoke=1, quick=6, full=4)\nassert len(history) == EPOCHS",
+    "BATCHES = config.pick(smoke=1, quick=10, full=40)\nassert timed >= 1",
+])
+def test_clamped_budgets_and_other_budgets_are_fine(code: str) -> None:
+    assert rules(code) == []
+
+
+def test_a_budget_clamped_in_another_cell_counts(tmp_path: Path) -> None:
+    cells = ["N_IMAGES = config.pick(smoke=2, quick=20, full=200)",
+             "N_IMAGES = config.budget(N_IMAGES, available=len(ds), what='images')",
+             "assert len(seen) == N_IMAGES"]
+    path = tmp_path / "clamped.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": []}
+                                          for c in cells], "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+    assert lint_notebook(path) == []
+    path.write_text(path.read_text(encoding="utf-8").replace("config.budget", "min"), encoding="utf-8")
+    assert [f.rule for f in lint_notebook(path)] == ["unclamped-budget"]

@@ -110,10 +110,6 @@ def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def _decode(path: Path, image_size: int) -> tuple[np.ndarray | None, str | None]:
     """One image as uint8 (3, S, S) the way the JPEG data set reads it, or the error in words."""
     try:
@@ -181,7 +177,7 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
     show = (not config.in_ci()) if progress is None else progress
     bar = _tqdm()(total=n, initial=start, desc=f"caching {split_name} at {image_size} px", unit="img",
                   disable=not show)
-    workers = threads or _cpus()
+    workers = threads or config.cpu_count()
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for begin in range(start, n, chunk):

@@ -55,10 +55,6 @@ def _shm_bytes() -> int | None:
     return stats.f_bavail * stats.f_frsize
 
 
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def sample_bytes(dataset: Dataset) -> int | None:
     """Bytes of one collated sample of ``dataset`` (its ``sample_bytes``, else measured on item 0)."""
     while isinstance(dataset, Subset):
@@ -105,7 +101,7 @@ def worker_plan(requested: int | None = None, *, batch_bytes: int | None = None,
         return max(0, requested), PREFETCH
     if config.is_smoke():
         return 0, PREFETCH
-    wanted = min(max(_cpus() - 1, 0), 8)
+    wanted = min(max(config.cpu_count() - 1, 0), 8)
     shm = _shm_bytes()
     if not wanted or shm is None or shm >= min_shm_mb * 2**20:
         return wanted, PREFETCH
@@ -280,6 +276,21 @@ def capped(loader: Iterable, max_batches: int | None, seed: int = 0) -> Iterable
     return cache[(max_batches, seed)]
 
 
+def item_indices(loader: Iterable) -> list[int]:
+    """The indices into the original data set of the items ``loader`` reads, in order.
+
+    After :func:`capped` (a dry run, a ``max_batches`` cap) a loader reads a representative
+    :class:`~torch.utils.data.Subset`: this says which items were scored, so a chapter compares
+    predictions with the right files.
+    """
+    dataset = getattr(loader, "dataset", None)
+    if dataset is None:
+        raise TypeError(f"{type(loader).__name__} has no data set to index")
+    if isinstance(dataset, Subset):
+        return [int(i) for i in dataset.indices]
+    return list(range(len(dataset)))  # type: ignore[arg-type]
+
+
 # --- PlantVillage's data sets and loaders --------------------------------------------------------
 
 
@@ -392,7 +403,7 @@ def bench_loader(root: str | Path | None = None, batch_size: int = 64, batches: 
                                           workers=workers, image_size=image_size, distributed=False)
     result = loader_throughput(train, batches=batches)
     dataset = train.dataset
-    result.update(workers=train.num_workers, batch_size=batch_size, image_size=image_size,
+    result.update(workers=train.num_workers, batch_size=train.batch_size, image_size=image_size,
                   augment=augment, pin_memory=train.pin_memory, source=getattr(dataset, "source", "?"),
                   folder=str(dataset.root), train_images=len(dataset))
     return result
