@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
 TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
-.PHONY: setup browser lab course test tiny runs lint strip bench wheelhouse clean-venv help
+.PHONY: setup browser fashion lab course test test-course tiny runs lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,21 @@ browser: setup  ## install Chromium for the browser test if missing (as root, wi
 	  echo "note: no Chromium: tests/test_browser.py will skip (install chromium, or set COURSE_CHROMIUM)"; \
 	fi
 
+# Quick mode (make test-course) reads the real FashionMNIST in chapters 7-9. Debian ships it offline
+# (dataset-fashion-mnist): as root with apt-get it is installed when missing; otherwise chapter 8
+# downloads it on first use (a student's laptop) and this only says so.
+fashion: setup  ## install Debian's FashionMNIST if missing (as root, with apt-get; never fails)
+	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing FashionMNIST (apt-get install dataset-fashion-mnist)..."; \
+	  { apt-get -qq -o Acquire::Retries=0 -o Acquire::http::Timeout=20 update \
+	    && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends dataset-fashion-mnist; } \
+	    >/dev/null 2>&1 \
+	  || echo "warning: could not install dataset-fashion-mnist (offline?): chapter 8 will try to download"; \
+	else \
+	  echo "note: no Debian FashionMNIST: quick mode downloads it on first use (apt-get install dataset-fashion-mnist)"; \
+	fi
+
 # Jupyter refuses to start as root (containers, many hubs) unless told that it is on purpose.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
@@ -52,8 +67,14 @@ lab: setup  ## set up, then open JupyterLab on notebooks/
 course: setup  ## run every notebook headless in smoke mode (no browser)
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) notebooks -q
 
-test: setup browser  ## run the full test suite: package tests + every notebook in smoke mode
-	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS)
+test: setup browser  ## the test suite: package tests + every notebook in smoke mode (about 5 minutes)
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) -m "not course"
+
+# The modes people run (helpers/course.py): every chapter in quick mode on a fresh clone's drawn leaves
+# and on the mini set, full mode with dry-run caps on a generated full-shaped set; plus the browser,
+# a fresh venv and torchrun. --dist load: one chapter per free worker.
+test-course: setup browser fashion  ## the longer checks: every chapter in quick and full mode, browser, fresh venv
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist load -m course tests
 
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny

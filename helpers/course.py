@@ -140,8 +140,17 @@ def prepare(setting: Setting, base: Path) -> dict[str, str]:
     return env
 
 
-def run_chapter(path: Path, env: dict[str, str], setting: str = "", timeout: int = CELL_TIMEOUT_S) -> float:
-    """Execute one notebook top to bottom in a fresh kernel with ``env``; return its wall seconds.
+@dataclass(frozen=True)
+class ChapterRun:
+    """One chapter executed: its wall-clock seconds and everything its cells printed."""
+
+    seconds: float
+    printed: str
+
+
+def run_chapter(path: Path, env: dict[str, str], setting: str = "",
+                timeout: int = CELL_TIMEOUT_S) -> ChapterRun:
+    """Execute one notebook top to bottom in a fresh kernel with ``env``: its seconds and printout.
 
     Raises :class:`ChapterFailed` naming the chapter and the cell (its index among all cells).
     """
@@ -161,7 +170,10 @@ def run_chapter(path: Path, env: dict[str, str], setting: str = "", timeout: int
         last = str(error).strip().splitlines()
         raise ChapterFailed(f"{setting}: chapter {chapter_id(path)} ({path.name}) failed in cell {cell}: "
                             f"{last[-1] if last else error}") from None
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+    return ChapterRun(seconds, printed)
 
 
 def select(setting: Setting, wanted: Sequence[str] | None = None, folder: Path = NOTEBOOKS) -> list[Path]:
@@ -182,7 +194,7 @@ def run_setting(setting: Setting, base: Path, wanted: Sequence[str] | None = Non
     env = prepare(setting, base)
     seconds: dict[str, float] = {}
     for path in select(setting, wanted):
-        seconds[chapter_id(path)] = run_chapter(path, env, setting.name)
+        seconds[chapter_id(path)] = run_chapter(path, env, setting.name).seconds
         report(f"{setting.name}: chapter {chapter_id(path)} ran in {seconds[chapter_id(path)]:.0f} s")
     return seconds
 

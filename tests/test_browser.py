@@ -29,6 +29,8 @@ import pytest
 
 from helpers.notebooks import strip
 
+pytestmark = pytest.mark.course  # ~30 s of server and browser: `make test-course`
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "00_start_here.ipynb"
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"

@@ -260,34 +260,40 @@ def run_chapter(number: str, env: dict[str, str]) -> str:
     return text
 
 
+@pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter11:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         text = run_chapter("11", fresh_clone)
         assert "no conclusion asserted: one batch of training" in text
 
 
+@pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter12:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         run_chapter("12", fresh_clone)
 
 
+@pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter13:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         text = run_chapter("13", fresh_clone)
         assert "no conclusion asserted: one batch of training" in text
 
 
+@pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter14:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         run_chapter("14", fresh_clone)
 
 
+@pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter15:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         text = run_chapter("15", fresh_clone)
         assert "no accuracy bar: one batch of training" in text
 
 
+@pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter16:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         run_chapter("16", fresh_clone)

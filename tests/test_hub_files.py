@@ -143,6 +143,7 @@ def _copy_repository(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
+@pytest.mark.course  # a fresh venv, ~20 s: `make test-course`
 def test_postbuild_installs_the_course_into_a_fresh_environment(tmp_path: Path) -> None:
     """Run postBuild in a copy of the repository with a new venv first on PATH, offline.
 

@@ -86,6 +86,7 @@ def test_interrupted_run_resumes(tiny_data: Path, tmp_path: Path, monkeypatch: p
     assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 2
 
 
+@pytest.mark.course  # two processes and a rendezvous, ~20 s: `make test-course`
 def test_distributed_run_with_torchrun(tiny_data: Path, tmp_path: Path) -> None:
     run = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}

@@ -1,0 +1,78 @@
+"""helpers.course without running a chapter: the settings, the chapter order, the minutes table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import config, course
+
+
+def test_chapters_in_learning_order() -> None:
+    ids = [course.chapter_id(p) for p in course.chapters()]
+    assert ids[0] == "00" and ids.index("09a") < ids.index("09b") < ids.index("10")
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+
+
+def test_settings_run_what_their_readers_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.SHARED_VARIABLE, "none")
+    drawn = course.prepare(course.SETTINGS["quick-drawn"], tmp_path / "drawn")
+    assert drawn[config.MODE_VARIABLE] == "quick" and drawn[config.SHARED_VARIABLE] == "none"
+    assert drawn[config.DATA_VARIABLE] == str(tmp_path / "drawn" / "data"), "private folders"
+    assert course.available(course.SETTINGS["quick-mini"]) is not None, "no ../shared: the mini setting skips"
+    monkeypatch.setattr(course, "FULL_SHAPED_PER_CLASS", 2)
+    full = course.prepare(course.SETTINGS["full-dry"], tmp_path / "full")
+    assert full[config.MODE_VARIABLE] == "full" and full[config.DRY_RUN_VARIABLE] == "1"
+    classes = sorted((tmp_path / "full" / "data" / "plantvillage" / "color").iterdir())
+    assert len(classes) == 38 and all(len(list(c.iterdir())) == 2 for c in classes)
+
+
+def test_full_shaped_set_meets_the_largest_full_budget() -> None:
+    from helpers.data.splits import DEFAULT_FRACTIONS
+
+    train = int(DEFAULT_FRACTIONS[0] * 38 * course.FULL_SHAPED_PER_CLASS)
+    assert train // 32 - 1 >= 40, "chapter 10 times 40 batches of 32 after a warm-up one in full mode"
+
+
+def test_unknown_chapter_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown chapter.*'99'"):
+        course.select(course.SETTINGS["quick-drawn"], ["99"])
+
+
+SAVED = {"settings": {"quick-drawn": {"seconds": {"00": 30.0, "10": 150.0}},
+                      "quick-mini": {"seconds": {"10": 270.0}}},
+         "measured": {"command": "python -m helpers.course timings --measure", "date": "2026-12-05",
+                      "machine": "x86_64, 2 CPU cores", "load_average": 1.0}}
+
+
+def test_minutes_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(course, "chapters", lambda folder=None: [Path("00_a.ipynb"), Path("10_b.ipynb")])
+    table = course.minutes_table(SAVED)
+    assert "| 00 | 0.5 | as drawn |" in table and "| 10 | 2.5 | 4.5 |" in table
+    assert "| all | **3** | **5** |" in table, "the mini column adds the chapters it runs as drawn"
+    assert "2026-12-05" in table and "timings --measure" in table
+
+
+def test_guide_table_is_written_between_its_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(course, "chapters", lambda folder=None: [Path("00_a.ipynb"), Path("10_b.ipynb")])
+    guide = tmp_path / "guide.md"
+    guide.write_text(f"before\n{course.TABLE_START}\nold\n{course.TABLE_END}\nafter\n", encoding="utf-8")
+    assert course.write_guide_table(guide, SAVED) is True
+    text = guide.read_text(encoding="utf-8")
+    assert "old" not in text and "| 10 | 2.5 | 4.5 |" in text and text.endswith("after\n")
+    assert course.write_guide_table(guide, SAVED) is False, "a second write changes nothing"
+    guide.write_text("no markers", encoding="utf-8")
+    with pytest.raises(ValueError, match="lacks the markers"):
+        course.write_guide_table(guide, SAVED)
+
+
+def test_the_guide_shows_the_saved_measurement() -> None:
+    """docs/instructors.md holds exactly what `timings --write` makes of docs/chapter-minutes.json."""
+    saved = course.load_minutes()
+    assert saved, "docs/chapter-minutes.json is missing: python -m helpers.course timings --measure"
+    ids = [course.chapter_id(p) for p in course.chapters()]
+    assert list(saved["settings"]["quick-drawn"]["seconds"]) == ids, "every chapter measured"
+    text = course.GUIDE.read_text(encoding="utf-8")
+    shown = text.split(course.TABLE_START, 1)[1].split(course.TABLE_END, 1)[0].strip()
+    assert shown == course.minutes_table(saved), "edited by hand? python -m helpers.course timings --write"
