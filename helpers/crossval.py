@@ -88,7 +88,7 @@ def fold_argv(name: str, folder: Path, split_file: Path, run_dir: Path, seed: in
     """The ``helpers.train`` command line of one fold of candidate ``name``."""
     argv = ["--recipe", name, "--data", str(folder), "--split-file", str(split_file),
             "--run-dir", str(run_dir), "--seed", str(seed), "--threads", str(threads), "--resume",
-            "--no-progress", "--workers", "0"]
+            "--no-progress", "--workers", "0", "--train-on", "train+val"]  # the held-out fold stays out
     for key, value in overrides.items():
         argv += [f"--{key.replace('_', '-')}", str(value)]
     return argv

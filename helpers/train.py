@@ -14,8 +14,10 @@ the command line override it. ``--cache`` trains from the decoded-image cache of
 (:func:`helpers.data.cache.folder_cache`) with the augmentation applied to whole batches on the
 device, which is what random-resized crops (``--crop-scale``) need. ``--train-on train+val``
 trains on the validation images too (when the epochs are already chosen, e.g. by
-cross-validation) and skips the per-epoch validation. ``--label-smoothing``, ``--mixup``,
-``--cutmix``, ``--ema`` and ``--tta`` are the small-data tools of :mod:`helpers.engine`.
+cross-validation) and skips the per-epoch validation; ``--train-on all`` trains on every image of
+the folder (the shipped ``small-data`` recipe: chosen by cross-validation, nothing left to score).
+``--label-smoothing``, ``--mixup``, ``--cutmix``, ``--ema`` and ``--tta`` are the small-data tools of
+:mod:`helpers.engine`.
 
 The run directory (default ``runs/<model>/``) receives ``checkpoint.pt`` after every
 epoch, with the previous epoch's kept as ``checkpoint.prev.pt`` (``--resume`` continues
@@ -73,7 +75,7 @@ log = logging.getLogger("helpers.train")
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 RESULT_FILES = ("checkpoint.pt", "history.csv", "results.json", "confusion_matrix.csv")
-TRAIN_ON = ("train", "train+val")
+TRAIN_ON = ("train", "train+val", "all")
 
 
 class SettingsError(ValueError):
@@ -126,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a saved split to use as it is (e.g. a cross-validation fold); beats --split")
     parser.add_argument("--train-on", choices=TRAIN_ON, default="train",
                         help="train+val: learn from the validation images too, no per-epoch validation "
-                             "(when the epochs are already chosen, e.g. by cross-validation)")
+                             "(when the epochs are already chosen, e.g. by cross-validation); all: "
+                             "every image, no test either (score the model on other photos)")
     parser.add_argument("--cache", action=argparse.BooleanOptionalAction, default=False,
                         help="train from the decoded-image cache of the whole folder, augmenting whole "
                              "batches on the device (needed by --crop-scale)")
@@ -286,16 +289,18 @@ def make_datasets(args: argparse.Namespace, folder: Path, source: str,
     """Train / validation / test sets over ``split``: JPEGs, or views of the folder's cache (``--cache``).
 
     With ``--train-on train+val`` the training set also holds the validation images and the
-    validation set is empty.
+    validation set is empty; with ``--train-on all`` it holds every image and the test set is empty too.
     """
     classes = list(split["classes"])
     if args.crop_scale is not None and not args.cache:
         raise SettingsError("--crop-scale crops whole batches on the device: add --cache (the decoded-image "
                             "cache of the folder, built once)")
     names = dict(zip(SPLIT_NAMES, SPLIT_NAMES, strict=True))
-    if args.train_on == "train+val":
-        split = {**split, "train": list(split["train"]) + list(split["val"]), "val": []}
-        names["train"] = "train+val"
+    if args.train_on in ("train+val", "all"):
+        everything = args.train_on == "all"
+        merged = list(split["train"]) + list(split["val"]) + (list(split["test"]) if everything else [])
+        split = {**split, "train": merged, "val": [], "test": [] if everything else split["test"]}
+        names["train"] = args.train_on
     if args.cache:
         whole = folder_cache(folder, args.image_size, variant=args.variant,
                              progress=False if args.no_progress else None)
@@ -307,11 +312,13 @@ def make_datasets(args: argparse.Namespace, folder: Path, source: str,
         train_set, val_set, test_set, _ = plantvillage_datasets(
             folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed,
             split_file=split["path"])
-        if args.train_on == "train+val":
-            merged = PlantVillageDataset(folder, train_set.files + val_set.files, classes,
-                                         train_set.transform, args.image_size)
+        if args.train_on in ("train+val", "all"):
+            files = train_set.files + val_set.files + (test_set.files if args.train_on == "all" else [])
+            merged = PlantVillageDataset(folder, files, classes, train_set.transform, args.image_size)
             train_set, val_set = merged, PlantVillageDataset(folder, [], classes, val_set.transform,
                                                              args.image_size)
+            if args.train_on == "all":
+                test_set = PlantVillageDataset(folder, [], classes, test_set.transform, args.image_size)
         sets = [train_set, val_set, test_set]
     for dataset, name in zip(sets, SPLIT_NAMES, strict=True):
         dataset.source, dataset.split_file, dataset.split_name = source, split["path"], names[name]

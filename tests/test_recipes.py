@@ -95,3 +95,15 @@ def test_crops_need_the_cache(tiny_data: Path, tmp_path: Path, capsys: pytest.Ca
     code = train.main(["--model", "resnet_minimal", "--data", str(tiny_data), "--epochs", "1", *FAST,
                        "--crop-scale", "0.5", "1", "--run-dir", str(tmp_path / "run")])
     assert code == 1 and "--cache" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cache", ["--cache", "--no-cache"])
+def test_train_on_all_learns_from_every_image_and_scores_none(tiny_data: Path, tmp_path: Path,
+                                                              cache: str) -> None:
+    run = tmp_path / "run"
+    assert train.main(["--model", "resnet_minimal", "--data", str(tiny_data), "--epochs", "1", *FAST, cache,
+                       "--train-on", "all", "--split", "leaf", "--run-dir", str(run)]) == 0
+    results = json.loads((run / "results.json").read_text())
+    assert results["train_on"] == "all" and results["complete"]
+    assert results["images"] == {"train": 38 * 5, "val": 0, "test": 0}, "every image learned, none held out"
+    assert results["test_acc"] is None, "nothing left to score: the model is scored on other photos"
