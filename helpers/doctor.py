@@ -37,7 +37,7 @@ from helpers.data.tiny import tiny_root
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_PYTHON = (3, 11)
-MIN_TORCH = (2, 2)
+MIN_TORCH = (2, 4)
 DATASET_BYTES = 2 * 10**9
 """Disk PlantVillage's colour set takes once unpacked (about 2 GB; README, section Data)."""
 CACHE_SIZES = (256, 128)
@@ -85,7 +85,7 @@ def check_python() -> Finding:
 
 
 def check_torch() -> Finding:
-    """PyTorch 2.2 or newer, and torchvision."""
+    """PyTorch 2.4 or newer (pyproject.toml's floor), and torchvision."""
     found = f"torch {torch.__version__}"
     try:
         import torchvision
@@ -95,7 +95,7 @@ def check_torch() -> Finding:
         return Finding(FAIL, "torch", f"{found}, torchvision missing", "pip install torchvision")
     if _version(torch.__version__) < MIN_TORCH:
         return Finding(FAIL, "torch", f"{found}: torch is older than {'.'.join(map(str, MIN_TORCH))}",
-                       'pip install -U "torch>=2.2" torchvision')
+                       f'pip install -U "torch>={".".join(map(str, MIN_TORCH))}" torchvision')
     return Finding(OK, "torch", found)
 
 

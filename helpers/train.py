@@ -205,8 +205,8 @@ def make_optimizer(name: str, params: Any, lr: float, weight_decay: float) -> to
     """AdamW (the command's default), Adam or SGD with momentum 0.9.
 
     With ``weight_decay`` Adam adds an L2 term to the gradient, which its per-weight scaling then
-    undoes for weights with large gradients and exaggerates for the others; AdamW shrinks every
-    weight by the same factor each step (chapter 7 measures the difference).
+    undoes for weights with large gradients and exaggerates for the others; AdamW multiplies every
+    weight by the same factor, ``1 - lr * weight_decay``, each step (chapter 7 measures the difference).
     """
     if name == "adamw":
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)

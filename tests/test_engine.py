@@ -508,3 +508,33 @@ def test_a_new_run_never_falls_back_to_an_older_runs_file(tmp_path) -> None:
     assert not previous_path(path).exists(), "the older run's epoch 2 is gone"
     quiet_fit(small_model(), train, val, epochs=2, checkpoint=path)
     assert load_checkpoint(previous_path(path))["epoch"] == 1
+
+
+class WithIdleWeights(nn.Module):
+    """The tiny MLP plus weights that never receive a gradient from the loss (they are multiplied by 0)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = small_model()
+        self.idle = nn.Parameter(torch.full((4,), 2.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x) + 0.0 * self.idle.sum()
+
+
+def test_weight_decay_builds_adamw_that_multiplies_each_weight_by_one_minus_lr_lambda(tmp_path) -> None:
+    train, val = loaders()
+    lr, decay, epochs = 0.01, 0.5, 2
+    steps = epochs * len(train)
+    model = WithIdleWeights()
+    path = tmp_path / "decay.pt"
+    quiet_fit(model, train, val, epochs=epochs, lr=lr, weight_decay=decay, checkpoint=path)
+    settings = load_checkpoint(path)["settings"]
+    assert settings["optimizer"] == "AdamW" and settings["weight_decay"] == decay
+    # Decoupled decay: a weight the loss ignores shrinks by exactly (1 - lr * decay) per step. Adam's
+    # L2 penalty would instead take steps of about lr each (its gradient decay * w, normalised).
+    expected = 2.0 * (1 - lr * decay) ** steps
+    assert torch.allclose(model.idle.detach(), torch.full((4,), expected), rtol=1e-5)
+    assert isinstance(engine.default_optimizer(small_model(), lr, decay), torch.optim.AdamW)
+    plain = engine.default_optimizer(small_model(), lr)
+    assert type(plain) is torch.optim.Adam and plain.param_groups[0]["weight_decay"] == 0.0

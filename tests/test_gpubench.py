@@ -33,7 +33,7 @@ def fake_measure(fail: set[tuple[str, str, bool]], calls: list[dict[str, Any]], 
             assert (saved is None and not calls) or len(saved) == len(calls)
         calls.append({"model": model, **kwargs})
         if (model, kwargs["precision"], kwargs["channels_last"]) in fail and not kwargs["compile"]:
-            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore detail")
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore detail")
         speed = 2000.0 if kwargs["compile"] else 1000.0
         return {"images_per_s": speed, "time_per_step_s": 64 / speed, "median_step_s": 64 / speed,
                 "first_step_s": 30.0 if kwargs["compile"] else 0.5, "peak_memory_mb": 900.0,
