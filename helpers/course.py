@@ -40,13 +40,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import config
+from helpers import config, doc_tables
 
 NOTEBOOKS = config.project_root() / "notebooks"
 MINUTES_FILE = config.project_root() / "docs" / "chapter-minutes.json"
 """The measured minutes of every chapter in the quick settings (written by ``timings --measure``)."""
 GUIDE = config.project_root() / "docs" / "instructors.md"
-TABLE_START, TABLE_END = "<!-- chapter-minutes:start -->", "<!-- chapter-minutes:end -->"
+TABLE = "chapter-minutes"
+"""The name of the table's markers in the guide (:mod:`helpers.doc_tables`)."""
 FULL_SHAPED_PER_CLASS = 48
 """Images per class of the generated full-shaped set: the largest full-mode budget is chapter 10's
 loader timing, 1 warm-up + 40 batches of 32 training images (1,312 of the 80% training part of
@@ -254,15 +255,7 @@ def minutes_table(saved: dict | None = None) -> str:
 
 def write_guide_table(guide: Path = GUIDE, saved: dict | None = None) -> bool:
     """Put :func:`minutes_table` between the guide's markers; True when the file changed."""
-    text = guide.read_text(encoding="utf-8")
-    if TABLE_START not in text or TABLE_END not in text:
-        raise ValueError(f"{guide} lacks the markers {TABLE_START} ... {TABLE_END}")
-    head, rest = text.split(TABLE_START, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    new = f"{head}{TABLE_START}\n{minutes_table(saved)}\n{TABLE_END}{tail}"
-    if new != text:
-        guide.write_text(new, encoding="utf-8")
-    return new != text
+    return doc_tables.write_table(guide, TABLE, minutes_table(saved))
 
 
 def measure(names: Sequence[str], base: Path, path: Path = MINUTES_FILE) -> dict:

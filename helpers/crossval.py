@@ -45,7 +45,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from helpers import config, engine, recipes, train
+from helpers import config, doc_tables, engine, recipes, train
 from helpers.checkpoint import load_checkpoint
 from helpers.data.cache import folder_cache
 from helpers.data.locate import find_plantvillage
@@ -211,6 +211,65 @@ def crossval_table(root: str | Path | None = None, names: Sequence[str] | None =
     return pd.DataFrame(rows)
 
 
+PUBLISHED = config.project_root() / "docs" / "small-data-crossval.json"
+"""The cross-validation that chose the ``small-data`` recipe, as published (``--publish``)."""
+README = config.project_root() / "README.md"
+TABLE = "small-data-crossval"
+"""The name of the table's markers in the README (:mod:`helpers.doc_tables`)."""
+
+
+def publish(root: Path, names: Sequence[str], command: str, path: Path = PUBLISHED) -> dict[str, Any]:
+    """Save the table of ``names`` (every fold of each must be done) for the README and chapters 15-16."""
+    rows = []
+    for name in names:
+        summary = json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
+        if len(summary["folds_done"]) < summary["k"]:
+            raise ValueError(f"{name}: {len(summary['folds_done'])} of {summary['k']} folds done; run the "
+                             "cross-validation to the end before publishing it")
+        kept = ("acc_mean", "acc_sd", "acc_raw_mean", "acc_raw_tta_mean", "acc_ema_mean", "acc_ema_tta_mean",
+                "epochs", "image_size", "model", "train_images", "test_images", "cpu_time_s_mean",
+                "wall_time_s_mean")
+        rows.append({"candidate": name, "folds": summary["k"], **{key: summary.get(key) for key in kept},
+                     "settings": summary["settings"], "machine": summary.get("machine")})
+    saved = {"rows": rows, "command": command, "date": time.strftime("%Y-%m-%d"),
+             "note": "accuracy on each held-out fold of a leaf-grouped k-fold split of the mini set; "
+                     "mean and sample standard deviation over folds"}
+    path.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
+    return saved
+
+
+def load_published(path: Path = PUBLISHED) -> dict[str, Any]:
+    """The published cross-validation (empty when none was published)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def published_table(saved: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One row per candidate, best mean first: accuracies in %, CPU minutes per fold."""
+    saved = load_published() if saved is None else saved
+    table = pd.DataFrame([{"candidate": r["candidate"], "image px": r["image_size"], "epochs": r["epochs"],
+                           "mean %": 100 * r["acc_mean"], "sd": 100 * (r["acc_sd"] or 0.0),
+                           "folds": r["folds"], "CPU min/fold": r["cpu_time_s_mean"] / 60}
+                          for r in saved.get("rows", [])])
+    return table.sort_values("mean %", ascending=False, ignore_index=True) if len(table) else table
+
+
+def markdown_table(saved: dict[str, Any] | None = None) -> str:
+    """The README's table of the published cross-validation."""
+    saved = load_published() if saved is None else saved
+    table = published_table(saved)
+    if not len(table):
+        return "(not published yet: `python -m helpers.crossval ... --publish`)"
+    lines = ["| candidate | image px | epochs | accuracy, mean ± sd over folds (%) | CPU min per fold |",
+             "|---|---:|---:|---|---:|"]
+    for row in table.to_dict("records"):
+        lines.append(f"| `{row['candidate']}` | {row['image px']} | {row['epochs']} | {row['mean %']:.1f} ± "
+                     f"{row['sd']:.1f} ({row['folds']} folds) | {row['CPU min/fold']:.0f} |")
+    lines.append("")
+    lines.append(f"Measured by `{saved['command']}` on {saved['date']} ({saved['rows'][0].get('machine')}; "
+                 "one thread per fold, the machine shared with other work). " + saved["note"] + ".")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line options (``python -m helpers.crossval --help``)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.crossval", description=__doc__,
@@ -230,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--epochs", type=int, default=None, help="override the candidates' epochs")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default runs/crossval)")
+    parser.add_argument("--publish", action="store_true",
+                        help=f"save the table of the candidates run (every fold done) in {PUBLISHED.name} "
+                             "and the README (what chapters 15 and 16 show)")
     parser.add_argument("--smoke", action="store_true",
                         help="seconds: the generated tiny set, 2 folds, 1 epoch of 2 batches at 32 px")
     return parser
@@ -304,6 +366,14 @@ def main(argv: list[str] | None = None) -> int:
     table = crossval_table(root, names)
     if len(table):
         print(table.round(1).to_string(index=False))
+    if args.publish and not failed:
+        try:
+            saved = publish(root, names, command)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        doc_tables.write_table(README, TABLE, markdown_table(saved))
+        print(f"published: {config.shown_path(PUBLISHED)} and the README's table")
     return 1 if failed else 0
 
 

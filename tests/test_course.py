@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, course
+from helpers import config, course, doc_tables
 
 
 def test_chapters_in_learning_order() -> None:
@@ -57,7 +57,8 @@ def test_minutes_table(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_guide_table_is_written_between_its_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(course, "chapters", lambda folder=None: [Path("00_a.ipynb"), Path("10_b.ipynb")])
     guide = tmp_path / "guide.md"
-    guide.write_text(f"before\n{course.TABLE_START}\nold\n{course.TABLE_END}\nafter\n", encoding="utf-8")
+    start, end = doc_tables.markers(course.TABLE)
+    guide.write_text(f"before\n{start}\nold\n{end}\nafter\n", encoding="utf-8")
     assert course.write_guide_table(guide, SAVED) is True
     text = guide.read_text(encoding="utf-8")
     assert "old" not in text and "| 10 | 2.5 | 4.5 |" in text and text.endswith("after\n")
@@ -73,6 +74,5 @@ def test_the_guide_shows_the_saved_measurement() -> None:
     assert saved, "docs/chapter-minutes.json is missing: python -m helpers.course timings --measure"
     ids = [course.chapter_id(p) for p in course.chapters()]
     assert list(saved["settings"]["quick-drawn"]["seconds"]) == ids, "every chapter measured"
-    text = course.GUIDE.read_text(encoding="utf-8")
-    shown = text.split(course.TABLE_START, 1)[1].split(course.TABLE_END, 1)[0].strip()
+    shown = doc_tables.shown_table(course.GUIDE, course.TABLE)
     assert shown == course.minutes_table(saved), "edited by hand? python -m helpers.course timings --write"

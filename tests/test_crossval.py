@@ -68,3 +68,29 @@ def test_bad_fold_numbers_are_a_clear_error(tmp_path: Path, capsys: pytest.Captu
 
 def test_table_is_empty_without_runs(tmp_path: Path) -> None:
     assert crossval.crossval_table(tmp_path / "nothing").empty
+
+
+def _summary(root: Path, name: str, accs: list[float], k: int = 3, size: int = 64) -> None:
+    import statistics
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{name}.json").write_text(json.dumps({
+        "candidate": name, "k": k, "folds_done": list(range(len(accs))), "settings": {"image_size": size},
+        "acc_mean": statistics.fmean(accs), "acc_sd": statistics.stdev(accs) if len(accs) > 1 else None,
+        "epochs": 20, "image_size": size, "model": "resnet_minimal", "cpu_time_s_mean": 600.0,
+        "wall_time_s_mean": 700.0, "machine": "x86_64, 2 CPUs, Linux"}))
+
+
+def test_publish_needs_every_fold_and_ranks_by_the_mean(tmp_path: Path) -> None:
+    root = tmp_path / "cv"
+    _summary(root, "small", [0.5, 0.6, 0.55])
+    _summary(root, "large", [0.7, 0.72, 0.68], size=128)
+    _summary(root, "unfinished", [0.9])
+    with pytest.raises(ValueError, match="unfinished: 1 of 3 folds done"):
+        crossval.publish(root, ["small", "unfinished"], "cmd", tmp_path / "pub.json")
+    saved = crossval.publish(root, ["small", "large"], "python -m helpers.crossval x", tmp_path / "pub.json")
+    assert crossval.load_published(tmp_path / "pub.json") == saved
+    table = crossval.published_table(saved)
+    assert table["candidate"].tolist() == ["large", "small"], "best mean first"
+    text = crossval.markdown_table(saved)
+    assert "| `large` | 128 | 20 | 70.0 ± 2.0 (3 folds) | 10 |" in text
+    assert text.index("`large`") < text.index("`small`") and "python -m helpers.crossval x" in text
