@@ -6,7 +6,7 @@ code of its own; it gathers what chapters 10-16 use from the modules of :mod:`he
 where each piece lives and is documented:
 
 * finding the data (``pv.find_plantvillage``, ``pv.plantvillage_root``, ``pv.class_counts``), and
-  saying which copy a chapter runs on (``pv.announce_data``, ``pv.pick_for_data``):
+  saying which copy a chapter runs on (``pv.announce_data``, ``pv.pick_for_data``, ``pv.drawn_budget``):
   :mod:`helpers.data.locate`;
 * images and the data set (``pv.load_image``, ``pv.PlantVillageDataset``): :mod:`helpers.data.datasets`;
 * transforms (``pv.MEAN``, ``pv.eval_transform``, ``pv.train_transform``, ``pv.denormalize``):
@@ -41,6 +41,8 @@ from helpers.data.loaders import (
 )
 from helpers.data.locate import (
     DATA_KINDS,
+    DRAWN_BATCHES,
+    DRAWN_EPOCHS,
     EXPECTED_CLASSES,
     EXPECTED_IMAGES,
     GET_FULL_SET,
@@ -58,6 +60,7 @@ from helpers.data.locate import (
     data_kind,
     default_root,
     describe_data,
+    drawn_budget,
     find_plantvillage,
     mini_root,
     pick_for_data,
@@ -96,7 +99,8 @@ __all__ = [
     "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "GROUPINGS", "HOW_TO_GET",
     "IMAGE_EXTENSIONS", "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "kfold_splits", "leaf_groups",
     "load_image", "load_split", "loader_throughput", "MAJORITY_CLASS", "MAJORITY_COUNT", "make_loader",
-    "make_split", "MEAN", "mini_root", "pick_for_data", "plantvillage_datasets", "plantvillage_loaders",
+    "make_split", "MEAN", "mini_root", "drawn_budget", "DRAWN_BATCHES", "DRAWN_EPOCHS", "pick_for_data",
+    "plantvillage_datasets", "plantvillage_loaders",
     "plantvillage_root", "PlantVillageDataset", "save_split", "scan_images", "split_for", "SPLIT_NAMES",
     "split_path", "STD", "tiny_plantvillage_root", "ToNormalizedTensor", "train_transform", "VARIANTS",
 ]

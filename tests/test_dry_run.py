@@ -297,3 +297,13 @@ class TestChapter15:
 class TestChapter16:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
         run_chapter("16", fresh_clone)
+
+
+def test_drawn_leaves_get_the_code_path_budget(capsys: pytest.CaptureFixture) -> None:
+    assert pv.drawn_budget("full", 20, None) == (20, None) and pv.drawn_budget("mini", 3, 12) == (3, 12)
+    assert capsys.readouterr().out == ""
+    assert pv.drawn_budget("tiny", 3, 12) == (pv.DRAWN_EPOCHS, pv.DRAWN_BATCHES)
+    assert pv.drawn_budget("tiny", 20, None) == (1, 2) and pv.drawn_budget("tiny", 1, 1) == (1, 1)
+    assert "drawn leaves: 1 epoch" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="full, mini, tiny"):
+        pv.drawn_budget("local", 1, 1)

@@ -281,3 +281,26 @@ def pick_for_data(kind: str, *, full: T, mini: T, tiny: T) -> T:
     if kind not in DATA_KINDS:
         raise ValueError(f"data kind must be one of {', '.join(DATA_KINDS)}, not {kind!r}")
     return {"full": full, "mini": mini, "tiny": tiny}[kind]
+
+
+DRAWN_EPOCHS, DRAWN_BATCHES = 1, 2
+"""A training budget on the drawn leaves: one epoch of two batches runs the code path (``drawn_budget``)."""
+
+
+def drawn_budget(kind: str, epochs: int, max_batches: int | None) -> tuple[int, int | None]:
+    """``(epochs, max_batches)`` for the data a chapter runs on: as given, except on the drawn leaves.
+
+    On the generated tiny set (``kind == "tiny"``, a fresh clone) nothing a model learns says anything
+    about PlantVillage and the chapters assert no conclusion from it, so more training teaches
+    nothing: a chapter trains :data:`DRAWN_EPOCHS` epoch of at most :data:`DRAWN_BATCHES` batches
+    there, in every mode, and says so.
+    """
+    if kind not in DATA_KINDS:
+        raise ValueError(f"data kind must be one of {', '.join(DATA_KINDS)}, not {kind!r}")
+    if kind != "tiny":
+        return epochs, max_batches
+    capped = DRAWN_BATCHES if max_batches is None else min(max_batches, DRAWN_BATCHES)
+    epochs = min(epochs, DRAWN_EPOCHS)
+    print(f"drawn leaves: {epochs} epoch of at most {capped} batches per training run (the code path; "
+          "get the mini or the full set for runs that show something)")
+    return epochs, capped
