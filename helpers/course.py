@@ -12,8 +12,9 @@ course is run is a *setting* here, and ``make test-course`` executes every chapt
     chapters that read PlantVillage (the others run exactly as in ``quick-drawn``).
 ``full-dry``
     A GPU hub where an instructor has just downloaded the full set: full mode on a generated
-    *full-shaped* PlantVillage (38 classes, :data:`FULL_SHAPED_PER_CLASS` images each: every
-    full-mode budget is met), with the dry-run caps (``COURSE_DRY_RUN=1``), chapters 08 on.
+    *full-shaped* PlantVillage (the 38 classes in the full set's proportions at 1/20 of its size,
+    :func:`full_shaped_counts`: every full-mode budget is met), with the dry-run caps
+    (``COURSE_DRY_RUN=1``), chapters 08 on.
 
 Every setting runs in private data, work and runs folders, so a developer's own data and runs are
 never seen or touched. Examples::
@@ -48,10 +49,19 @@ MINUTES_FILE = config.project_root() / "docs" / "chapter-minutes.json"
 GUIDE = config.project_root() / "docs" / "instructors.md"
 TABLE = "chapter-minutes"
 """The name of the table's markers in the guide (:mod:`helpers.doc_tables`)."""
-FULL_SHAPED_PER_CLASS = 48
-"""Images per class of the generated full-shaped set: the largest full-mode budget is chapter 10's
-loader timing, 1 warm-up + 40 batches of 32 training images (1,312 of the 80% training part of
-38 x 48 = 1,824 images)."""
+FULL_SHAPED_SCALE, FULL_SHAPED_MIN = 20, 8
+"""The generated full-shaped set: every class of the full set at 1/20 of its size, 8 images at least
+(2,717 images; the majority class keeps its 10.1% share). Enough for every full-mode budget: the
+largest is chapter 10's loader timing, 1 warm-up + 40 batches of 32 training images (80%: 2,173)."""
+
+
+def full_shaped_counts(scale: int = FULL_SHAPED_SCALE, least: int = FULL_SHAPED_MIN) -> dict[str, int]:
+    """Images per class of the generated full-shaped PlantVillage: the full set's shares, scaled down."""
+    from helpers.data.locate import EXPECTED_COUNTS
+
+    return {name: max(least, round(count / scale)) for name, count in EXPECTED_COUNTS.items()}
+
+
 CELL_TIMEOUT_S = 1200
 
 
@@ -127,7 +137,7 @@ def prepare(setting: Setting, base: Path) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True)
     if setting.full_shaped and not (data / "plantvillage" / "color").is_dir():
         scratch = data / f".plantvillage-{os.getpid()}"
-        make_tiny_plantvillage(scratch, n_per_class=FULL_SHAPED_PER_CLASS)
+        make_tiny_plantvillage(scratch, n_per_class=full_shaped_counts())
         os.replace(scratch, data / "plantvillage")
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
     for key in (config.SHARED_VARIABLE,):  # a chosen ../shared stays chosen unless the setting hides it

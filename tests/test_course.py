@@ -21,18 +21,25 @@ def test_settings_run_what_their_readers_run(tmp_path: Path, monkeypatch: pytest
     assert drawn[config.MODE_VARIABLE] == "quick" and drawn[config.SHARED_VARIABLE] == "none"
     assert drawn[config.DATA_VARIABLE] == str(tmp_path / "drawn" / "data"), "private folders"
     assert course.available(course.SETTINGS["quick-mini"]) is not None, "no ../shared: the mini setting skips"
-    monkeypatch.setattr(course, "FULL_SHAPED_PER_CLASS", 2)
+    small = course.full_shaped_counts(scale=1000, least=1)
+    monkeypatch.setattr(course, "full_shaped_counts", lambda: small)
     full = course.prepare(course.SETTINGS["full-dry"], tmp_path / "full")
     assert full[config.MODE_VARIABLE] == "full" and full[config.DRY_RUN_VARIABLE] == "1"
-    classes = sorted((tmp_path / "full" / "data" / "plantvillage" / "color").iterdir())
-    assert len(classes) == 38 and all(len(list(c.iterdir())) == 2 for c in classes)
+    folder = tmp_path / "full" / "data" / "plantvillage" / "color"
+    classes = {c.name: len(list(c.iterdir())) for c in folder.iterdir()}
+    assert len(classes) == 38 and classes["Orange___Haunglongbing_(Citrus_greening)"] == 6
+    assert classes["Potato___healthy"] == 1
 
 
-def test_full_shaped_set_meets_the_largest_full_budget() -> None:
+def test_full_shaped_set_meets_the_largest_full_budget_and_keeps_the_shares() -> None:
+    from helpers.data.locate import EXPECTED_IMAGES, MAJORITY_CLASS, MAJORITY_COUNT
     from helpers.data.splits import DEFAULT_FRACTIONS
 
-    train = int(DEFAULT_FRACTIONS[0] * 38 * course.FULL_SHAPED_PER_CLASS)
+    counts = course.full_shaped_counts()
+    train = int(DEFAULT_FRACTIONS[0] * sum(counts.values()))
     assert train // 32 - 1 >= 40, "chapter 10 times 40 batches of 32 after a warm-up one in full mode"
+    assert max(counts, key=counts.get) == MAJORITY_CLASS and min(counts.values()) >= 3
+    assert abs(counts[MAJORITY_CLASS] / sum(counts.values()) - MAJORITY_COUNT / EXPECTED_IMAGES) < 0.002
 
 
 def test_unknown_chapter_is_named() -> None:

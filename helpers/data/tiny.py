@@ -15,7 +15,7 @@ import colorsys
 import gzip
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -182,14 +182,17 @@ def sample_leaf(label: int = 0, size: int = 256, seed: int = 0) -> Image.Image:
     return _leaf_image(label, np.random.default_rng(seed), size)
 
 
-def make_tiny_plantvillage(root: Path, n_per_class: int = 6, seed: int = 0) -> Path:
-    """Write a tiny PlantVillage-format ImageFolder into ``root/color``; return that folder."""
+def make_tiny_plantvillage(root: Path, n_per_class: int | Mapping[str, int] = 6, seed: int = 0) -> Path:
+    """Write a tiny PlantVillage-format ImageFolder into ``root/color``; return that folder.
+
+    ``n_per_class``: drawings per class, the same for all, or one count per class name.
+    """
     rng = np.random.default_rng(seed)
     color = Path(root) / "color"
     for label, name in enumerate(PLANTVILLAGE_CLASSES):
         folder = color / name
         folder.mkdir(parents=True, exist_ok=True)
-        for i in range(n_per_class):
+        for i in range(n_per_class if isinstance(n_per_class, int) else n_per_class[name]):
             # Every drawing is a leaf of its own: a name that ends in a number would read as a series
             # of shots of one leaf to the leaf grouping (helpers.data.leaves), hence "_leaf".
             _leaf_image(label, rng).save(folder / f"tiny_{i:03d}_leaf.jpg", quality=85)
