@@ -299,7 +299,11 @@ class TestChapter16:
         run_chapter("16", fresh_clone)
 
 
-def test_drawn_leaves_get_the_code_path_budget(capsys: pytest.CaptureFixture) -> None:
+def test_drawn_leaves_get_the_code_path_budget(capsys: pytest.CaptureFixture,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.MODE_VARIABLE, "full")
+    assert pv.drawn_budget("tiny", 20, None) == (20, None), "full mode keeps its budgets (make runs' matches)"
+    monkeypatch.setenv(config.MODE_VARIABLE, "quick")
     assert pv.drawn_budget("full", 20, None) == (20, None) and pv.drawn_budget("mini", 3, 12) == (3, 12)
     assert capsys.readouterr().out == ""
     assert pv.drawn_budget("tiny", 3, 12) == (pv.DRAWN_EPOCHS, pv.DRAWN_BATCHES)
