@@ -533,6 +533,26 @@ def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | P
                          classes, train_set, test_set, loaders[2], folder, source, settings, started, None)
 
 
+def _finished_runs(root: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every readable ``results.json`` under ``root`` of a complete run, dry runs left out."""
+    found = []
+    for path in root.rglob("results.json"):
+        if "dry-run" in path.relative_to(root).parts[:-1]:
+            continue  # a dry run (COURSE_DRY_RUN=1) writes under runs/dry-run: never a real run's result
+        try:
+            results = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if results.get("complete"):
+            found.append((path, results))
+    return found
+
+
+def _setting(results: dict[str, Any], key: str) -> Any:
+    """A run's setting: from its ``settings`` (the command's options), else from ``results.json`` itself."""
+    return (results.get("settings") or {}).get(key, results.get(key))
+
+
 def load_results(model_name: str, runs_dir: str | Path | None = None, *,
                  where: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The newest finished run of ``model_name`` under ``runs_dir`` (default ``runs/``), or None.
@@ -548,19 +568,10 @@ def load_results(model_name: str, runs_dir: str | Path | None = None, *,
     root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
     if not root.is_dir():
         return None
-    found = []
-    for path in root.rglob("results.json"):
-        if "dry-run" in path.relative_to(root).parts[:-1]:
-            continue  # a dry run (COURSE_DRY_RUN=1) writes under runs/dry-run: never a real run's result
-        try:
-            results = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        settings = results.get("settings") or {}
-        if where and any(settings.get(key, results.get(key)) != value for key, value in where.items()):
-            continue
-        if results.get("model") == model_name and results.get("complete"):
-            found.append((results.get("finished_at", ""), path.stat().st_mtime, path, results))
+    found = [(results.get("finished_at", ""), path.stat().st_mtime, path, results)
+             for path, results in _finished_runs(root)
+             if results.get("model") == model_name
+             and not (where and any(_setting(results, key) != value for key, value in where.items()))]
     if not found:
         return None
     _, _, path, results = max(found, key=lambda item: item[:2])
@@ -570,6 +581,36 @@ def load_results(model_name: str, runs_dir: str | Path | None = None, *,
     if (path.parent / "confusion_matrix.csv").exists():
         results["confusion_matrix"] = pd.read_csv(path.parent / "confusion_matrix.csv", index_col=0)
     return results
+
+
+COMPARABLE_KEYS = ("split_file", "data", "image_size")
+"""What runs must share to be compared: the same split file, the same data folder, the same image size."""
+
+
+def comparable_results(model_names: list[str], runs_dir: str | Path | None = None, *,
+                       keys: tuple[str, ...] = COMPARABLE_KEYS,
+                       ) -> tuple[dict[str, dict[str, Any] | None], dict[str, Any] | None]:
+    """The newest finished run of each model, among runs that share a split file, data and image size.
+
+    ``keys`` names what they share. Of the settings the finished runs of these models were trained
+    with, the one that covers the most models is chosen (ties: the one with the newest run), and each
+    model gets its newest run with that setting (:func:`load_results` with ``where``), or None. Returns ``(results per model, the setting)``;
+    the setting is None when no model has a finished run. Runs on another split, another copy of the
+    data or another image size are left out, so that a table never puts them side by side.
+    """
+    root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
+    groups: dict[tuple[Any, ...], tuple[set[str], str]] = {}
+    for _, results in _finished_runs(root) if root.is_dir() else []:
+        if results.get("model") not in model_names:
+            continue
+        setting = tuple(json.dumps(_setting(results, key), sort_keys=True) for key in keys)
+        models_there, newest = groups.get(setting, (set(), ""))
+        groups[setting] = (models_there | {results["model"]}, max(newest, results.get("finished_at", "")))
+    if not groups:
+        return dict.fromkeys(model_names), None
+    chosen = max(groups, key=lambda setting: (len(groups[setting][0]), groups[setting][1]))
+    where = {key: json.loads(value) for key, value in zip(keys, chosen, strict=True)}
+    return {name: load_results(name, root, where=where) for name in model_names}, where
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
