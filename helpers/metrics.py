@@ -1,7 +1,8 @@
-"""Classification metrics: accuracy, confusion matrix, per-class accuracy, baselines."""
+"""Classification metrics: accuracy, confusion matrix, per-class accuracy, baselines, McNemar's test."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -70,3 +71,22 @@ def baselines(labels: Sequence[int], num_classes: int) -> dict[str, float]:
     """What guessing scores: uniform random guessing and always predicting the majority class."""
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)
     return {"random_guess": 1.0 / num_classes, "majority_class": counts.max() / counts.sum()}
+
+
+def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> dict[str, float]:
+    """McNemar's exact test: do two classifiers scored on the same images differ in accuracy?
+
+    Only the **discordant** images count: ``a_only`` (right for A, wrong for B) and ``b_only``
+    (the reverse). If A and B were equally accurate, each discordant image would fall on either
+    side with probability 1/2, so ``b_only`` follows Binomial(n, 1/2) with n = a_only + b_only;
+    ``p_value`` is the two-sided exact p-value, min(1, 2 P(X <= min(a_only, b_only))).
+    Images both get right or both get wrong say nothing about which one is better.
+    """
+    a = np.asarray(correct_a, dtype=bool)
+    b = np.asarray(correct_b, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"two 1-D arrays of the same images are needed, got shapes {a.shape} and {b.shape}")
+    a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
+    n, k = a_only + b_only, min(a_only, b_only)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n  # P(X <= k) for X ~ Binomial(n, 1/2)
+    return {"a_only": a_only, "b_only": b_only, "discordant": n, "p_value": min(1.0, 2 * tail)}

@@ -45,6 +45,22 @@ def test_the_reference_is_learnpytorchs_exact_recipe() -> None:
     assert "SGD, lr 0.1, batch 32" == recipe.describe()
 
 
+def test_the_grid_swaps_only_the_model_or_only_the_recipe() -> None:
+    grid = {(model, recipe): bench.FASHION_BENCH[name] for (model, recipe), name in {
+        ("theirs", "theirs"): bench.REFERENCE, ("theirs", "ours"): bench.THEIR_MODEL_OUR_RECIPE,
+        ("ours", "theirs"): bench.OUR_MODEL_THEIR_RECIPE, ("ours", "ours"): bench.COURSE_CNN}.items()}
+
+    def training(recipe: bench.FashionRecipe) -> tuple:
+        return recipe.optimizer, recipe.lr, recipe.batch_size, recipe.one_cycle, recipe.label_smoothing
+
+    for model in ("theirs", "ours"):
+        assert grid[model, "theirs"].build is grid[model, "ours"].build, "one model, two recipes"
+    for recipe in ("theirs", "ours"):
+        assert training(grid["theirs", recipe]) == training(grid["ours", recipe]), "one recipe, two models"
+    assert grid["ours", "ours"].build is not grid["theirs", "theirs"].build
+    assert training(grid["ours", "ours"]) != training(grid["theirs", "theirs"])
+
+
 def test_the_course_recipes_use_one_cycle_adam() -> None:
     recipe = bench.FASHION_BENCH[bench.COURSE_CNN]
     optimizer, scheduler = recipe.make_optimizer(recipe.build(), steps_per_epoch=10, epochs=3)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.metrics import accuracy, baselines, confusion_matrix, most_confused, per_class_accuracy
+from helpers.metrics import accuracy, baselines, confusion_matrix, mcnemar, most_confused, per_class_accuracy
 
 NAMES = ["cat", "dog", "bird"]
 Y_TRUE = [0, 0, 0, 1, 1, 2, 2, 2, 2]
@@ -92,3 +92,23 @@ def test_baselines_random_and_majority() -> None:
     assert scores["majority_class"] == pytest.approx(0.5)
     balanced = baselines(torch.arange(10) % 10, num_classes=10)
     assert balanced["majority_class"] == pytest.approx(balanced["random_guess"]) == pytest.approx(0.1)
+
+
+def test_mcnemar_exact_p_value_by_hand() -> None:
+    # 10 images: both right on 2, both wrong on 1, A alone right on 1, B alone right on 6.
+    a = [1, 1, 0, 1, 0, 0, 0, 0, 0, 0]
+    b = [1, 1, 0, 0, 1, 1, 1, 1, 1, 1]
+    test = mcnemar(a, b)
+    assert (test["a_only"], test["b_only"], test["discordant"]) == (1, 6, 7)
+    # By hand: 2 * P(X <= 1), X ~ Binomial(7, 1/2) = 2 * (1 + 7) / 128 = 0.125.
+    assert test["p_value"] == pytest.approx(0.125)
+    assert mcnemar(b, a)["p_value"] == pytest.approx(0.125), "symmetric in A and B"
+
+
+def test_mcnemar_without_discordant_images_finds_no_difference() -> None:
+    same = [True, False, True]
+    assert mcnemar(same, same) == {"a_only": 0, "b_only": 0, "discordant": 0, "p_value": 1.0}
+    # 0 against 10 discordant images: 2 / 1024.
+    assert mcnemar([0] * 10, [1] * 10)["p_value"] == pytest.approx(2 / 1024)
+    with pytest.raises(ValueError, match="same images"):
+        mcnemar([True, False], [True])
