@@ -224,7 +224,8 @@ def check_kinds(answer: Any) -> str:
             raise Wrong(tr("({key}) should be \"regression\" or \"classification\", got {answer_key!r}",
                            key=key, answer_key=answer[key]))
         if value != right:
-            raise Wrong(f"({key}) is {right}, not {value}: {WHY[key]}")
+            raise Wrong(tr("({key}) is {right}, not {value}: {why}", key=key, right=right, value=value,
+                           why=WHY[key]))
     return tr("a number on a scale is regression; one answer out of a fixed list is classification.")
 
 

@@ -104,7 +104,7 @@ def solve_value_gamma() -> float:
 
 
 def check_value_gamma(answer: Any) -> str:
-    got = as_number(answer, "your V*(S)")
+    got = as_number(answer, tr("your V*(S)"))
     expected = _value_iteration(0.9)
     if abs(got - expected) < 1e-4:
         return tr("V*(S) = {expected:.4f} with gamma = 0.9, against {value_iteration_0_95:.4f} with 0.95.",

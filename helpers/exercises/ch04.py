@@ -11,7 +11,7 @@ from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_type
 from helpers.exercises.tiny import isolated
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: a sigmoid neuron ----------------------------------------------------------------------------
 
@@ -67,9 +67,9 @@ def check_softmax(answer: Any) -> str:
     if not callable(answer):
         raise Wrong(tr("give the function itself (softmax), got {type_answer_name}",
                        type_answer_name=type(answer).__name__))
-    cases = {"ordinary logits": torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]),
-             "one sample of four classes": torch.tensor([[0.0, 0.0, 0.0, 0.0]]),
-             "large logits": torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1000.0, -999.0]])}
+    cases = {mark("ordinary logits"): torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]),
+             mark("one sample of four classes"): torch.tensor([[0.0, 0.0, 0.0, 0.0]]),
+             mark("large logits"): torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1000.0, -999.0]])}
     for what, logits in cases.items():
         got = answer(logits)
         expect_type(got, torch.Tensor, tr("softmax of the {what}", what=what))

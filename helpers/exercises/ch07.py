@@ -53,11 +53,11 @@ def check_bce(answer: Any) -> str:
     if not callable(answer):
         raise Wrong(tr("give the function itself (bce_with_logits), got {type_answer_name}",
                        type_answer_name=type(answer).__name__))
-    cases = {"ordinary logits": (torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0]),
+    cases = {mark("ordinary logits"): (torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0]),
                                  torch.tensor([0.0, 0.0, 1.0, 1.0, 1.0])),
-             "a (N, 1) column": (torch.tensor([[1.5], [-2.0]]), torch.tensor([[1.0], [1.0]])),
-             "confident and wrong": (torch.tensor([-200.0, 150.0]), torch.tensor([1.0, 0.0])),
-             "confident and right": (torch.tensor([200.0, -150.0]), torch.tensor([1.0, 0.0]))}
+             mark("a (N, 1) column"): (torch.tensor([[1.5], [-2.0]]), torch.tensor([[1.0], [1.0]])),
+             mark("confident and wrong"): (torch.tensor([-200.0, 150.0]), torch.tensor([1.0, 0.0])),
+             mark("confident and right"): (torch.tensor([200.0, -150.0]), torch.tensor([1.0, 0.0]))}
     for what, (logits, targets) in cases.items():
         got = answer(logits, targets)
         expect_type(got, torch.Tensor, tr("bce_with_logits on {what}", what=what))

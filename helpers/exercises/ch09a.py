@@ -10,7 +10,7 @@ from torch import nn
 
 from helpers import macs, models
 from helpers.exercises.core import Exercise, Wrong, expect_allclose, expect_type
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: the output-size formula ---------------------------------------------------------------
 
@@ -28,10 +28,10 @@ def solve_conv_output_size() -> Callable[[int, int, int, int], int]:
 
 
 BUGGY_SIZES = {  # the usual mistakes, recognised when they explain every answer
-    "you forgot the + 1 (the first position of the window counts too)":
+    mark("you forgot the + 1 (the first position of the window counts too)"):
         lambda w, k, p, s: (w - k + 2 * p) // s,
-    "padding P is added on BOTH sides of the image: 2 * P": lambda w, k, p, s: (w - k + p) // s + 1,
-    "divide by the stride S: the window moves S pixels at a time": lambda w, k, p, s: w - k + 2 * p + 1,
+    mark("padding P is added on BOTH sides of the image: 2 * P"): lambda w, k, p, s: (w - k + p) // s + 1,
+    mark("divide by the stride S: the window moves S pixels at a time"): lambda w, k, p, s: w - k + 2 * p + 1,
 }
 
 
@@ -50,8 +50,9 @@ def check_conv_output_size(answer: Any) -> str:
         reason = next((why for why, buggy in BUGGY_SIZES.items()
                        if all(got[case] == buggy(*case) for case in SIZE_CASES)),
                       tr("the formula is floor((W - K + 2P) / S) + 1"))
-        raise Wrong(f"conv_output_size({w}, {k}, {p}, {s}) returned {got[wrong[0]]}, expected "
-                    f"{(w - k + 2 * p) // s + 1}: {reason}")
+        raise Wrong(tr("conv_output_size({w}, {k}, {p}, {s}) returned {got}, expected {expected}: {reason}",
+                       w=w, k=k, p=p, s=s, got=got[wrong[0]], expected=(w - k + 2 * p) // s + 1,
+                       reason=reason))
     return tr("right on all {len_SIZE_CASES} cases, including the odd width 255 with stride 2.",
               len_SIZE_CASES=len(SIZE_CASES))
 
@@ -119,7 +120,8 @@ def check_conv2d_macs(answer: Any) -> str:
                          "each", n=n, layer_out_channels=layer.out_channels, h_out=h_out, w_out=w_out,
                          per_output=per_output))
         shown = f"{got:,}" if isinstance(got, int | float) else repr(got)
-        raise Wrong(f"{call} returned {shown}, expected {right:,}: {reason}")
+        raise Wrong(tr("{call} returned {shown}, expected {right:,}: {reason}", call=call, shown=shown,
+                       right=right, reason=reason))
     return tr("the same count as helpers.macs on all cases (stride, odd size, 1x1, groups, batch).")
 
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, expect_type
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: Dropout by hand ------------------------------------------------------------------------------
 
@@ -112,11 +112,11 @@ def _stop_rule(val_losses: Sequence[float], patience: int, *, better: Callable[[
 
 
 BUGGY_STOPS = {
-    "count epochs from 1, like engine.fit's history (enumerate(..., start=1))":
+    mark("count epochs from 1, like engine.fit's history (enumerate(..., start=1))"):
         lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a < b, start=0),
-    "stop as soon as `patience` epochs in a row did not improve, not one epoch later":
+    mark("stop as soon as `patience` epochs in a row did not improve, not one epoch later"):
         lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a < b, late=1),
-    "an epoch only counts as better when its loss is strictly lower (<, not <=)":
+    mark("an epoch only counts as better when its loss is strictly lower (<, not <=)"):
         lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a <= b),
 }
 
@@ -141,8 +141,9 @@ def check_stop_epoch(answer: Any) -> str:
                        if all(results[(tuple(c), k)] == buggy(list(c), k) for c, k, _ in STOP_CASES)),
                       tr("training stops at the epoch where `patience` epochs in a row have not beaten the "
                          "best loss (or at the last epoch)"))
-        raise Wrong(f"stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: "
-                    f"{reason}")
+        raise Wrong(tr("stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: "
+                       "{reason}", losses=losses, patience=patience, got=got, expected=expected,
+                       reason=reason))
     return tr("the same rule as engine.fit(patience=...): try it on the history of section 2.")
 
 

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: the majority baseline on the test part ------------------------------------------------------
 
@@ -116,8 +116,9 @@ def _test_images() -> dict[str, Image.Image]:
     base = np.kron(coarse, np.ones((16, 16, 1), dtype=np.uint8))
     two_tone = np.full((64, 64, 3), 40, dtype=np.uint8)
     two_tone[:, 32:] = 200
-    return {"blocks": Image.fromarray(base), "brighter": Image.fromarray(base + 40),
-            "two halves": Image.fromarray(two_tone), "upside down": Image.fromarray(base[::-1].copy())}
+    return {mark("blocks"): Image.fromarray(base), mark("brighter"): Image.fromarray(base + 40),
+            mark("two halves"): Image.fromarray(two_tone),
+            mark("upside down"): Image.fromarray(base[::-1].copy())}
 
 
 def _bits(answer: Any, image: Image.Image) -> np.ndarray:

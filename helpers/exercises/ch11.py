@@ -166,7 +166,7 @@ def check_dead_share(answer: Any) -> str:
         expected = (hidden <= 0).all(dim=0).float().mean().item()
         if math.isclose(got, expected, abs_tol=1e-6):
             continue
-        shown = hidden.tolist() if hidden.numel() <= 12 else f"a {tuple(hidden.shape)} tensor"
+        shown = hidden.tolist() if hidden.numel() <= 12 else tr("a {shape} tensor", shape=tuple(hidden.shape))
         if math.isclose(got, (hidden == 0).float().mean().item(), abs_tol=1e-6):
             hint = (tr(" That is the share of zero VALUES. A unit (a column) is dead when it is zero for "
                        "every image: .all(dim=0) before the mean."))

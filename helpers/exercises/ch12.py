@@ -12,7 +12,7 @@ from torch import nn
 from helpers import models
 from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
 from helpers.exercises.tiny import isolated, weight_grad_norms
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: which image sizes does DeepCNN accept? -----------------------------------------------------------
 
@@ -138,7 +138,7 @@ def check_first_to_last(answer: Any) -> str:
             found[batchnorm] = expected
             if math.isclose(got, expected, rel_tol=1e-3):
                 continue
-            what = "with" if batchnorm else "without"
+            what = mark("with") if batchnorm else mark("without")
             message = (tr("on a small DeepCNN {what} BatchNorm your function returned {got:.4g}, expected "
                           "{expected:.4g}.", what=what, got=got, expected=expected))
             weights = [m.weight.norm().item() for m in twin.modules() if isinstance(m, nn.Conv2d | nn.Linear)]

@@ -11,7 +11,7 @@ from torch import nn
 from helpers import models
 from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: the parameters of the 1x1 shortcuts -------------------------------------------------------------
 
@@ -216,9 +216,9 @@ def check_residual(answer: Any) -> str:
         with torch.no_grad():
             got, inner = block(x), main(x)
         candidates = {"": torch.relu(inner + x),
-                      " You forgot the shortcut: add x before the ReLU.": torch.relu(inner),
-                      " You forgot the final ReLU: ReLU(main(x) + x).": inner + x,
-                      " You added x after the ReLU: add first, then ReLU.": torch.relu(inner) + x}
+                      mark(" You forgot the shortcut: add x before the ReLU."): torch.relu(inner),
+                      mark(" You forgot the final ReLU: ReLU(main(x) + x)."): inner + x,
+                      mark(" You added x after the ReLU: add first, then ReLU."): torch.relu(inner) + x}
         if not torch.is_tensor(got) or got.shape != x.shape:
             raise Wrong(tr("Residual(main, 8, 8) should keep the shape {tuple_x_shape}, got {value}",
                            tuple_x_shape=tuple(x.shape),
@@ -240,8 +240,8 @@ def check_residual(answer: Any) -> str:
                            "as in models.ResidualBlock"))
         shape = tuple(down(torch.randn(2, 8, 16, 16)).shape)
         if shape != (2, 16, 8, 8):
-            raise Wrong(f"Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected (2, "
-                        "16, 8, 8)")
+            raise Wrong(tr("Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected "
+                           "(2, 16, 8, 8)", shape=shape))
         torch.manual_seed(1)
         with_shortcut = _stem_gradient(answer)
         torch.manual_seed(1)                      # the same weights and images without the shortcuts

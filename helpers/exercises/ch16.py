@@ -14,7 +14,7 @@ from torch import nn
 from helpers import macs, models
 from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
 from helpers.exercises.tiny import isolated
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 NAMES = models.PLANTVILLAGE_MODELS
 
@@ -143,11 +143,11 @@ def check_predict_tta(answer: Any) -> str:
         expected = _averaged(model, [x, h, v, hv])
         if not torch.allclose(got, expected, atol=1e-5):
             candidates = {
-                " You used three views (the image and its two mirrors), as section 4 does: add the image "
-                "flipped both ways, images.flip(-1, -2).": _averaged(model, [x, h, v]),
-                " You averaged the logits: average the probabilities (softmax of each view, then the mean).":
-                    _averaged(model, [x, h, v, hv], logits=True),
-                " images.flip(1) reverses the colour channels: the width is dim -1, the height dim -2.":
+                mark(" You used three views (the image and its two mirrors), as section 4 does: add the "
+                     "image flipped both ways, images.flip(-1, -2)."): _averaged(model, [x, h, v]),
+                mark(" You averaged the logits: average the probabilities (softmax of each view, then the "
+                     "mean)."): _averaged(model, [x, h, v, hv], logits=True),
+                mark(" images.flip(1) reverses the colour channels: the width is dim -1, the height dim -2."):
                     _averaged(model, [x, images.flip(1), v, images.flip(1, -2)]),
             }
             hint = next((text for text, probs in candidates.items()
