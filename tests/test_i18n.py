@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from helpers.i18n import drift
+from helpers import i18n
+from helpers.exercises.registry import all_exercises
+from helpers.i18n import drift, messages
 from helpers.i18n.__main__ import main as i18n_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,3 +175,217 @@ def test_the_french_edition_does_not_drift_from_the_english() -> None:
                           "`update-code` fixes the code cells:\n" + "\n".join(map(str, findings)))
     french = drift.english_notebooks(NOTEBOOKS / drift.FRENCH_FOLDER)
     assert [p.name for p in french] == [p.name for p in drift.english_notebooks(NOTEBOOKS)]
+
+
+# --- The language setting and the translation function ----------------------------------------------
+
+
+def test_language_comes_from_course_lang_else_the_french_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(i18n.LANG_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert i18n.language() == "en"
+    french = tmp_path / "notebooks" / "fr"
+    french.mkdir(parents=True)
+    monkeypatch.chdir(french)
+    assert i18n.language() == "fr", "a kernel started in notebooks/fr speaks French"
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "en")
+    assert i18n.language() == "en", "COURSE_LANG wins over the folder"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "FR")
+    assert i18n.language() == "fr"
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "de")
+    with pytest.raises(ValueError, match="COURSE_LANG='de' is not a course language: use one of en, fr"):
+        i18n.language()
+
+
+def test_tr_formats_in_the_language_with_english_as_the_fallback(monkeypatch) -> None:
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "fr")
+    assert i18n.tr("{what} should be a tensor, got {kind}", what="your answer", kind="int") == (
+        "votre réponse doit être un tenseur, reçu int"), "a field that is a catalogued message is translated"
+    assert i18n.tr("no translation for {this} yet", this=3) == "no translation for 3 yet"
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "en")
+    assert i18n.tr("{what} should be a tensor, got {kind}", what="your answer", kind="int") == (
+        "your answer should be a tensor, got int")
+    assert i18n.mark("your answer") == "your answer"
+
+
+def test_every_message_a_student_meets_has_a_french_version() -> None:
+    missing = sorted(messages.untranslated("fr").items(), key=lambda item: item[1])
+    assert not missing, (f"{len(missing)} message(s) without a French version in helpers/i18n/fr.py:\n"
+                         + "\n".join(f"  {where}: {text!r}" for text, where in missing))
+
+
+def test_the_message_list_covers_the_exercises_and_the_data_errors() -> None:
+    found = messages.all_messages()
+    assert len(found) > 600
+    assert "not answered yet" in found and "correct!" in found
+    assert "PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{how_to_get}" in found
+    assert "file of unknown class {error} (classes: {self_classes})" in found
+    for exercises in all_exercises().values():
+        for exercise in exercises:
+            assert exercise.title in found and all(hint in found for hint in exercise.hints)
+
+
+def test_french_templates_keep_the_fields_and_the_spaces_of_the_english() -> None:
+    assert messages.catalogue_problems("fr") == []
+
+
+def test_catalogue_checks_catch_a_lost_field_and_a_lost_space(monkeypatch) -> None:
+    broken = {**i18n.catalogue("fr"), "{what} should be a tensor, got {kind}": "{what} doit être un tenseur",
+              " or ": "ou"}
+    monkeypatch.setattr(i18n, "catalogue", lambda lang: broken)
+    monkeypatch.setattr(messages, "catalogue", lambda lang: broken)
+    problems = messages.catalogue_problems("fr")
+    assert any("fields ['what'] instead of ['kind', 'what']" in p for p in problems)
+    assert any("leading space not kept" in p for p in problems)
+
+
+def test_a_marker_needs_a_string_literal(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text('from helpers.i18n import tr\nname = "x"\nprint(tr(f"hello {name}"))\n')
+    with pytest.raises(ValueError, match="bad.py:3: tr\\(\\) needs a string literal"):
+        messages.source_messages(tmp_path)
+
+
+def test_the_how_to_get_text_names_the_kaggle_data_set() -> None:
+    from helpers.data import locate
+
+    assert locate.KAGGLE_DATASET in locate.HOW_TO_GET, "HOW_TO_GET spells the data set out (a catalogue key)"
+
+
+# --- What a student reads, in French and in English --------------------------------------------------
+
+
+@pytest.fixture
+def private_progress(tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(path))
+    return path
+
+
+def _check(exercise, answer, capsys: pytest.CaptureFixture) -> str:
+    context = exercise.context() if exercise.context else {}
+    exercise.check(answer(**context) if callable(answer) else answer, **context)
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_exercise_feedback_follows_course_lang(lang: str, monkeypatch, private_progress: Path,
+                                               capsys: pytest.CaptureFixture) -> None:
+    from helpers.exercises import ch01, ch05, ch07
+
+    monkeypatch.setenv(i18n.LANG_VARIABLE, lang)
+    out = _check(ch01.q1, ch01.q1.wrong_answers[0], capsys)
+    expected = {"fr": "✗ 01.q1 (dJ/dw sans biais): grad_w(0.5, x, y) a renvoyé -2.66667 sur 3 points, "
+                      "autograd donne -5.33333. Vous êtes à un facteur 2 près : la dérivée de e² est 2e.",
+                "en": "✗ 01.q1 (dJ/dw without a bias): grad_w(0.5, x, y) returned -2.66667 on 3 points, "
+                      "autograd says -5.33333. You are off by a factor 2: the derivative of e² is 2e."}
+    assert out.strip() == expected[lang]
+    out = _check(ch05.q1, (5, 1, 4), capsys)
+    assert out.startswith({"fr": "✗ 05.q1 (Une forme après broadcasting): ",
+                           "en": "✗ 05.q1 (A broadcast shape): "}[lang])
+    out = _check(ch07.q2, ..., capsys)
+    assert {"fr": "pas encore de réponse", "en": "not answered yet"}[lang] in out
+    out = _check(ch07.q2, "not a function", capsys)
+    assert {"fr": "donnez la fonction elle-même (accuracy), reçu str",
+            "en": "give the function itself (accuracy), got str"}[lang] in out
+    out = _check(ch01.q1, ch01.q1.solve, capsys)
+    assert out.startswith({"fr": "✓ 01.q1 (dJ/dw sans biais): correct ! dJ/dw",
+                           "en": "✓ 01.q1 (dJ/dw without a bias): correct! dJ/dw"}[lang])
+    monkeypatch.setattr(ch01.q2, "_hints_shown", 0)  # the first hint again
+    ch01.q2.hint()
+    ch01.q2.solution()
+    out = capsys.readouterr().out
+    assert out.startswith({"fr": "Indice 1/2 pour 01.q2 (Le plus grand taux d'apprentissage stable) : "
+                                 "Construisez",
+                           "en": "Hint 1/2 for 01.q2 (The largest stable learning rate): Build"}[lang])
+    assert {"fr": "Une solution pour 01.q2", "en": "A solution for 01.q2"}[lang] in out
+
+
+def test_data_messages_follow_course_lang(tmp_path: Path, monkeypatch) -> None:
+    from helpers.data import datasets, locate
+    from helpers.data.errors import DataNotFoundError
+
+    for name in ("Apple___healthy", "Tomato___healthy"):
+        (tmp_path / "set" / name).mkdir(parents=True)
+        (tmp_path / "set" / name / "a.jpg").write_bytes(b"")
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "fr")
+    text = locate.describe_data(tmp_path / "set", "tiny")
+    assert text.startswith("Données : le petit jeu généré de feuilles dessinées")
+    assert "2 images dans 2 classes, et non les 54,305 du jeu complet" in text
+    assert "Pour obtenir le jeu complet dans" in text
+    with pytest.raises(DataNotFoundError, match="PlantVillage introuvable : .* n'existe pas") as error:
+        locate.find_plantvillage(tmp_path / "nowhere")
+    assert "Obtenez-le avec `pip install" in str(error.value)
+    with pytest.raises(ValueError, match="fichier d'une classe inconnue 'Pear___healthy'"):
+        datasets.PlantVillageDataset(tmp_path / "set", files=["Pear___healthy/a.jpg"],
+                                     classes=["Apple___healthy"])
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "en")
+    assert locate.describe_data(tmp_path / "set", "tiny").startswith("Data: the generated tiny set")
+    with pytest.raises(DataNotFoundError, match="PlantVillage not found: .* does not exist"):
+        locate.find_plantvillage(tmp_path / "nowhere")
+
+
+# --- make test leaves the French edition to make test-fr --------------------------------------------
+
+
+def test_the_french_edition_is_collected_only_when_asked_for(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    root_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root_conftest)
+    french_edition_skipped = root_conftest.french_edition_skipped
+
+    french = tmp_path / "notebooks" / "fr" / "01_x.ipynb"
+    english = tmp_path / "notebooks" / "01_x.ipynb"
+    testpaths = [str(tmp_path / "tests"), str(tmp_path / "notebooks")]
+    assert french_edition_skipped(french, testpaths, {})
+    assert french_edition_skipped(french.parent, testpaths, {})
+    assert not french_edition_skipped(english, testpaths, {})
+    assert not french_edition_skipped(french, testpaths, {"COURSE_TEST_FR": "1"})
+    assert not french_edition_skipped(french, [str(french.parent)], {})
+    assert not french_edition_skipped(french, [f"{french}::Cell 0"], {})
+
+
+def test_pytest_collects_notebooks_fr_only_for_make_test_fr(tmp_path: Path) -> None:
+    """A real collection in a copy of the layout: the root conftest.py, testpaths tests + notebooks."""
+    import shutil
+
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = notebooks\n"
+                                         "addopts = --nbval-lax -p no:cacheprovider\n")
+    (tmp_path / "notebooks" / "fr").mkdir(parents=True)
+    nb = _notebook([("code", "x = 1")])
+    nbformat.write(nb, tmp_path / "notebooks" / "01_x.ipynb")
+    nbformat.write(nb, tmp_path / "notebooks" / "fr" / "01_x.ipynb")
+
+    def collected(*args: str, **env: str) -> str:
+        command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *args]
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COURSE_TEST_FR": "", **env})
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "notebooks/01_x.ipynb::Cell 0" in collected() and "notebooks/fr/" not in collected()
+    assert "notebooks/fr/01_x.ipynb::Cell 0" in collected("notebooks/fr")
+    assert "notebooks/fr/01_x.ipynb::Cell 0" in collected(COURSE_TEST_FR="1")
+
+
+def test_make_lab_opens_the_edition_asked_for() -> None:
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+
+    def lab_line(*args: str, **env: str) -> str:
+        environ = {k: v for k, v in os.environ.items() if k not in ("COURSE_LANG", "EDITION")}
+        dry = subprocess.run(["make", "-n", "lab", *args], cwd=ROOT, capture_output=True, text=True,
+                             check=True, env={**environ, **env}).stdout
+        return next(line for line in dry.splitlines() if "jupyter lab" in line)
+
+    assert lab_line().endswith(" notebooks/")
+    assert lab_line("EDITION=fr").endswith(" notebooks/fr/")
+    assert lab_line(COURSE_LANG="fr").endswith(" notebooks/fr/")
+    assert lab_line(LANG="fr_FR.UTF-8").endswith(" notebooks/"), "the locale does not pick the edition"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test-fr" in ci, "CI runs the French chapters"
