@@ -215,6 +215,14 @@ def test_every_message_a_student_meets_has_a_french_version() -> None:
                          + "\n".join(f"  {where}: {text!r}" for text, where in missing))
 
 
+def test_the_messages_command_lists_what_to_translate(monkeypatch, capsys: pytest.CaptureFixture) -> None:
+    assert i18n_main(["messages"]) == 0
+    assert "0 message(s) to translate" in capsys.readouterr().out
+    monkeypatch.setattr(messages, "untranslated", lambda lang: {"a new message": "helpers/x.py:3"})
+    assert i18n_main(["messages"]) == 1
+    assert "helpers/x.py:3: 'a new message'" in capsys.readouterr().out
+
+
 def test_the_message_list_covers_the_exercises_and_the_data_errors() -> None:
     found = messages.all_messages()
     assert len(found) > 600

@@ -1,8 +1,10 @@
-"""``python -m helpers.i18n status`` / ``update-code``: keep the French notebooks in step with the English.
+"""``python -m helpers.i18n status`` / ``update-code`` / ``messages``: keep the French edition in step.
 
 ``status`` prints every finding of :func:`helpers.i18n.drift.drift` (the chapter, the cell, what to do)
 and exits with 1 when there is any; ``update-code`` copies the changed English code cells into the
-French notebooks (markdown untouched), after which ``status`` lists only the prose to translate.
+French notebooks (markdown untouched), after which ``status`` lists only the prose to translate;
+``messages`` lists the run-time messages (exercise feedback, data-set messages) that have no French
+version yet in :mod:`helpers.i18n.fr`, and exits with 1 when there is any.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from helpers.i18n import drift
+from helpers.i18n import drift, messages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +26,7 @@ ADVICE = {
     drift.EXTRA_CELL: "remove it (update-code removes code cells)",
     drift.TYPE_MISMATCH: "make the French cell the same type as the English",
     drift.NO_HASH: "store the English cell's hash in metadata.i18n.en_sha",
-    drift.MISSING_NOTEBOOK: "translate the chapter (see /CONTRIBUTING.md, French edition)",
+    drift.MISSING_NOTEBOOK: "translate the chapter (see CONTRIBUTING.md, French edition)",
     drift.EXTRA_NOTEBOOK: "remove it, or add the English chapter",
 }
 
@@ -55,14 +57,27 @@ def update_code(notebooks_dir: Path) -> int:
     return 0
 
 
+def untranslated_messages(_notebooks_dir: Path) -> int:
+    """Print the messages without a French version and where they are defined; 1 when there is any."""
+    missing = sorted(messages.untranslated("fr").items(), key=lambda item: item[1])
+    for text, where in missing:
+        print(f"{where}: {text!r}")
+    problems = messages.catalogue_problems("fr")
+    for problem in problems:
+        print(f"helpers/i18n/fr.py: {problem}")
+    print(f"{len(missing)} message(s) to translate in helpers/i18n/fr.py, "
+          f"{len(problems)} catalogue problem(s).")
+    return 1 if missing or problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.i18n", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["status", "update-code"])
+    parser.add_argument("command", choices=["status", "update-code", "messages"])
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
                         help="the English notebooks (the French in its fr/; default: %(default)s)")
     args = parser.parse_args(argv)
-    run = status if args.command == "status" else update_code
+    run = {"status": status, "update-code": update_code, "messages": untranslated_messages}[args.command]
     return run(args.notebooks)
 
 
