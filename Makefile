@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
 TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
-.PHONY: setup browser fashion lab course test test-course tiny runs lint strip bench wheelhouse clean-venv help
+.PHONY: setup browser fashion lab course test test-course test-fr i18n tiny runs lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,8 +61,13 @@ fashion: setup  ## install Debian's FashionMNIST if missing (as root, with apt-g
 # Jupyter refuses to start as root (containers, many hubs) unless told that it is on purpose.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-lab: setup  ## set up, then open JupyterLab on notebooks/
-	$(VENV)/bin/jupyter lab $(LAB_FLAGS) notebooks/
+# The edition `make lab` opens: EDITION=fr (or COURSE_LANG=fr) opens the French notebooks, notebooks/fr/.
+# (Not LANG: that is the shell's locale variable, set on most machines.)
+EDITION ?= $(if $(filter fr,$(COURSE_LANG)),fr,en)
+LAB_DIR := $(if $(filter fr,$(EDITION)),notebooks/fr/,notebooks/)
+
+lab: setup  ## set up, then open JupyterLab on notebooks/ (EDITION=fr: the French edition, notebooks/fr/)
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) $(LAB_DIR)
 
 course: setup  ## run every notebook headless in smoke mode (no browser)
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) notebooks -q
@@ -73,8 +78,19 @@ test: setup browser  ## the test suite: package tests + every notebook in smoke 
 # The modes people run (helpers/course.py): every chapter in quick mode on a fresh clone's drawn leaves
 # and on the mini set, full mode with dry-run caps on a generated full-shaped set; plus the browser,
 # a fresh venv and torchrun. --dist load: one chapter per free worker.
-test-course: setup browser fashion  ## the longer checks: every chapter in quick and full mode, browser, fresh venv
+test-course: setup browser fashion  ## the longer checks: every chapter in quick and full mode, French edition, browser
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist load -m course tests
+	$(MAKE) --no-print-directory test-fr
+
+# The French chapters (notebooks/fr) under nbval in smoke mode. `make test` leaves them out (conftest.py):
+# their code is the English code (tests/test_i18n.py proves it), so CI runs them in a second step.
+test-fr: setup  ## run the French edition's notebooks in smoke mode (nbval), like `make course` in French
+	@if [ -d notebooks/fr ]; then \
+	  COURSE_MODE=smoke OMP_NUM_THREADS=1 COURSE_TEST_FR=1 $(PY) -m pytest $(TEST_FLAGS) notebooks/fr -q; \
+	else echo "notebooks/fr does not exist: no French edition to run"; fi
+
+i18n: setup  ## what the French edition needs after an English change (python -m helpers.i18n status)
+	$(PY) -m helpers.i18n status
 
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny

@@ -12,7 +12,9 @@ commit (``make strip``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +33,29 @@ if IPyNbFile is not None:
             for item in super().collect():
                 item.cell.outputs, item.cell.execution_count = [], None
                 yield item
+
+
+def _in_french_edition(path: Path) -> bool:
+    """True for a ``notebooks/fr`` folder and anything inside it."""
+    return any(p.name == "fr" and p.parent.name == "notebooks" for p in (path, *path.parents))
+
+
+def french_edition_skipped(path: Path, args: Sequence[str], env: Mapping[str, str]) -> bool:
+    """Whether a run leaves out ``path``: the French edition is collected only when asked for.
+
+    ``make test`` (testpaths ``tests`` and ``notebooks``) runs the English chapters; the French ones,
+    whose code is proven identical (tests/test_i18n.py), run with ``make test-fr``: a command-line
+    path inside ``notebooks/fr`` or ``COURSE_TEST_FR=1`` selects them.
+    """
+    if not _in_french_edition(Path(path).resolve()) or env.get("COURSE_TEST_FR") == "1":
+        return False
+    asked = (Path(str(arg).split("::")[0]).resolve() for arg in args)
+    return not any(_in_french_edition(target) for target in asked)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave ``notebooks/fr`` out of runs that did not ask for it (see :func:`french_edition_skipped`)."""
+    return True if french_edition_skipped(collection_path, config.args, os.environ) else None
 
 
 @pytest.hookimpl(wrapper=True)

@@ -21,6 +21,7 @@ from helpers.data.errors import BadImageWarning
 from helpers.data.locate import IMAGE_SIZE, find_plantvillage, plantvillage_root, scan_images
 from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES, split_for
 from helpers.data.transforms import eval_transform, train_transform
+from helpers.i18n import tr
 
 
 def load_image(path: str | Path, image_size: int | None = IMAGE_SIZE) -> Image.Image:
@@ -63,7 +64,8 @@ class PlantVillageDataset(Dataset):
         try:
             self.targets = [self.class_to_idx[Path(f).parts[0]] for f in self.files]
         except KeyError as error:
-            raise ValueError(f"file of unknown class {error} (classes: {self.classes})") from None
+            raise ValueError(tr("file of unknown class {error} (classes: {self_classes})", error=error,
+                                self_classes=self.classes)) from None
         self.transform = transform if transform is not None else eval_transform()
         self.image_size = image_size
         self.bad_files: set[str] = set()
@@ -111,8 +113,10 @@ class PlantVillageDataset(Dataset):
                     index = other
                     break
             if image is None:
-                raise RuntimeError(f"No readable image found near {self.root / self.files[index]}: "
-                                   f"{len(self.bad_files)} bad files so far; check the data folder")
+                raise RuntimeError(tr("No readable image found near {value}: {len_self_bad_files} bad "
+                                      "files so far; check the data folder",
+                                      value=self.root / self.files[index],
+                                      len_self_bad_files=len(self.bad_files)))
         return self.transform(image), self.targets[index]
 
 

@@ -43,6 +43,7 @@ from helpers.data.locate import (
     find_plantvillage,
     scan_images,
 )
+from helpers.i18n import tr
 
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"
 SOURCES = ("auto", "hf", "kaggle")
@@ -188,8 +189,8 @@ def place(source: Path, target: Path, copy: bool = False) -> Path:
     elif target.is_dir():
         if any(target.iterdir()):
             raise FileExistsError(
-                f"{target} already holds files that are not a complete PlantVillage; move it away "
-                "and run again (nothing was changed)")
+                tr("{target} already holds files that are not a complete PlantVillage; move it away and "
+                   "run again (nothing was changed)", target=target))
         target.rmdir()
     target.parent.mkdir(parents=True, exist_ok=True)
     if not copy:
@@ -197,7 +198,8 @@ def place(source: Path, target: Path, copy: bool = False) -> Path:
             target.symlink_to(source.resolve(), target_is_directory=True)
             return target
         except OSError as error:  # e.g. Windows without developer mode
-            print(f"Could not link {target} -> {source} ({error}); copying instead (~2 GB)")
+            print(tr("Could not link {target} -> {source} ({error}); copying instead (~2 GB)",
+                     target=target, source=source, error=error))
     shutil.copytree(source, target)
     return target
 
@@ -232,16 +234,18 @@ def route_hf(target: Path, variant: str, keep_download: bool) -> Check:
         raise FileExistsError(problem)
     try:
         hf.hub_module()
-        print(f"Downloading {hf.HF_DATASET} ({variant}) from Hugging Face, no account needed; an "
-              "interrupted download or conversion continues when you run this again.")
+        print(tr("Downloading {hf_HF_DATASET} ({variant}) from Hugging Face, no account needed; an "
+                 "interrupted download or conversion continues when you run this again.",
+                 hf_HF_DATASET=hf.HF_DATASET, variant=variant))
         snapshot = hf.download_snapshot(target, variant)
         conversion = hf.convert_snapshot(snapshot, target, variant)
     except hf.HubUnavailableError as error:
         raise RouteFailed(str(error)) from error
     print(conversion.summary())
     if conversion.written + conversion.skipped == 0:
-        raise RouteFailed(f"the Hugging Face snapshot in {snapshot} holds no '{variant}' images (has the "
-                          f"repository {hf.HF_URL} changed its layout?)")
+        raise RouteFailed(tr("the Hugging Face snapshot in {snapshot} holds no '{variant}' images (has the "
+                             "repository {hf_HF_URL} changed its layout?)", snapshot=snapshot,
+                             variant=variant, hf_HF_URL=hf.HF_URL))
     check = check_folder(target / variant, variant, open_images=True)
     if check.complete and not keep_download:
         shutil.rmtree(target / hf.DOWNLOAD_FOLDER, ignore_errors=True)  # the ~2 GB archive: not needed now
@@ -253,24 +257,27 @@ def route_kaggle(target: Path, variant: str, force: bool, copy: bool) -> Check:
     try:
         importlib.import_module("kagglehub")
     except ImportError:
-        raise RouteFailed("the kagglehub package is not installed") from None
+        raise RouteFailed(tr("the kagglehub package is not installed")) from None
     credentials = kaggle_credentials()
     if credentials is None:
-        raise RouteFailed("no Kaggle API token (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY)")
-    print(f"Downloading {KAGGLE_DATASET} with kagglehub (credentials: {credentials}); an interrupted "
-          "download resumes when you run this again.")
+        raise RouteFailed(tr("no Kaggle API token (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY)"))
+    print(tr("Downloading {KAGGLE_DATASET} with kagglehub (credentials: {credentials}); an interrupted "
+             "download resumes when you run this again.", KAGGLE_DATASET=KAGGLE_DATASET,
+             credentials=credentials))
     try:
         downloaded = download_kaggle(force=force)
     except Exception as error:  # network, quota, licence not accepted: all end in the manual steps
-        raise RouteFailed(f"kagglehub failed: {type(error).__name__}: {error}") from error
+        raise RouteFailed(tr("kagglehub failed: {type_error_name}: {error}",
+                             type_error_name=type(error).__name__, error=error)) from error
     found = _locate(downloaded, variant)
     if found is None:
-        raise FileNotFoundError(f"The download in {downloaded} has no '{variant}' class folders; remove it "
-                                "and run again with --force.")
+        raise FileNotFoundError(tr("The download in {downloaded} has no '{variant}' class folders; remove "
+                                   "it and run again with --force.", downloaded=downloaded, variant=variant))
     check = check_folder(found, variant, open_images=True)
     leftover = target / hf.DOWNLOAD_FOLDER
     if check.complete and leftover.is_dir() and {p.name for p in target.iterdir()} == {hf.DOWNLOAD_FOLDER}:
-        print(f"Removing {leftover}: the Hugging Face download that failed earlier is not needed now.")
+        print(tr("Removing {leftover}: the Hugging Face download that failed earlier is not needed now.",
+                 leftover=leftover))
         shutil.rmtree(leftover)
     if check.complete:
         # Link the folder that holds the variants (color, grayscale, segmented), so all three stay reachable.
@@ -306,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     if existing is not None:
         print(existing.summary())
         if existing.complete and not args.force:
-            print("Nothing to download.")
+            print(tr("Nothing to download."))
             return 0
         if args.check:
             return 1
@@ -322,20 +329,22 @@ def main(argv: list[str] | None = None) -> int:
         except RouteFailed as error:
             reasons.append(str(error))
             if route != routes[-1]:
-                print(f"{error}; trying Kaggle next.", file=sys.stderr)
+                print(tr("{error}; trying Kaggle next.", error=error), file=sys.stderr)
             continue
         except (FileExistsError, FileNotFoundError) as error:
             print(error, file=sys.stderr)
             return 1
         print(check.summary())
         if not check.complete:
-            print("The data looks incomplete: run again (downloads and conversions resume; with Kaggle, "
-                  "--force starts over); delete any files listed as unreadable first.", file=sys.stderr)
+            print(tr("The data looks incomplete: run again (downloads and conversions resume; with Kaggle, "
+                     "--force starts over); delete any files listed as unreadable first."), file=sys.stderr)
             return 1
-        print(f"PlantVillage ready: {find_plantvillage(target, args.variant)}")
+        print(tr("PlantVillage ready: {value}", value=find_plantvillage(target, args.variant)))
         if args.data_root.resolve() != config.data_dir().resolve():
-            print(f"To use it (everyone in a class can share it, read-only): export "
-                  f"{config.DATA_VARIABLE}={args.data_root.resolve()}")
+            print(tr("To use it (everyone in a class can share it, read-only): export "
+                     "{config_DATA_VARIABLE}={args_data_root_resolve}",
+                     config_DATA_VARIABLE=config.DATA_VARIABLE,
+                     args_data_root_resolve=args.data_root.resolve()))
         return 0
     print(manual_steps(target, "; and ".join(reasons)), file=sys.stderr)
     return 1

@@ -31,6 +31,7 @@ from helpers.data.errors import DataNotFoundError
 from helpers.data.loaders import representative_indices
 from helpers.data.splits import split_indices
 from helpers.data.tiny import IDX_FILES, ensure_tiny
+from helpers.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def read_idx(path: Path) -> np.ndarray:
     with opener(path, "rb") as handle:
         data = handle.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file")
+        raise ValueError(tr("{path} is not an unsigned-byte IDX file", path=path))
     ndim = data[3]
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
@@ -76,20 +77,20 @@ def install_from_idx_dir(source: Path, root: Path) -> Path:
         elif plain.is_file():
             shutil.copyfile(plain, target)
         else:
-            raise DataNotFoundError(f"{source} has no {name}(.gz)")
+            raise DataNotFoundError(tr("{source} has no {name}(.gz)", source=source, name=name))
     return raw
 
 
 def fashion_mnist_help(root: Path) -> str:
     """The three ways to get FashionMNIST, for error messages and the README."""
     return (
-        f"FashionMNIST not found. The course looked in {_raw_folder(root)} (torchvision layout) "
-        f"and {DEBIAN_FASHION_DIR} (Debian package), and could not download it. Get it one of "
-        "three ways:\n"
-        "  1. Debian/Ubuntu, offline-friendly: sudo apt-get install dataset-fashion-mnist\n"
-        f"  2. Copy the four IDX files (train-images-idx3-ubyte, ...) into {_raw_folder(root)}\n"
-        "  3. With internet: python -m helpers.data fashion-mnist (torchvision downloads it)\n"
-        "For a tiny offline stand-in set COURSE_MODE=smoke."
+        tr("FashionMNIST not found. The course looked in {raw_folder_root} (torchvision layout) and "
+           "{DEBIAN_FASHION_DIR} (Debian package), and could not download it. Get it one of three ways:\n  "
+           "1. Debian/Ubuntu, offline-friendly: sudo apt-get install dataset-fashion-mnist\n  2. Copy the "
+           "four IDX files (train-images-idx3-ubyte, ...) into {raw_folder_root}\n  3. With internet: "
+           "python -m helpers.data fashion-mnist (torchvision downloads it)\nFor a tiny offline stand-in "
+           "set COURSE_MODE=smoke.", raw_folder_root=_raw_folder(root),
+           DEBIAN_FASHION_DIR=DEBIAN_FASHION_DIR)
     )
 
 
@@ -157,8 +158,10 @@ class FashionTensors(Dataset):
     def __init__(self, images: torch.Tensor, targets: torch.Tensor, classes: Sequence[str],
                  indices: torch.Tensor | None = None) -> None:
         if images.dtype != torch.uint8 or images.dim() != 4 or len(images) != len(targets):
-            raise ValueError("FashionTensors wants uint8 images (N, C, H, W) and one target per image, "
-                             f"got {images.dtype} {tuple(images.shape)} and {len(targets)} targets")
+            raise ValueError(tr("FashionTensors wants uint8 images (N, C, H, W) and one target per image, "
+                                "got {images_dtype} {tuple_images_shape} and {len_targets} targets",
+                                images_dtype=images.dtype, tuple_images_shape=tuple(images.shape),
+                                len_targets=len(targets)))
         self.images, self.targets = images, targets.long()
         self.classes = list(classes)
         self.indices = torch.arange(len(images)) if indices is None else indices.cpu()
@@ -207,7 +210,7 @@ class InMemoryLoader:
     def __init__(self, dataset: FashionTensors, batch_size: int, *, shuffle: bool = False,
                  seed: int = 0, drop_last: bool = False) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+            raise ValueError(tr("batch_size must be at least 1, got {batch_size}", batch_size=batch_size))
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
         self.generator = torch.Generator().manual_seed(seed)

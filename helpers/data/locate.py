@@ -28,6 +28,7 @@ import pandas as pd
 from helpers import config
 from helpers.data.errors import DataLayoutError, DataNotFoundError
 from helpers.data.tiny import ensure_tiny
+from helpers.i18n import mark, tr
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,15 @@ DATA_KINDS = ("full", "mini", "tiny")
 """What a PlantVillage copy can show: the full set, the team's mini set of real photos, generated leaves."""
 _KIND_OF_SOURCE = {"local": "full", "custom": "full", "mini": "mini", "tiny": "tiny"}
 
-HOW_TO_GET = (
+HOW_TO_GET = mark(
     "Get it with `pip install -e \".[download]\"` and `python -m helpers.data download plantvillage` "
     "(Hugging Face's public copy mohanty/PlantVillage, no account needed; Kaggle second), or unpack "
     "the Hugging Face data.zip or the Kaggle archive "
-    f"https://www.kaggle.com/datasets/{KAGGLE_DATASET} into data/plantvillage "
+    "https://www.kaggle.com/datasets/abdallahhalidev/plantvillage-dataset into data/plantvillage "
     "(README, section Data). Without it the notebooks use ../shared/data/plantvillage-mini or the "
     "generated tiny set."
 )
+"""How to get the full set (translated where it is shown; it names :data:`KAGGLE_DATASET`'s page)."""
 
 
 def _is_image(name: str) -> bool:
@@ -130,17 +132,20 @@ def _image_folder_problem(folder: Path) -> str | None:
     loose = len(_images_in(folder))
     if not subs:
         if loose:
-            return (f"{folder} holds {loose} images directly but no class folders: put each class's "
-                    "images in a subfolder named after the class (e.g. Tomato___healthy/)")
-        return f"{folder} has no class folders and no images"
+            return (tr("{folder} holds {loose} images directly but no class folders: put each class's "
+                       "images in a subfolder named after the class (e.g. Tomato___healthy/)",
+                       folder=folder, loose=loose))
+        return tr("{folder} has no class folders and no images", folder=folder)
     if all(sub.name in (*VARIANTS, "raw", KAGGLE_FOLDER) for sub in subs):
         names = ", ".join(sub.name for sub in subs)
-        return f"{folder} holds only data-set variant folders ({names}), not class folders"
+        return tr("{folder} holds only data-set variant folders ({names}), not class folders",
+                  folder=folder, names=names)
     if not any(_images_in(sub) for sub in subs):
         names = ", ".join(sub.name for sub in subs[:3]) + (", ..." if len(subs) > 3 else "")
-        return (f"{folder} has {len(subs)} subfolders ({names}) but zero images directly in them "
-                f"(image types read: {', '.join(sorted(IMAGE_EXTENSIONS))}); if the class folders are "
-                "one level deeper, pass that folder")
+        return (tr("{folder} has {len_subs} subfolders ({names}) but zero images directly in them (image "
+                   "types read: {value}); if the class folders are one level deeper, pass that folder",
+                   folder=folder, len_subs=len(subs), names=names,
+                   value=", ".join(sorted(IMAGE_EXTENSIONS))))
     return None
 
 
@@ -163,7 +168,8 @@ def find_plantvillage(root: str | Path | None = None, variant: str = "color") ->
     :class:`DataLayoutError` when a folder exists but does not hold class folders of images.
     """
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+        raise ValueError(tr("variant must be one of {variants}, not {variant!r}",
+                            variants=", ".join(VARIANTS), variant=variant))
     root = Path(root).expanduser() if root is not None else default_root()
     candidates = candidate_folders(root, variant)
     problems: list[str] = []
@@ -178,15 +184,18 @@ def find_plantvillage(root: str | Path | None = None, variant: str = "color") ->
     if root.is_dir():
         others = [v for v in VARIANTS if v != variant and any(
             (root / sub / v).is_dir() for sub in (KAGGLE_FOLDER, "raw", "."))]
-        hint = f" (variants present: {', '.join(others)}; pass variant=...)" if others else ""
-        raise DataLayoutError(
-            f"PlantVillage ({variant}) found no class folders of images under {root}{hint}.\n"
-            f"Looked in:\n{looked}\nWhat was there:\n" + "\n".join(f"  - {p}" for p in problems)
-            + "\nExpected <folder>/<class name>/<image>.jpg, e.g. "
-            f"{root / KAGGLE_FOLDER / variant / 'Tomato___healthy'}/<image>.jpg.\n{HOW_TO_GET}"
-        )
+        hint = (tr(" (variants present: {others}; pass variant=...)", others=", ".join(others))
+                if others else "")
+        raise DataLayoutError(tr(
+            "PlantVillage ({variant}) found no class folders of images under {root}{hint}.\n"
+            "Looked in:\n{looked}\nWhat was there:\n{problems}\n"
+            "Expected <folder>/<class name>/<image>.jpg, e.g. {example}/<image>.jpg.\n{how_to_get}",
+            variant=variant, root=root, hint=hint, looked=looked,
+            problems="\n".join(f"  - {p}" for p in problems),
+            example=root / KAGGLE_FOLDER / variant / "Tomato___healthy", how_to_get=HOW_TO_GET))
     raise DataNotFoundError(
-        f"PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{HOW_TO_GET}"
+        tr("PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{how_to_get}",
+           root=root, looked=looked, how_to_get=HOW_TO_GET)
     )
 
 
@@ -240,28 +249,30 @@ def data_kind(source: str) -> str:
     try:
         return _KIND_OF_SOURCE[source]
     except KeyError:
-        raise ValueError(f"unknown PlantVillage source {source!r}; expected one of "
-                         f"{', '.join(_KIND_OF_SOURCE)}") from None
+        raise ValueError(tr("unknown PlantVillage source {source!r}; expected one of {sources}",
+                            source=source, sources=", ".join(_KIND_OF_SOURCE))) from None
 
 
 def describe_data(folder: str | Path, source: str) -> str:
     """What a chapter runs on: which PlantVillage copy, what its numbers can show, how to get the full set."""
     kind = data_kind(source)
     if kind == "full":
-        return (f"Data: the full PlantVillage set ({folder}). Accuracies can be set against the report's, "
-                "which were measured on this set.")
+        return (tr("Data: the full PlantVillage set ({folder}). Accuracies can be set against the "
+                   "report's, which were measured on this set.", folder=folder))
     files, _, classes = scan_images(folder)
-    size = f"{len(files):,} images in {len(classes)} classes, not the full set's {EXPECTED_IMAGES:,}"
+    size = tr("{len_files:,} images in {len_classes} classes, not the full set's {EXPECTED_IMAGES:,}",
+              len_files=len(files), len_classes=len(classes), EXPECTED_IMAGES=EXPECTED_IMAGES)
     if kind == "mini":
-        what = (f"Data: the course team's mini set of real photos ({folder}; {size}). The chapter's "
-                "checks are set for this set: they show the mechanics, not the report's accuracies.")
+        what = (tr("Data: the course team's mini set of real photos ({folder}; {size}). The chapter's "
+                   "checks are set for this set: they show the mechanics, not the report's accuracies.",
+                   folder=folder, size=size))
     else:
-        what = (f"Data: the generated tiny set of drawn leaves ({folder}; {size}). It runs the chapter's "
-                "code path; nothing it measures says anything about PlantVillage, so the checks on what "
-                "the model learns are skipped.")
-    return (f"{what}\nTo get the full set into {default_root()}: `{GET_FULL_SET}` (after "
-            "`pip install -e \".[download]\"`; no account needed; README, section Data), then run the "
-            "chapter again.")
+        what = (tr("Data: the generated tiny set of drawn leaves ({folder}; {size}). It runs the "
+                   "chapter's code path; nothing it measures says anything about PlantVillage, so the "
+                   "checks on what the model learns are skipped.", folder=folder, size=size))
+    return (tr("{what}\nTo get the full set into {default_root}: `{command}` (after "
+               "`pip install -e \".[download]\"`; no account needed; README, section Data), then run the "
+               "chapter again.", what=what, default_root=default_root(), command=GET_FULL_SET))
 
 
 def announce_data(variant: str = "color") -> str:
@@ -279,7 +290,8 @@ def announce_data(variant: str = "color") -> str:
 def pick_for_data(kind: str, *, full: T, mini: T, tiny: T) -> T:
     """The value for the data a chapter runs on (``kind`` from :func:`announce_data`)."""
     if kind not in DATA_KINDS:
-        raise ValueError(f"data kind must be one of {', '.join(DATA_KINDS)}, not {kind!r}")
+        raise ValueError(tr("data kind must be one of {kinds}, not {kind!r}",
+                            kinds=", ".join(DATA_KINDS), kind=kind))
     return {"full": full, "mini": mini, "tiny": tiny}[kind]
 
 

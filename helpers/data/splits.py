@@ -31,6 +31,7 @@ from helpers import config
 from helpers.data.errors import DataLayoutError
 from helpers.data.leaves import BLOCK_SPAN, MAPS_SOURCE, NEAR_WINDOW, leaf_groups
 from helpers.data.locate import scan_images
+from helpers.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def split_indices(
 ) -> list[np.ndarray]:
     """Shuffle ``range(n)`` with a fixed seed and cut it into parts of the given fractions."""
     if not np.isclose(sum(fractions), 1.0):
-        raise ValueError(f"fractions must sum to 1, got {fractions}")
+        raise ValueError(tr("fractions must sum to 1, got {fractions}", fractions=fractions))
     order = np.random.default_rng(seed).permutation(n)
     cuts = np.cumsum([round(f * n) for f in fractions[:-1]])
     return np.split(order, cuts)
@@ -84,7 +85,8 @@ def fingerprint(files: Sequence[str]) -> str:
 
 def _check_grouping(grouping: str) -> str:
     if grouping not in GROUPINGS:
-        raise ValueError(f"grouping must be one of {', '.join(GROUPINGS)}, not {grouping!r}")
+        raise ValueError(tr("grouping must be one of {join_GROUPINGS}, not {grouping!r}",
+                            join_GROUPINGS=', '.join(GROUPINGS), grouping=grouping))
     return grouping
 
 
@@ -100,7 +102,7 @@ def _grouped_images(root: Path, grouping: str) -> tuple[list[str], list[str], di
     _check_grouping(grouping)
     files, labels, classes = scan_images(root)
     if not files:
-        raise DataLayoutError(f"{root} has no images to split")
+        raise DataLayoutError(tr("{root} has no images to split", root=root))
     by_class, info = _class_groups(files, labels, grouping)
     return files, classes, by_class, info
 
@@ -152,7 +154,8 @@ def make_split(root: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS,
     (default :func:`split_path`) unless ``save=False``.
     """
     if len(fractions) != 3 or not np.isclose(sum(fractions), 1.0) or min(fractions) < 0:
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
+        raise ValueError(tr("fractions must be three non-negative numbers summing to 1, got {fractions}",
+                            fractions=fractions))
     root = Path(root)
     files, classes, by_class, info = _grouped_images(root, grouping)
     parts: dict[str, list[str]] = {name: [] for name in SPLIT_NAMES}
@@ -217,10 +220,12 @@ def load_split(path: str | Path) -> dict[str, Any]:
     try:
         split = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"No split file at {path}; make one with make_split(root)") from None
+        raise FileNotFoundError(tr("No split file at {path}; make one with make_split(root)",
+                                   path=path)) from None
     missing = [key for key in ("classes", *SPLIT_NAMES) if key not in split]
     if missing:
-        raise ValueError(f"{path} is not a split file (missing {', '.join(missing)})")
+        raise ValueError(tr("{path} is not a split file (missing {join_missing})", path=path,
+                            join_missing=', '.join(missing)))
     split.setdefault("grouping", "random")
     split["path"] = str(path)
     return split
@@ -265,9 +270,11 @@ def split_for(root: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, 
         if reason is None:
             return saved
         if "fold" in saved:  # never overwrite a cross-validation fold with an ordinary split
-            raise ValueError(f"{path} is fold {saved['fold']} of {saved.get('k')} and cannot be reused "
-                             f"({reason}): make the folds again with kfold_splits(root, k={saved.get('k')}, "
-                             f"seed={saved.get('seed')}, grouping={saved['grouping']!r}, save=True)")
+            raise ValueError(tr("{path} is fold {saved_fold} of {saved_get_k} and cannot be reused "
+                                "({reason}): make the folds again with kfold_splits(root, k={saved_get_k}, "
+                                "seed={saved_get_seed}, grouping={saved_grouping!r}, save=True)", path=path,
+                                saved_fold=saved['fold'], saved_get_k=saved.get('k'), reason=reason,
+                                saved_get_seed=saved.get('seed'), saved_grouping=saved['grouping']))
         log.warning("Not reusing %s (%s): making a new %s split", path, reason, grouping)
     return make_split(root, fractions, seed, path=path, grouping=grouping)
 
@@ -292,7 +299,7 @@ def kfold_splits(root: str | Path, k: int = 5, seed: int = 42, grouping: str = "
     the loaders accept; ``save=True`` writes each to :func:`kfold_path` and sets ``path``.
     """
     if not isinstance(k, int) or k < 2:
-        raise ValueError(f"k must be an integer of at least 2, got {k!r}")
+        raise ValueError(tr("k must be an integer of at least 2, got {k!r}", k=k))
     root = Path(root)
     files, classes, by_class, info = _grouped_images(root, grouping)
     held: list[list[str]] = [[] for _ in range(k)]

@@ -9,6 +9,7 @@ import torch
 
 from helpers import config
 from helpers.exercises.core import Exercise, Wrong, expect_type
+from helpers.i18n import tr
 
 MIN_PYTHON = (3, 11)
 MIN_TORCH = (2, 2)
@@ -26,21 +27,26 @@ def solve_environment() -> dict[str, str]:
 
 
 def check_environment(answer: Any) -> str:
-    expect_type(answer, dict, "your answer")
+    expect_type(answer, dict, tr("your answer"))
     missing = [key for key in ("python", "torch", "device") if key not in answer]
     if missing:
-        raise Wrong(f"the dictionary needs the keys 'python', 'torch' and 'device'; missing: {missing}")
+        raise Wrong(tr("the dictionary needs the keys 'python', 'torch' and 'device'; missing: {missing}",
+                       missing=missing))
     actual = solve_environment()
     for key in ("python", "torch", "device"):
         if str(answer[key]) != actual[key]:
-            raise Wrong(f"'{key}' is {answer[key]!r}, but this kernel runs {actual[key]!r}: "
-                        f"read it from the running Python (e.g. torch.__version__, config.device())")
+            raise Wrong(tr("'{key}' is {answer_key!r}, but this kernel runs {actual_key!r}: read it from "
+                           "the running Python (e.g. torch.__version__, config.device())", key=key,
+                           answer_key=answer[key], actual_key=actual[key]))
     if _version(actual["python"]) < MIN_PYTHON:
-        raise Wrong(f"Python {actual['python']} is too old for the course: install Python 3.11 or newer")
+        raise Wrong(tr("Python {actual_python} is too old for the course: install Python 3.11 or newer",
+                       actual_python=actual['python']))
     if _version(actual["torch"]) < MIN_TORCH:
-        raise Wrong(f"PyTorch {actual['torch']} is too old for the course: pip install -U torch")
-    return (f"Python {actual['python']}, PyTorch {actual['torch']}, device {actual['device']} "
-            f"on {platform.machine()}.")
+        raise Wrong(tr("PyTorch {actual_torch} is too old for the course: pip install -U torch",
+                       actual_torch=actual['torch']))
+    return (tr("Python {actual_python}, PyTorch {actual_torch}, device {actual_device} on "
+               "{platform_machine}.", actual_python=actual['python'], actual_torch=actual['torch'],
+               actual_device=actual['device'], platform_machine=platform.machine()))
 
 
 q1 = Exercise(

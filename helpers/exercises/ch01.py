@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number, expect_type
+from helpers.i18n import mark, tr
 
 # --- q1: dJ/dw for y_hat = w * x ----------------------------------------------------------------------
 
@@ -27,7 +28,8 @@ def _autograd_grad_w(w: float, x: torch.Tensor, y: torch.Tensor) -> float:
 
 def check_grad_w(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (grad_w, not grad_w(...)); got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (grad_w, not grad_w(...)); got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     gen = torch.Generator().manual_seed(0)
     cases = [(0.5, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 1.0, 4.0]))]
     for w in (-1.0, 0.0, 2.5):
@@ -39,16 +41,17 @@ def check_grad_w(answer: Any) -> str:
         if abs(got - expected) > 1e-4 * max(1.0, abs(expected)):
             ratio = got / expected if expected else float("nan")
             if abs(ratio - 0.5) < 1e-3:
-                hint = " You are off by a factor 2: the derivative of e² is 2e."
+                hint = tr(" You are off by a factor 2: the derivative of e² is 2e.")
             elif abs(ratio + 1) < 1e-3:
-                hint = " That is -1 times the gradient: dJ/dw = mean(2 (w x - y) x)."
+                hint = tr(" That is -1 times the gradient: dJ/dw = mean(2 (w x - y) x).")
             elif abs(ratio - len(x)) < 1e-2:
-                hint = f" That is {len(x)} times too large: J is a mean, not a sum."
+                hint = tr(" That is {len_x} times too large: J is a mean, not a sum.", len_x=len(x))
             else:
-                hint = " Did you forget the factor x_i from the chain rule (d(w x_i)/dw = x_i)?"
-            raise Wrong(f"grad_w({w}, x, y) returned {got:.6g} on {len(x)} points, autograd says "
-                        f"{expected:.6g}.{hint}")
-    return "dJ/dw = (2/n) Σ (w x_i - y_i) x_i, as autograd computes."
+                hint = tr(" Did you forget the factor x_i from the chain rule (d(w x_i)/dw = x_i)?")
+            raise Wrong(tr("grad_w({w}, x, y) returned {got:.6g} on {len_x} points, autograd says "
+                           "{expected:.6g}.{hint}", w=w, got=got, len_x=len(x), expected=expected,
+                           hint=hint))
+    return tr("dJ/dw = (2/n) Σ (w x_i - y_i) x_i, as autograd computes.")
 
 
 q1 = Exercise(
@@ -84,7 +87,8 @@ def _descent_final_cost(x: torch.Tensor, y: torch.Tensor, lr: float, steps: int 
 
 def check_stable_lr(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (stable_lr, not stable_lr(x)); got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (stable_lr, not stable_lr(x)); got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     gen = torch.Generator().manual_seed(1)
     for low, width in ((-1.0, 3.0), (0.0, 1.0), (-2.0, 4.0), (3.0, 2.0)):
         x = (low + width * torch.rand(100, generator=gen)).double()
@@ -94,20 +98,22 @@ def check_stable_lr(answer: Any) -> str:
         if abs(got - expected) > 1e-3 * expected:
             start = _descent_final_cost(x, y, 0.0, steps=0)
             below, above = _descent_final_cost(x, y, 0.95 * got), _descent_final_cost(x, y, 1.05 * got)
-            behaviour = ("gradient descent still converges just above your limit" if above < start
-                         else "gradient descent already diverges just below your limit" if not below < start
+            behaviour = (tr("gradient descent still converges just above your limit") if above < start
+                         else tr("gradient descent already diverges just below your limit")
+                         if not below < start
                          else "")
             ratio = got / expected
             if abs(ratio - 2) < 1e-2 or abs(ratio - 0.5) < 1e-2:
-                hint = (" You are off by a factor 2: the limit is 2/λ_max, with the Hessian "
-                        "2·[[mean x², mean x], [mean x, 1]].")
+                hint = (tr(" You are off by a factor 2: the limit is 2/λ_max, with the Hessian 2·[[mean "
+                           "x², mean x], [mean x, 1]]."))
             elif ratio > 1:
-                hint = " Use the LARGEST eigenvalue: the steepest direction is the first to overshoot."
+                hint = tr(" Use the LARGEST eigenvalue: the steepest direction is the first to overshoot.")
             else:
-                hint = " Check the matrix and the 2/λ_max."
-            raise Wrong(f"for x in [{low}, {low + width}] you returned {got:.4g}, expected {expected:.4g}"
-                        f"{' (' + behaviour + ')' if behaviour else ''}.{hint}")
-    return "below 2/λ_max every direction of the bowl contracts; above it the steepest one grows."
+                hint = tr(" Check the matrix and the 2/λ_max.")
+            raise Wrong(tr("for x in [{low}, {low_width}] you returned {got:.4g}, expected "
+                           "{expected:.4g}{value}.{hint}", low=low, low_width=low + width, got=got,
+                           expected=expected, value=' (' + behaviour + ')' if behaviour else '', hint=hint))
+    return tr("below 2/λ_max every direction of the bowl contracts; above it the steepest one grows.")
 
 
 q2 = Exercise(
@@ -137,7 +143,8 @@ def _steps_to_minimum(x: torch.Tensor, y: torch.Tensor, lr: float, start: tuple[
         if (error**2).mean().item() <= j_min + tolerance:
             return step
         w, b = w - lr * (2 * (error * x).mean()).item(), b - lr * (2 * error.mean()).item()
-    raise Wrong(f"gradient descent did not get within {tolerance} of the minimum in {max_steps} steps")
+    raise Wrong(tr("gradient descent did not get within {tolerance} of the minimum in {max_steps} steps",
+                   tolerance=tolerance, max_steps=max_steps))
 
 
 def solve_centring(x: torch.Tensor, y: torch.Tensor, lr: float, start: tuple[float, float]) -> int:
@@ -156,19 +163,20 @@ def solve_centring(x: torch.Tensor, y: torch.Tensor, lr: float, start: tuple[flo
 
 def check_centring(answer: Any, x: torch.Tensor, y: torch.Tensor, lr: float,
                    start: tuple[float, float]) -> str:
-    got = as_number(answer, "your number of steps")
+    got = as_number(answer, tr("your number of steps"))
     centred = _steps_to_minimum(x - x.mean(), y, lr, start)
     original = _steps_to_minimum(x, y, lr, start)
     if got == original and original != centred:
-        raise Wrong(f"{int(got)} is the number of steps for the original x; centre it first "
-                    "(x - x.mean()) and count again")
+        raise Wrong(tr("{int_got} is the number of steps for the original x; centre it first (x - "
+                       "x.mean()) and count again", int_got=int(got)))
     if abs(got - centred) > 1:   # float rounding may move the crossing by one step
-        raise Wrong(f"your answer is {got:g} steps; with centred x the cost is within 1e-3 of its minimum "
-                    f"after about {centred} steps. Count the steps before the first cost that is close "
-                    "enough.")
-    verdict = ("centring makes the bowl rounder, so one learning rate suits both directions better"
-               if centred < original else "here centring did not speed it up")
-    return f"{centred} steps with centred x against {original} with the original x: {verdict}."
+        raise Wrong(tr("your answer is {got:g} steps; with centred x the cost is within 1e-3 of its "
+                       "minimum after about {centred} steps. Count the steps before the first cost that is "
+                       "close enough.", got=got, centred=centred))
+    verdict = (tr("centring makes the bowl rounder, so one learning rate suits both directions better")
+               if centred < original else tr("here centring did not speed it up"))
+    return tr("{centred} steps with centred x against {original} with the original x: {verdict}.",
+              centred=centred, original=original, verdict=verdict)
 
 
 def _centring_context() -> dict[str, Any]:
@@ -194,10 +202,10 @@ q3 = Exercise(
 # --- q4: regression or classification ----------------------------------------------------------------
 
 KINDS = {"a": "regression", "b": "classification", "c": "regression", "d": "classification"}
-WHY = {"a": "a temperature is a number on a continuous scale",
-       "b": "one of 38 classes: the PlantVillage task of this course",
-       "c": "a count is predicted as a number",
-       "d": "spam or not spam: two classes"}
+WHY = {"a": mark("a temperature is a number on a continuous scale"),
+       "b": mark("one of 38 classes: the PlantVillage task of this course"),
+       "c": mark("a count is predicted as a number"),
+       "d": mark("spam or not spam: two classes")}
 
 
 def solve_kinds() -> dict[str, str]:
@@ -205,18 +213,20 @@ def solve_kinds() -> dict[str, str]:
 
 
 def check_kinds(answer: Any) -> str:
-    expect_type(answer, dict, "your answer")
+    expect_type(answer, dict, tr("your answer"))
     if any(value is Ellipsis for value in answer.values()):
-        raise Unanswered("not answered yet: replace each ... with \"regression\" or \"classification\"")
+        raise Unanswered(tr("not answered yet: replace each ... with \"regression\" or \"classification\""))
     for key, right in KINDS.items():
         if key not in answer:
-            raise Wrong(f"your dictionary has no entry {key!r}")
+            raise Wrong(tr("your dictionary has no entry {key!r}", key=key))
         value = str(answer[key]).strip().lower()
         if value not in {"regression", "classification"}:
-            raise Wrong(f"({key}) should be \"regression\" or \"classification\", got {answer[key]!r}")
+            raise Wrong(tr("({key}) should be \"regression\" or \"classification\", got {answer_key!r}",
+                           key=key, answer_key=answer[key]))
         if value != right:
-            raise Wrong(f"({key}) is {right}, not {value}: {WHY[key]}")
-    return "a number on a scale is regression; one answer out of a fixed list is classification."
+            raise Wrong(tr("({key}) is {right}, not {value}: {why}", key=key, right=right, value=value,
+                           why=WHY[key]))
+    return tr("a number on a scale is regression; one answer out of a fixed list is classification.")
 
 
 q4 = Exercise(

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_function
+from helpers.i18n import tr
 
 CENTRES = torch.tensor([[0.0, 0.0], [2.5, 0.5], [1.0, 2.5]])
 
@@ -43,22 +44,23 @@ def solve_scaled_accuracy(X_train: torch.Tensor, y_train: torch.Tensor, X_val: t
 
 def check_scaled_accuracy(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_val: torch.Tensor,
                           y_val: torch.Tensor) -> str:
-    got = as_number(answer, "your accuracy")
+    got = as_number(answer, tr("your accuracy"))
     if got > 1:
-        raise Wrong(f"{got:g} is a percentage: give the accuracy as a fraction between 0 and 1")
+        raise Wrong(tr("{got:g} is a percentage: give the accuracy as a fraction between 0 and 1", got=got))
     scale = torch.tensor([1.0, 100.0])
     expected = _knn_accuracy(X_train * scale, y_train, X_val * scale, y_val, 15)
     plain = _knn_accuracy(X_train, y_train, X_val, y_val, 15)
     if abs(got - plain) < 1e-6:
-        raise Wrong(f"{got:.4f} is the accuracy without scaling: multiply the second column of both sets "
-                    "by 100")
+        raise Wrong(tr("{got:.4f} is the accuracy without scaling: multiply the second column of both sets "
+                       "by 100", got=got))
     if abs(got - expected) > 1e-6:
         queries_only = _knn_accuracy(X_train, y_train, X_val * scale, y_val, 15)
-        hint = (" You scaled the validation points but not the training points they are compared with."
-                if abs(got - queries_only) < 1e-6 else " Scale both sets by torch.tensor([1.0, 100.0]).")
-        raise Wrong(f"your accuracy is {got:.4f}, expected {expected:.4f}.{hint}")
-    return (f"{expected:.1%} against {plain:.1%} unscaled: distances now measure almost only feature 2, so "
-            "the classes that differ along feature 1 get mixed up.")
+        hint = (tr(" You scaled the validation points but not the training points they are compared with.")
+                if abs(got - queries_only) < 1e-6 else tr(" Scale both sets by torch.tensor([1.0, 100.0])."))
+        raise Wrong(tr("your accuracy is {got:.4f}, expected {expected:.4f}.{hint}", got=got,
+                       expected=expected, hint=hint))
+    return (tr("{expected:.1%} against {plain:.1%} unscaled: distances now measure almost only feature 2, "
+               "so the classes that differ along feature 1 get mixed up.", expected=expected, plain=plain))
 
 
 q1 = Exercise(
@@ -91,7 +93,8 @@ def _standardised(reference: torch.Tensor, points: torch.Tensor, correction: int
 
 def check_standardise(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (standardise), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (standardise), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     reference = torch.tensor([[1.0, 100.0], [3.0, 300.0], [5.0, 500.0], [7.0, 200.0]])
     shifted = torch.tensor([[3.0, 300.0], [7.0, 700.0], [-1.0, 0.0]])
     cases = [(reference, reference), (reference, shifted),
@@ -99,23 +102,27 @@ def check_standardise(answer: Any) -> str:
     for ref, points in cases:
         got = answer(ref, points)
         if not torch.is_tensor(got) or got.shape != points.shape:
-            raise Wrong(f"standardise must return a tensor shaped like `points` {tuple(points.shape)}, got "
-                        f"{tuple(got.shape) if torch.is_tensor(got) else type(got).__name__}")
+            raise Wrong(tr("standardise must return a tensor shaped like `points` {tuple_points_shape}, "
+                           "got {value}", tuple_points_shape=tuple(points.shape),
+                           value=tuple(got.shape) if torch.is_tensor(got) else type(got).__name__))
         if any(torch.allclose(got, _standardised(ref, points, c), atol=1e-5) for c in (0, 1)):
             continue   # either standard deviation (n or n - 1 in the denominator) is fine
         if torch.allclose(got, _standardised(points, points, 1), atol=1e-5) or torch.allclose(
                 got, _standardised(points, points, 0), atol=1e-5):
-            raise Wrong("your function uses the statistics of `points` itself: use the mean and standard "
-                        "deviation of `reference` (the training set), or you leak information from the data "
-                        "you evaluate")
+            raise Wrong(tr("your function uses the statistics of `points` itself: use the mean and "
+                           "standard deviation of `reference` (the training set), or you leak information "
+                           "from the data you evaluate"))
         if torch.allclose(got, (points - ref.mean(dim=0)) / ref.var(dim=0), atol=1e-5):
-            raise Wrong("you divided by the variance: divide by the standard deviation (its square root)")
+            raise Wrong(tr("you divided by the variance: divide by the standard deviation (its square root)"))
         if torch.allclose(got, (points - ref.mean()) / ref.std(), atol=1e-5):
-            raise Wrong("you used one mean and one std for the whole table: compute them per feature, with "
-                        "dim=0 (down the rows)")
-        raise Wrong(f"standardise(reference, points) returned {got.tolist()} for reference {ref.tolist()} "
-                    f"and points {points.tolist()}; expected {_standardised(ref, points, 1).tolist()}")
-    return "every feature now has mean 0 and standard deviation 1 on the training set: each counts equally."
+            raise Wrong(tr("you used one mean and one std for the whole table: compute them per feature, "
+                           "with dim=0 (down the rows)"))
+        raise Wrong(tr("standardise(reference, points) returned {got_tolist} for reference {ref_tolist} "
+                       "and points {points_tolist}; expected {value}", got_tolist=got.tolist(),
+                       ref_tolist=ref.tolist(), points_tolist=points.tolist(),
+                       value=_standardised(ref, points, 1).tolist()))
+    return tr("every feature now has mean 0 and standard deviation 1 on the training set: each counts "
+              "equally.")
 
 
 q2 = Exercise(
@@ -150,7 +157,7 @@ def check_elbow(answer: Any) -> str:
              (([200.0, 150.0, 100.0, 52.0, 40.0, 30.0, 22.0, 15.0],), 4),
              (([90.0, 60.0, 45.0, 35.0, 8.0, 6.0, 4.5],), 5)]
     expect_function(answer, cases, name="elbow")
-    return "the elbow is the last K that still buys a big drop."
+    return tr("the elbow is the last K that still buys a big drop.")
 
 
 q3 = Exercise(
@@ -194,17 +201,18 @@ def solve_lof_k3(X_lof: torch.Tensor, is_planted: torch.Tensor) -> int:
 
 
 def check_lof_k3(answer: Any, X_lof: torch.Tensor, is_planted: torch.Tensor) -> str:
-    got = as_number(answer, "your count")
+    got = as_number(answer, tr("your count"))
     n = int(is_planted.sum())
     found = {k: _top_planted(X_lof, is_planted, k) for k in (3, 10)}
     if got == found[10] and found[10] != found[3]:
-        raise Wrong(f"{got:g} is the count with k = 10 (the notebook's); recompute with k = 3")
+        raise Wrong(tr("{got:g} is the count with k = 10 (the notebook's); recompute with k = 3", got=got))
     if got != found[3]:
-        raise Wrong(f"you found {got:g} of the {n} planted outliers in the top {n}; with k = 3 it is "
-                    f"{found[3]}. Take the {n} highest scores with argsort(descending=True)[:{n}] and count "
-                    "how many are planted (is_planted)")
-    return (f"{found[3]} of {n} with k = 3, against {found[10]} with k = 10: tiny neighbourhoods make noisy "
-            "densities, and a pair of nearby outliers hides each other.")
+        raise Wrong(tr("you found {got:g} of the {n} planted outliers in the top {n}; with k = 3 it is "
+                       "{found_3}. Take the {n} highest scores with argsort(descending=True)[:{n}] and "
+                       "count how many are planted (is_planted)", got=got, n=n, found_3=found[3]))
+    return (tr("{found_3} of {n} with k = 3, against {found_10} with k = 10: tiny neighbourhoods make "
+               "noisy densities, and a pair of nearby outliers hides each other.", found_3=found[3], n=n,
+               found_10=found[10]))
 
 
 def _lof_context() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.i18n import tr
 
 LAYOUT = ["S...T", ".##..", ".#G#.", ".T.#.", "....."]
 MOVES = [(-1, 0), (0, 1), (1, 0), (0, -1)]
@@ -28,29 +29,33 @@ def solve_bellman_target() -> Any:
 
 def check_bellman_target(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (bellman_target), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (bellman_target), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     row = np.array([0.2, 0.9, -0.4, 0.1])
-    cases = [((-0.01, row, False, 0.95), -0.01 + 0.95 * 0.9, "an ordinary move"),
-             ((1.0, np.zeros(4), True, 0.95), 1.0, "the move into the goal"),
-             ((-1.0, row, True, 0.95), -1.0, "a move into a trap (the episode ends: no future)"),
+    cases = [((-0.01, row, False, 0.95), -0.01 + 0.95 * 0.9, tr("an ordinary move")),
+             ((1.0, np.zeros(4), True, 0.95), 1.0, tr("the move into the goal")),
+             ((-1.0, row, True, 0.95), -1.0, tr("a move into a trap (the episode ends: no future)")),
              ((-0.01, np.array([-0.5, -0.3, -0.7, -0.9]), False, 0.5), -0.01 + 0.5 * -0.3,
-              "a move with negative Q"),
-             ((0.0, row, False, 0.0), 0.0, "gamma = 0: only the reward counts")]
+              tr("a move with negative Q")),
+             ((0.0, row, False, 0.0), 0.0, tr("gamma = 0: only the reward counts"))]
     for args, expected, what in cases:
         got = as_number(answer(*args), "bellman_target(...)")
         if abs(got - expected) > 1e-9:
             reward, next_row, done, gamma = args
             if done and abs(got - (reward + gamma * next_row.max())) < 1e-9:
-                hint = "when the move ends the episode there is no next state to look at: the target is r"
+                hint = tr("when the move ends the episode there is no next state to look at: the target is "
+                          "r")
             elif abs(got - (reward + gamma * next_row.mean())) < 1e-9:
-                hint = "use the best action's value, max over Q(s', ·), not the mean"
+                hint = tr("use the best action's value, max over Q(s', ·), not the mean")
             elif abs(got - (reward + next_row.max())) < 1e-9:
-                hint = "multiply the future value by the discount gamma"
+                hint = tr("multiply the future value by the discount gamma")
             else:
-                hint = "target = reward if done else reward + gamma * max(next_q_row)"
-            raise Wrong(f"for {what} (reward {reward}, Q(s') = {next_row.tolist()}, done={done}, "
-                        f"gamma={gamma}) you returned {got:.4g}, expected {expected:.4g}: {hint}")
-    return "the +1 of the goal flows back one move per update, discounted by gamma each time."
+                hint = tr("target = reward if done else reward + gamma * max(next_q_row)")
+            raise Wrong(tr("for {what} (reward {reward}, Q(s') = {next_row_tolist}, done={done}, "
+                           "gamma={gamma}) you returned {got:.4g}, expected {expected:.4g}: {hint}",
+                           what=what, reward=reward, next_row_tolist=next_row.tolist(), done=done,
+                           gamma=gamma, got=got, expected=expected, hint=hint))
+    return tr("the +1 of the goal flows back one move per update, discounted by gamma each time.")
 
 
 q1 = Exercise(
@@ -99,23 +104,26 @@ def solve_value_gamma() -> float:
 
 
 def check_value_gamma(answer: Any) -> str:
-    got = as_number(answer, "your V*(S)")
+    got = as_number(answer, tr("your V*(S)"))
     expected = _value_iteration(0.9)
     if abs(got - expected) < 1e-4:
-        return f"V*(S) = {expected:.4f} with gamma = 0.9, against {_value_iteration(0.95):.4f} with 0.95."
+        return tr("V*(S) = {expected:.4f} with gamma = 0.9, against {value_iteration_0_95:.4f} with 0.95.",
+                  expected=expected, value_iteration_0_95=_value_iteration(0.95))
     n = 8
     hints = {
-        _value_iteration(0.95): "that is the value with gamma = 0.95 (the notebook's): use 0.9",
-        0.9 ** (n - 1): "you left out the step penalties (-0.01 for each of the 7 moves before the goal)",
-        REWARD_STEP * sum(0.9**t for t in range(n)) + 0.9**n: "one discount too many: the goal's +1 comes "
-        "with the 8th move, discounted by gamma**7, after 7 penalties",
-        REWARD_STEP * (n - 1) + 0.9 ** (n - 1): "the step penalties are discounted too: -0.01 * gamma**t",
+        _value_iteration(0.95): tr("that is the value with gamma = 0.95 (the notebook's): use 0.9"),
+        0.9 ** (n - 1): tr("you left out the step penalties (-0.01 for each of the 7 moves before the goal)"),
+        REWARD_STEP * sum(0.9**t for t in range(n)) + 0.9**n: tr("one discount too many: the goal's +1 "
+                                                                 "comes with the 8th move, discounted by "
+                                                                 "gamma**7, after 7 penalties"),
+        REWARD_STEP * (n - 1) + 0.9 ** (n - 1): tr("the step penalties are discounted too: -0.01 * gamma**t"),
     }
     for value, hint in hints.items():
         if abs(got - value) < 1e-4:
-            raise Wrong(f"your value {got:.4f} is not V*(S) = {expected:.4f}: {hint}")
-    raise Wrong(f"your value is {got:.4f}, expected {expected:.4f}: the return of the 8-move path is "
-                "-0.01 (1 + gamma + ... + gamma**6) + gamma**7")
+            raise Wrong(tr("your value {got:.4f} is not V*(S) = {expected:.4f}: {hint}", got=got,
+                           expected=expected, hint=hint))
+    raise Wrong(tr("your value is {got:.4f}, expected {expected:.4f}: the return of the 8-move path is "
+                   "-0.01 (1 + gamma + ... + gamma**6) + gamma**7", got=got, expected=expected))
 
 
 q2 = Exercise(
@@ -148,26 +156,33 @@ def _frequencies(choose: Any, row: np.ndarray, epsilon: float, draws: int = 6000
     picks = [int(choose(row, epsilon, rng)) for _ in range(draws)]
     if min(picks) < 0 or max(picks) >= len(row):
         bad = min(picks) if min(picks) < 0 else max(picks)
-        raise Wrong(f"your function returned the action {bad}; actions are 0 to {len(row) - 1}")
+        raise Wrong(tr("your function returned the action {bad}; actions are 0 to {len_row_1}", bad=bad,
+                       len_row_1=len(row) - 1))
     return np.bincount(picks, minlength=len(row)) / draws
 
 
 def check_choose(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (choose), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (choose), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     row, tie = np.array([0.1, 0.5, -0.2, 0.0]), np.array([0.5, 0.5, 0.0, -1.0])
-    cases = [(row, 0.0, [0.0, 1.0, 0.0, 0.0], "epsilon = 0 must always take the best action (→, index 1)"),
-             (tie, 0.0, [0.5, 0.5, 0.0, 0.0], "two actions share the best value: pick either, at random, "
-              "about half the time each (np.flatnonzero(q_row == q_row.max()) lists them)"),
-             (row, 1.0, [0.25] * 4, "epsilon = 1 must pick every action a quarter of the time"),
-             (row, 0.2, [0.05, 0.85, 0.05, 0.05], "with epsilon = 0.2 the random move is one of ALL four "
-              "actions, so the best one is taken 0.8 + 0.2/4 = 85% of the time")]
+    cases = [(row, 0.0, [0.0, 1.0, 0.0, 0.0],
+              tr("epsilon = 0 must always take the best action (→, index 1)")),
+             (tie, 0.0, [0.5, 0.5, 0.0, 0.0], tr("two actions share the best value: pick either, at "
+                                                 "random, about half the time each (np.flatnonzero(q_row "
+                                                 "== q_row.max()) lists them)")),
+             (row, 1.0, [0.25] * 4, tr("epsilon = 1 must pick every action a quarter of the time")),
+             (row, 0.2, [0.05, 0.85, 0.05, 0.05], tr("with epsilon = 0.2 the random move is one of ALL "
+                                                     "four actions, so the best one is taken 0.8 + 0.2/4 = "
+                                                     "85% of the time"))]
     for q_row, epsilon, expected, why in cases:
         got = _frequencies(answer, q_row, epsilon)
         if np.abs(got - np.array(expected)).max() > 0.03:
-            raise Wrong(f"for Q = {q_row.tolist()} and epsilon = {epsilon} your actions came out with "
-                        f"frequencies {np.round(got, 3).tolist()}, expected about {expected}: {why}")
-    return "exploration and exploitation in four lines."
+            raise Wrong(tr("for Q = {q_row_tolist} and epsilon = {epsilon} your actions came out with "
+                           "frequencies {np_round_got_3_tolist}, expected about {expected}: {why}",
+                           q_row_tolist=q_row.tolist(), epsilon=epsilon,
+                           np_round_got_3_tolist=np.round(got, 3).tolist(), expected=expected, why=why))
+    return tr("exploration and exploitation in four lines.")
 
 
 def _explores_only_the_others(q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:

@@ -11,6 +11,7 @@ from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_type
 from helpers.exercises.tiny import isolated
+from helpers.i18n import mark, tr
 
 # --- q1: a sigmoid neuron ----------------------------------------------------------------------------
 
@@ -22,19 +23,22 @@ def solve_sigmoid_neuron() -> float:
 
 
 def check_sigmoid_neuron(answer: Any) -> str:
-    got = as_number(answer, "your output a")
+    got = as_number(answer, tr("your output a"))
     z = 0.5 * 1 - 0.25 * 2 + 0.2
     expected = 1 / (1 + math.exp(-z))
     if abs(got - expected) < 1e-4:
-        return f"z = {z:.1f} and a = σ(0.2) = {expected:.4f}: a small positive z gives a bit more than 0.5."
+        return tr("z = {z:.1f} and a = σ(0.2) = {expected:.4f}: a small positive z gives a bit more than "
+                  "0.5.", z=z, expected=expected)
     if abs(got - z) < 1e-4:
-        raise Wrong(f"{got:g} is z, the linear combination: apply the sigmoid 1 / (1 + e^(-z)) to it")
+        raise Wrong(tr("{got:g} is z, the linear combination: apply the sigmoid 1 / (1 + e^(-z)) to it",
+                       got=got))
     if abs(got - 1 / (1 + math.exp(-(z - 0.2)))) < 1e-4:
-        raise Wrong(f"{got:.4f} leaves out the bias b = 0.2: z = w · x + b")
+        raise Wrong(tr("{got:.4f} leaves out the bias b = 0.2: z = w · x + b", got=got))
     if abs(got - 1 / (1 + math.exp(z))) < 1e-4:
-        raise Wrong(f"{got:.4f} is σ(-z): the sigmoid is 1 / (1 + e^(-z)), with a minus in the exponent")
-    raise Wrong(f"your output is {got:.4g}, expected {expected:.4f}: z = 0.5·1 + (-0.25)·2 + 0.2, then "
-                "a = σ(z)")
+        raise Wrong(tr("{got:.4f} is σ(-z): the sigmoid is 1 / (1 + e^(-z)), with a minus in the exponent",
+                       got=got))
+    raise Wrong(tr("your output is {got:.4g}, expected {expected:.4f}: z = 0.5·1 + (-0.25)·2 + 0.2, then a "
+                   "= σ(z)", got=got, expected=expected))
 
 
 q1 = Exercise(
@@ -61,25 +65,29 @@ def solve_softmax() -> Any:
 
 def check_softmax(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (softmax), got {type(answer).__name__}")
-    cases = {"ordinary logits": torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]),
-             "one sample of four classes": torch.tensor([[0.0, 0.0, 0.0, 0.0]]),
-             "large logits": torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1000.0, -999.0]])}
+        raise Wrong(tr("give the function itself (softmax), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    cases = {mark("ordinary logits"): torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]),
+             mark("one sample of four classes"): torch.tensor([[0.0, 0.0, 0.0, 0.0]]),
+             mark("large logits"): torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1000.0, -999.0]])}
     for what, logits in cases.items():
         got = answer(logits)
-        expect_type(got, torch.Tensor, f"softmax of the {what}")
+        expect_type(got, torch.Tensor, tr("softmax of the {what}", what=what))
         if got.shape != logits.shape:
-            raise Wrong(f"softmax of the {what}: expected shape {tuple(logits.shape)}, got "
-                        f"{tuple(got.shape)}")
+            raise Wrong(tr("softmax of the {what}: expected shape {tuple_logits_shape}, got "
+                           "{tuple_got_shape}", what=what, tuple_logits_shape=tuple(logits.shape),
+                           tuple_got_shape=tuple(got.shape)))
         if not torch.isfinite(got).all():
-            raise Wrong(f"softmax of the {what} {logits.tolist()} gives {got.tolist()}: exp overflows to "
-                        "inf. Subtract each row's largest logit before exponentiating")
+            raise Wrong(tr("softmax of the {what} {logits_tolist} gives {got_tolist}: exp overflows to "
+                           "inf. Subtract each row's largest logit before exponentiating", what=what,
+                           logits_tolist=logits.tolist(), got_tolist=got.tolist()))
         if not torch.allclose(got.sum(dim=-1), torch.ones(len(logits)), atol=1e-5):
             sums = [round(v, 4) for v in got.sum(dim=-1).tolist()]
-            raise Wrong(f"softmax of the {what}: each row should sum to 1 but sums to {sums}; normalise "
-                        "along the last dimension (dim=-1, keepdim=True)")
-        expect_allclose(got, torch.softmax(logits, dim=-1), atol=1e-5, what=f"softmax of the {what}")
-    return "subtracting the row's maximum changes nothing mathematically and keeps every exp below 1."
+            raise Wrong(tr("softmax of the {what}: each row should sum to 1 but sums to {sums}; normalise "
+                           "along the last dimension (dim=-1, keepdim=True)", what=what, sums=sums))
+        expect_allclose(got, torch.softmax(logits, dim=-1), atol=1e-5, what=tr("softmax of the {what}",
+                                                                               what=what))
+    return tr("subtracting the row's maximum changes nothing mathematically and keeps every exp below 1.")
 
 
 q2 = Exercise(
@@ -115,16 +123,16 @@ def _xor_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 def check_xor_net(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (make_xor_net, without calling it), got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (make_xor_net, without calling it), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     X, y, corners, corner_labels = _xor_data()
     with isolated(seed=0):  # one thread, seeded; the notebook's random numbers left alone
         model = answer()
         expect_type(model, nn.Module, "make_xor_net()")
         out = model(X)
         if out.shape not in {(200, 1), (200,)}:
-            raise Wrong(f"the network should output one logit per point: shape (N, 1); for 200 points it "
-                        f"returned {tuple(out.shape)}")
+            raise Wrong(tr("the network should output one logit per point: shape (N, 1); for 200 points it "
+                           "returned {tuple_out_shape}", tuple_out_shape=tuple(out.shape)))
         optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
         for _ in range(300):
             loss = F.binary_cross_entropy_with_logits(model(X).reshape(-1), y)
@@ -136,14 +144,16 @@ def check_xor_net(answer: Any) -> str:
             right = int(((model(corners).reshape(-1) > 0).float() == corner_labels).sum())
     linear = all(isinstance(m, nn.Linear | nn.Sequential | nn.Identity | nn.Flatten) for m in model.modules())
     if right < 4 or points < 0.95:
-        why = (" Your network has no activation between its layers: a stack of Linear layers is one "
-               "linear map, and no straight line separates XOR." if linear else
-               " Too few hidden neurons (or an unlucky start): one ReLU neuron bends the plane along one "
-               "line only; XOR needs at least two, and a few more make training reliable.")
-        raise Wrong(f"after 300 steps your network gets {right}/4 corners and {points:.0%} of the points "
-                    f"right (final loss {loss.item():.3f}).{why}")
+        why = (tr(" Your network has no activation between its layers: a stack of Linear layers is one "
+                  "linear map, and no straight line separates XOR.") if linear else
+               tr(" Too few hidden neurons (or an unlucky start): one ReLU neuron bends the plane along "
+                  "one line only; XOR needs at least two, and a few more make training reliable."))
+        raise Wrong(tr("after 300 steps your network gets {right}/4 corners and {points:.0%} of the points "
+                       "right (final loss {loss_item:.3f}).{why}", right=right, points=points,
+                       loss_item=loss.item(), why=why))
     params = sum(p.numel() for p in model.parameters())
-    return f"{right}/4 corners, {points:.0%} of the points, final loss {loss.item():.3f}, {params} weights."
+    return tr("{right}/4 corners, {points:.0%} of the points, final loss {loss_item:.3f}, {params} weights.",
+              right=right, points=points, loss_item=loss.item(), params=params)
 
 
 q3 = Exercise(

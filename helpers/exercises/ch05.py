@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_type
+from helpers.i18n import tr
 
 # --- q1: a broadcast shape ---------------------------------------------------------------------------
 
@@ -19,18 +20,18 @@ def solve_broadcast_shape() -> tuple[int, ...]:
 def check_broadcast_shape(answer: Any) -> str:
     if isinstance(answer, torch.Size):
         answer = tuple(answer)
-    expect_type(answer, tuple | list, "your shape")
+    expect_type(answer, tuple | list, tr("your shape"))
     got = tuple(int(n) for n in answer)
     expected = tuple((torch.rand(5, 1, 4) * torch.rand(3, 1)).shape)
     if got == expected:
-        return "sizes are aligned from the right; a 1 (or a missing size) stretches to match."
+        return tr("sizes are aligned from the right; a 1 (or a missing size) stretches to match.")
     if got == (5, 1, 4) or got == (3, 4):
-        raise Wrong(f"{got} keeps one operand's shape: broadcasting stretches every size-1 (or missing) "
-                    "dimension of either operand")
+        raise Wrong(tr("{got} keeps one operand's shape: broadcasting stretches every size-1 (or missing) "
+                       "dimension of either operand", got=got))
     if got == (5, 3, 1) or got == (3, 5, 4):
-        raise Wrong(f"{got}: align the shapes from the RIGHT: (5, 1, 4) over (_, 3, 1)")
-    raise Wrong(f"{got} is not it: write (5, 1, 4) over (_, 3, 1), right-aligned, and take the larger size "
-                "in each column")
+        raise Wrong(tr("{got}: align the shapes from the RIGHT: (5, 1, 4) over (_, 3, 1)", got=got))
+    raise Wrong(tr("{got} is not it: write (5, 1, 4) over (_, 3, 1), right-aligned, and take the larger "
+                   "size in each column", got=got))
 
 
 q1 = Exercise(
@@ -55,7 +56,8 @@ def solve_linear() -> Any:
 
 def check_linear(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (linear), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (linear), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     gen = torch.Generator().manual_seed(0)
     for n, fan_in, fan_out in ((4, 3, 5), (1, 2, 2), (7, 6, 1)):
         X, weight, bias = (torch.randn(n, fan_in, generator=gen), torch.randn(fan_out, fan_in, generator=gen),
@@ -65,17 +67,21 @@ def check_linear(answer: Any) -> str:
         except NotImplementedError:  # a RuntimeError too: the stub, not a shape mistake
             raise
         except RuntimeError as error:
-            raise Wrong(f"with X {tuple(X.shape)} and weight {tuple(weight.shape)} your function fails: "
-                        f"{str(error).splitlines()[0]}. The weight is (out, in): transpose it") from None
+            raise Wrong(tr("with X {tuple_X_shape} and weight {tuple_weight_shape} your function fails: "
+                           "{str_error_splitlines_0}. The weight is (out, in): transpose it",
+                           tuple_X_shape=tuple(X.shape), tuple_weight_shape=tuple(weight.shape),
+                           str_error_splitlines_0=str(error).splitlines()[0])) from None
         expect_type(got, torch.Tensor, "linear(...)")
         if got.shape != (n, fan_out):
-            raise Wrong(f"for X {tuple(X.shape)} and weight {tuple(weight.shape)} your output has shape "
-                        f"{tuple(got.shape)}, expected {(n, fan_out)}: the result has one row per sample and "
-                        "one column per output")
+            raise Wrong(tr("for X {tuple_X_shape} and weight {tuple_weight_shape} your output has shape "
+                           "{tuple_got_shape}, expected {n_fan_out}: the result has one row per sample and "
+                           "one column per output", tuple_X_shape=tuple(X.shape),
+                           tuple_weight_shape=tuple(weight.shape), tuple_got_shape=tuple(got.shape),
+                           n_fan_out=(n, fan_out)))
         if torch.allclose(got, X @ weight.T, atol=1e-5):
-            raise Wrong("your output is X @ W^T without the bias: add b (it broadcasts over the rows)")
+            raise Wrong(tr("your output is X @ W^T without the bias: add b (it broadcasts over the rows)"))
         expect_allclose(got, X @ weight.T + bias, atol=1e-5, what="linear(X, weight, bias)")
-    return "(N, in) @ (in, out) + (out,) -> (N, out): what every nn.Linear does."
+    return tr("(N, in) @ (in, out) + (out,) -> (N, out): what every nn.Linear does.")
 
 
 q2 = Exercise(
@@ -102,21 +108,24 @@ def solve_channels_first() -> Any:
 
 def check_channels_first(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (to_channels_first), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (to_channels_first), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     batch = torch.arange(2 * 4 * 6 * 3).reshape(2, 4, 6, 3)      # N=2, H=4, W=6, C=3: every value distinct
     got = answer(batch)
     expect_type(got, torch.Tensor, "to_channels_first(batch)")
     if got.shape != (2, 3, 4, 6):
-        raise Wrong(f"for a batch of shape (N, H, W, C) = (2, 4, 6, 3) you return {tuple(got.shape)}, "
-                    "expected (2, 3, 4, 6): channels second, then height, then width")
+        raise Wrong(tr("for a batch of shape (N, H, W, C) = (2, 4, 6, 3) you return {tuple_got_shape}, "
+                       "expected (2, 3, 4, 6): channels second, then height, then width",
+                       tuple_got_shape=tuple(got.shape)))
     expected = batch.permute(0, 3, 1, 2)
     if not torch.equal(got, expected):
         n, c, h, w = (int(i) for i in (got != expected).nonzero()[0])
-        raise Wrong(f"the shape is right but the pixels moved: the input's pixel (n={n}, h={h}, w={w}, "
-                    f"c={c}) = {batch[n, h, w, c].item()} should be at [n, c, h, w] = [{n}, {c}, {h}, {w}], "
-                    f"where you have {got[n, c, h, w].item()}. reshape/view keep the memory order; permute "
-                    "moves dimensions")
-    return "permute only changes the strides: the result is not contiguous (.contiguous() before .view)."
+        raise Wrong(tr("the shape is right but the pixels moved: the input's pixel (n={n}, h={h}, w={w}, "
+                       "c={c}) = {batch_n_h_w_c_item} should be at [n, c, h, w] = [{n}, {c}, {h}, {w}], "
+                       "where you have {got_n_c_h_w_item}. reshape/view keep the memory order; permute "
+                       "moves dimensions", n=n, h=h, w=w, c=c, batch_n_h_w_c_item=batch[n, h, w, c].item(),
+                       got_n_c_h_w_item=got[n, c, h, w].item()))
+    return tr("permute only changes the strides: the result is not contiguous (.contiguous() before .view).")
 
 
 q3 = Exercise(
@@ -144,19 +153,22 @@ def solve_loss_scale() -> float:
 
 
 def check_loss_scale(answer: Any) -> str:
-    got = as_number(answer, "your scale")
+    got = as_number(answer, tr("your scale"))
     expected = solve_loss_scale()
     if got <= 0 or torch.log2(torch.tensor(got)).item() % 1 != 0:
-        raise Wrong(f"{got:g} is not a power of two: try 2.0 ** k for k = 0, 1, 2, ...")
+        raise Wrong(tr("{got:g} is not a power of two: try 2.0 ** k for k = 0, 1, 2, ...", got=got))
     if torch.tensor(3e-9 * got).half().item() == 0:
-        raise Wrong(f"with S = {got:g}, 3e-9 * S = {3e-9 * got:.3g} still underflows to 0 in float16 (its "
-                    f"smallest positive number is {2.0**-24:.3g}): take a larger power of two")
+        raise Wrong(tr("with S = {got:g}, 3e-9 * S = {value:.3g} still underflows to 0 in float16 (its "
+                       "smallest positive number is {value2:.3g}): take a larger power of two", got=got,
+                       value=3e-9 * got, value2=2.0**-24))
     if got > expected:
-        raise Wrong(f"S = {got:g} works but is not the smallest: a smaller power of two already keeps 3e-9 "
-                    "above float16's underflow (the larger S, the sooner a big gradient overflows to inf)")
+        raise Wrong(tr("S = {got:g} works but is not the smallest: a smaller power of two already keeps "
+                       "3e-9 above float16's underflow (the larger S, the sooner a big gradient overflows "
+                       "to inf)", got=got))
     kept = torch.tensor(3e-9 * expected).half().float().item() / expected
-    return (f"S = {expected:g}: 3e-9 survives, coming back as {kept:.3g} (float16's coarse steps near its "
-            "smallest numbers). Scalers start much higher (2^16) and back off on inf.")
+    return (tr("S = {expected:g}: 3e-9 survives, coming back as {kept:.3g} (float16's coarse steps near "
+               "its smallest numbers). Scalers start much higher (2^16) and back off on inf.",
+               expected=expected, kept=kept))
 
 
 q4 = Exercise(

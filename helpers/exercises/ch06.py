@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.i18n import tr
 
 EPOCHS_Q1 = 10
 
@@ -66,27 +67,32 @@ def solve_fast_lr(x_train: torch.Tensor, y_train: torch.Tensor, initial_state: d
 
 def check_fast_lr(answer: Any, x_train: torch.Tensor, y_train: torch.Tensor,
                   initial_state: dict[str, torch.Tensor], noise: float) -> str:
-    lr = as_number(answer, "your learning rate")
+    lr = as_number(answer, tr("your learning rate"))
     if lr <= 0:
-        raise Wrong(f"a learning rate must be positive, got {lr:g}: SGD steps against the gradient")
+        raise Wrong(tr("a learning rate must be positive, got {lr:g}: SGD steps against the gradient",
+                       lr=lr))
     target = 1.5 * noise**2
     losses = _train_losses(lr, x_train, y_train, initial_state)
     first, last = losses[0], losses[-1]
     if last < target:
-        return f"training MSE {first:.4f} -> {last:.4f} in {EPOCHS_Q1} epochs with lr = {lr:g}."
+        return tr("training MSE {first:.4f} -> {last:.4f} in {EPOCHS_Q1} epochs with lr = {lr:g}.",
+                  first=first, last=last, EPOCHS_Q1=EPOCHS_Q1, lr=lr)
     hessian = 2 * torch.tensor([[(x_train**2).mean(), x_train.mean()], [x_train.mean(), 1.0]])
     limit = 2 / torch.linalg.eigvalsh(hessian).max().item()
     if not last < first or lr >= limit:
-        raise Wrong(f"with lr = {lr:g} the training MSE went from {first:.4f} to {last:.4g} in {EPOCHS_Q1} "
-                    f"epochs: it diverges. The stable range ends at 2/λ_max = {limit:.3f}")
+        raise Wrong(tr("with lr = {lr:g} the training MSE went from {first:.4f} to {last:.4g} in "
+                       "{EPOCHS_Q1} epochs: it diverges. The stable range ends at 2/λ_max = {limit:.3f}",
+                       lr=lr, first=first, last=last, EPOCHS_Q1=EPOCHS_Q1, limit=limit))
     diffs = [b - a for a, b in zip(losses, losses[1:], strict=False)]
     if lr > 0.85 * limit or any(d > 0 for d in diffs):
-        raise Wrong(f"with lr = {lr:g} the training MSE is {last:.4f} after {EPOCHS_Q1} epochs (target "
-                    f"{target:.4f}): so close to the limit {limit:.3f}, every step overshoots the valley and "
-                    "the cost zig-zags down slowly. Back off a little")
-    raise Wrong(f"with lr = {lr:g} the training MSE went from {first:.4f} to {last:.4f} in {EPOCHS_Q1} "
-                f"epochs (target {target:.4f}): it is still falling, the steps are too short. The limit is "
-                f"{limit:.3f}: take larger steps")
+        raise Wrong(tr("with lr = {lr:g} the training MSE is {last:.4f} after {EPOCHS_Q1} epochs (target "
+                       "{target:.4f}): so close to the limit {limit:.3f}, every step overshoots the valley "
+                       "and the cost zig-zags down slowly. Back off a little", lr=lr, last=last,
+                       EPOCHS_Q1=EPOCHS_Q1, target=target, limit=limit))
+    raise Wrong(tr("with lr = {lr:g} the training MSE went from {first:.4f} to {last:.4f} in {EPOCHS_Q1} "
+                   "epochs (target {target:.4f}): it is still falling, the steps are too short. The limit "
+                   "is {limit:.3f}: take larger steps", lr=lr, first=first, last=last, EPOCHS_Q1=EPOCHS_Q1,
+                   target=target, limit=limit))
 
 
 q1 = Exercise(
@@ -119,7 +125,8 @@ def solve_train_step() -> Any:
 
 def check_train_step(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (train_step), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (train_step), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     data = _line_data()
     x, y = data["x_train"], data["y_train"]
     reference, mine = _Line(), _Line()
@@ -132,22 +139,27 @@ def check_train_step(answer: Any) -> str:
         expected = right(reference, opt_ref, nn.MSELoss(), x, y)
         got = answer(mine, opt_mine, nn.MSELoss(), x, y)
         if isinstance(got, torch.Tensor) and got.numel() == 1:
-            raise Wrong("return the loss as a Python float (loss.item()), not a tensor: a tensor keeps the "
-                        "whole graph alive in a history list")
-        got = as_number(got, f"the loss returned at step {step}")
+            raise Wrong(tr("return the loss as a Python float (loss.item()), not a tensor: a tensor keeps "
+                           "the whole graph alive in a history list"))
+        got = as_number(got, tr("the loss returned at step {step}", step=step))
         a, b = mine.a.item(), mine.b.item()
         if abs(a - data["initial_state"]["a"].item()) < 1e-12 and step == 1:
-            raise Wrong("the parameters did not move: call optimizer.step() after loss.backward()")
+            raise Wrong(tr("the parameters did not move: call optimizer.step() after loss.backward()"))
         if abs(a - reference.a.item()) > 1e-6 or abs(b - reference.b.item()) > 1e-6:
-            extra = (" The first step was right, so gradients are piling up: call optimizer.zero_grad() "
-                     "before loss.backward() (PyTorch adds new gradients to the old ones)" if step > 1 else
-                     " Compute the loss on (x, y), call backward() on it, then optimizer.step()")
-            raise Wrong(f"after step {step} your parameters are a = {a:.5f}, b = {b:.5f}; the loop gives "
-                        f"a = {reference.a.item():.5f}, b = {reference.b.item():.5f}.{extra}")
+            extra = (tr(" The first step was right, so gradients are piling up: call "
+                        "optimizer.zero_grad() before loss.backward() (PyTorch adds new gradients to the "
+                        "old ones)") if step > 1 else
+                     tr(" Compute the loss on (x, y), call backward() on it, then optimizer.step()"))
+            raise Wrong(tr("after step {step} your parameters are a = {a:.5f}, b = {b:.5f}; the loop gives "
+                           "a = {reference_a_item:.5f}, b = {reference_b_item:.5f}.{extra}", step=step, a=a,
+                           b=b, reference_a_item=reference.a.item(), reference_b_item=reference.b.item(),
+                           extra=extra))
         if abs(got - expected) > 1e-6:
-            raise Wrong(f"step {step} returned the loss {got:.6f}; the loss of that step (before the update) "
-                        f"is {expected:.6f}: compute it before optimizer.step()")
-    return "three steps, the same parameters as the loop: this is what engine.fit repeats for every batch."
+            raise Wrong(tr("step {step} returned the loss {got:.6f}; the loss of that step (before the "
+                           "update) is {expected:.6f}: compute it before optimizer.step()", step=step,
+                           got=got, expected=expected))
+    return tr("three steps, the same parameters as the loop: this is what engine.fit repeats for every "
+              "batch.")
 
 
 def _no_zero_grad(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: nn.Module,
@@ -191,35 +203,40 @@ def solve_split() -> Any:
 
 def check_split(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (three_way_split), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (three_way_split), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     for n, fractions in ((100, (0.7, 0.15, 0.15)), (37, (0.6, 0.2, 0.2)), (1000, (0.8, 0.1, 0.1))):
         parts = answer(n, fractions, 0)
         if len(parts) != 3:
-            raise Wrong(f"return three tensors (train, validation, test), got {len(parts)} items")
+            raise Wrong(tr("return three tensors (train, validation, test), got {len_parts} items",
+                           len_parts=len(parts)))
         parts = [torch.as_tensor(p).long().reshape(-1) for p in parts]
         sizes = [len(p) for p in parts]
         expected = [int(fractions[0] * n), int(fractions[1] * n)]
         expected.append(n - sum(expected))
         together = torch.cat(parts)
         if len(set(together.tolist())) < len(together):
-            raise Wrong(f"for n = {n} some indices are in two sets: the sets must be disjoint (cut one "
-                        "shuffled order into consecutive pieces)")
+            raise Wrong(tr("for n = {n} some indices are in two sets: the sets must be disjoint (cut one "
+                           "shuffled order into consecutive pieces)", n=n))
         if sorted(together.tolist()) != list(range(n)):
-            raise Wrong(f"for n = {n} the three sets hold {len(together)} indices, not every index of "
-                        f"range({n}) exactly once")
+            raise Wrong(tr("for n = {n} the three sets hold {len_together} indices, not every index of "
+                           "range({n}) exactly once", n=n, len_together=len(together)))
         if sizes != expected:
-            raise Wrong(f"for n = {n} and fractions {fractions} the sizes are {sizes}, expected {expected}")
+            raise Wrong(tr("for n = {n} and fractions {fractions} the sizes are {sizes}, expected "
+                           "{expected}", n=n, fractions=fractions, sizes=sizes, expected=expected))
         labels = torch.arange(n) * 3 // n          # sorted data: class 0, then 1, then 2
         test_classes = labels[parts[2]].unique().tolist()
         if test_classes != [0, 1, 2]:
-            raise Wrong(f"for n = {n}, on data sorted by class your test set holds only class(es) "
-                        f"{test_classes}: shuffle the indices (torch.randperm) before cutting")
+            raise Wrong(tr("for n = {n}, on data sorted by class your test set holds only class(es) "
+                           "{test_classes}: shuffle the indices (torch.randperm) before cutting", n=n,
+                           test_classes=test_classes))
     again, other = answer(100, (0.7, 0.15, 0.15), 0), answer(100, (0.7, 0.15, 0.15), 1)
     if not torch.equal(torch.as_tensor(again[0]), torch.as_tensor(answer(100, (0.7, 0.15, 0.15), 0)[0])):
-        raise Wrong("the same seed gave two different splits: use torch.Generator().manual_seed(seed)")
+        raise Wrong(tr("the same seed gave two different splits: use torch.Generator().manual_seed(seed)"))
     if torch.equal(torch.as_tensor(again[0]), torch.as_tensor(other[0])):
-        raise Wrong("seeds 0 and 1 gave the same split: pass the generator to torch.randperm(generator=...)")
-    return "disjoint, complete, shuffled and reproducible: helpers.data.split_indices does the same."
+        raise Wrong(tr("seeds 0 and 1 gave the same split: pass the generator to "
+                       "torch.randperm(generator=...)"))
+    return tr("disjoint, complete, shuffled and reproducible: helpers.data.split_indices does the same.")
 
 
 def _unshuffled(n: int, fractions: tuple[float, float, float], seed: int) -> tuple[torch.Tensor, ...]:

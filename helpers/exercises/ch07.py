@@ -11,6 +11,7 @@ from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
 from helpers.exercises.tiny import isolated
+from helpers.i18n import mark, tr
 
 
 def _circles(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,34 +51,39 @@ def solve_bce() -> Any:
 
 def check_bce(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (bce_with_logits), got {type(answer).__name__}")
-    cases = {"ordinary logits": (torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0]),
+        raise Wrong(tr("give the function itself (bce_with_logits), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    cases = {mark("ordinary logits"): (torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0]),
                                  torch.tensor([0.0, 0.0, 1.0, 1.0, 1.0])),
-             "a (N, 1) column": (torch.tensor([[1.5], [-2.0]]), torch.tensor([[1.0], [1.0]])),
-             "confident and wrong": (torch.tensor([-200.0, 150.0]), torch.tensor([1.0, 0.0])),
-             "confident and right": (torch.tensor([200.0, -150.0]), torch.tensor([1.0, 0.0]))}
+             mark("a (N, 1) column"): (torch.tensor([[1.5], [-2.0]]), torch.tensor([[1.0], [1.0]])),
+             mark("confident and wrong"): (torch.tensor([-200.0, 150.0]), torch.tensor([1.0, 0.0])),
+             mark("confident and right"): (torch.tensor([200.0, -150.0]), torch.tensor([1.0, 0.0]))}
     for what, (logits, targets) in cases.items():
         got = answer(logits, targets)
-        expect_type(got, torch.Tensor, f"bce_with_logits on {what}")
+        expect_type(got, torch.Tensor, tr("bce_with_logits on {what}", what=what))
         if got.numel() != 1:
-            raise Wrong(f"for {what} you return a tensor of shape {tuple(got.shape)}: average the per-sample "
-                        "losses into one number (.mean())")
+            raise Wrong(tr("for {what} you return a tensor of shape {tuple_got_shape}: average the "
+                           "per-sample losses into one number (.mean())", what=what,
+                           tuple_got_shape=tuple(got.shape)))
         expected = F.binary_cross_entropy_with_logits(logits, targets).item()
         value = got.item()
         if not math.isfinite(value):
-            raise Wrong(f"for {what} (logits {logits.flatten().tolist()}) you return {value}: exp or log "
-                        "overflowed. Write -log σ(z) as softplus(-z) and -log(1 - σ(z)) as softplus(z)")
+            raise Wrong(tr("for {what} (logits {logits_flatten_tolist}) you return {value}: exp or log "
+                           "overflowed. Write -log σ(z) as softplus(-z) and -log(1 - σ(z)) as softplus(z)",
+                           what=what, logits_flatten_tolist=logits.flatten().tolist(), value=value))
         if abs(value - expected) > 1e-4 * max(1.0, abs(expected)):
             if what == "confident and wrong" and abs(value - 100.0) < 1e-3:
-                hint = " That is BCELoss's clamp at 100: your log(sigmoid) underflowed to log(0)"
+                hint = tr(" That is BCELoss's clamp at 100: your log(sigmoid) underflowed to log(0)")
             elif abs(value + expected) < 1e-4 * max(1.0, abs(expected)):
-                hint = " The sign is wrong: the loss is MINUS the log-probability of the true class"
+                hint = tr(" The sign is wrong: the loss is MINUS the log-probability of the true class")
             else:
-                hint = " Per sample: t·softplus(-z) + (1 - t)·softplus(z), then the mean"
-            raise Wrong(f"for {what} (logits {logits.flatten().tolist()}, targets "
-                        f"{targets.flatten().tolist()}) you return {value:.6g}, expected "
-                        f"{expected:.6g}.{hint}")
-    return "the logit form never computes sigmoid(z), so nothing underflows: this is BCEWithLogitsLoss."
+                hint = tr(" Per sample: t·softplus(-z) + (1 - t)·softplus(z), then the mean")
+            raise Wrong(tr("for {what} (logits {logits_flatten_tolist}, targets {targets_flatten_tolist}) "
+                           "you return {value:.6g}, expected {expected:.6g}.{hint}", what=what,
+                           logits_flatten_tolist=logits.flatten().tolist(),
+                           targets_flatten_tolist=targets.flatten().tolist(), value=value,
+                           expected=expected, hint=hint))
+    return tr("the logit form never computes sigmoid(z), so nothing underflows: this is BCEWithLogitsLoss.")
 
 
 def _naive_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -113,28 +119,31 @@ def solve_accuracy() -> Any:
 
 def check_accuracy(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (accuracy), got {type(answer).__name__}")
-    cases = [("one logit per sample, shape (N, 1)", torch.tensor([[2.0], [-1.0], [0.5], [-0.2]]),
+        raise Wrong(tr("give the function itself (accuracy), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    cases = [(mark("one logit per sample, shape (N, 1)"), torch.tensor([[2.0], [-1.0], [0.5], [-0.2]]),
               torch.tensor([[1.0], [0.0], [0.0], [0.0]]), 0.75),
-             ("one logit per sample, shape (N,)", torch.tensor([-3.0, 4.0, 1.0, -1.0, 2.0]),
+             (mark("one logit per sample, shape (N,)"), torch.tensor([-3.0, 4.0, 1.0, -1.0, 2.0]),
               torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0]), 0.6),
-             ("three logits per sample", torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.1, 3.0]]),
+             (mark("three logits per sample"),
+              torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.1, 3.0]]),
               torch.tensor([0, 2, 2]), 2 / 3),
-             ("two logits per sample", torch.tensor([[-1.0, 1.0], [3.0, 0.0], [0.2, 0.1], [0.0, 5.0]]),
+             (mark("two logits per sample"), torch.tensor([[-1.0, 1.0], [3.0, 0.0], [0.2, 0.1], [0.0, 5.0]]),
               torch.tensor([1, 0, 1, 1]), 0.75)]
     for what, logits, targets, expected in cases:
-        got = as_number(answer(logits, targets), f"accuracy for {what}")
+        got = as_number(answer(logits, targets), tr("accuracy for {what}", what=what))
         if abs(got - expected) > 1e-6:
             all_zero = float((targets.reshape(-1) == 0).float().mean())
             if what.startswith("one logit") and abs(got - all_zero) < 1e-6:
-                hint = ("with one column, argmax is always 0: compare the logit with 0 instead (logit > 0 "
-                        "means class 1)")
+                hint = (tr("with one column, argmax is always 0: compare the logit with 0 instead (logit > "
+                           "0 means class 1)"))
             elif what.startswith("one logit"):
-                hint = "class 1 when the logit is positive (σ(z) > 0.5 exactly when z > 0), then compare"
+                hint = tr("class 1 when the logit is positive (σ(z) > 0.5 exactly when z > 0), then compare")
             else:
-                hint = "with several logits the predicted class is logits.argmax(dim=1)"
-            raise Wrong(f"for {what} you return {got:.4g}, expected {expected:.4g}: {hint}")
-    return "the rule of helpers.engine: logit > 0 for one column, argmax for several."
+                hint = tr("with several logits the predicted class is logits.argmax(dim=1)")
+            raise Wrong(tr("for {what} you return {got:.4g}, expected {expected:.4g}: {hint}", what=what,
+                           got=got, expected=expected, hint=hint))
+    return tr("the rule of helpers.engine: logit > 0 for one column, argmax for several.")
 
 
 def _argmax_everywhere(logits: torch.Tensor, targets: torch.Tensor) -> float:
@@ -173,14 +182,16 @@ def solve_feature(**data: Any) -> Any:
 def check_feature(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_val: torch.Tensor,
                   y_val: torch.Tensor) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (add_feature), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (add_feature), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     train, val = answer(X_train.cpu()), answer(X_val.cpu())
     expect_type(train, torch.Tensor, "add_feature(points)")
     if train.shape != (len(X_train), 3):
-        raise Wrong(f"add_feature should return shape (N, 3) (the two coordinates and one new feature); for "
-                    f"{len(X_train)} points it returned {tuple(train.shape)}")
+        raise Wrong(tr("add_feature should return shape (N, 3) (the two coordinates and one new feature); "
+                       "for {len_X_train} points it returned {tuple_train_shape}", len_X_train=len(X_train),
+                       tuple_train_shape=tuple(train.shape)))
     if not torch.allclose(train[:, :2], X_train.cpu()):
-        raise Wrong("keep the two coordinates as the first two columns and add your feature as the third")
+        raise Wrong(tr("keep the two coordinates as the first two columns and add your feature as the third"))
     with isolated(seed=0):
         model = nn.Linear(3, 1)
         optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
@@ -194,11 +205,12 @@ def check_feature(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_v
             predicted = (model(val).reshape(-1) > 0).float()
             acc = (predicted == y_val.cpu().float().reshape(-1)).float().mean().item()
     if acc < 0.9:
-        raise Wrong(f"nn.Linear(3, 1) trained on your features reaches {acc:.0%} validation accuracy (needs "
-                    "90%): a linear model draws a plane, so the new feature must put the two rings on either "
-                    "side of a threshold. What differs between a point on the inner ring and one on the "
-                    "outer ring?")
-    return f"{acc:.0%} with a linear model: hand-made features, as in classic ML; hidden layers learn them."
+        raise Wrong(tr("nn.Linear(3, 1) trained on your features reaches {acc:.0%} validation accuracy "
+                       "(needs 90%): a linear model draws a plane, so the new feature must put the two "
+                       "rings on either side of a threshold. What differs between a point on the inner "
+                       "ring and one on the outer ring?", acc=acc))
+    return tr("{acc:.0%} with a linear model: hand-made features, as in classic ML; hidden layers learn "
+              "them.", acc=acc)
 
 
 def _context_circles() -> dict[str, Any]:
@@ -240,14 +252,15 @@ def _spiral_net() -> nn.Sequential:
 
 def check_optimizer(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (make_optimizer), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (make_optimizer), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     X, y = X_train.cpu(), y_train.cpu().long()
     with isolated(seed=0):
         model = _spiral_net()
         optimizer = answer(model.parameters())
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise Wrong(f"make_optimizer should return a torch.optim optimiser, got "
-                        f"{type(optimizer).__name__}")
+            raise Wrong(tr("make_optimizer should return a torch.optim optimiser, got {type_optimizer_name}",
+                           type_optimizer_name=type(optimizer).__name__))
         losses = []
         for _ in range(STEPS):
             loss = F.cross_entropy(model(X), y)
@@ -262,15 +275,18 @@ def check_optimizer(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor) -
     name, lr = type(optimizer).__name__, optimizer.param_groups[0]["lr"]
     start = losses[0]
     if not math.isfinite(final) or final > start or max(losses) > 2 * start:
-        raise Wrong(f"with {name} at lr = {lr:g} the loss went from {start:.2f} up to {max(losses):.3g} and "
-                    f"ended at {final:.3g}: it diverged. The learning rate is too large for {name}")
+        raise Wrong(tr("with {name} at lr = {lr:g} the loss went from {start:.2f} up to {max_losses:.3g} "
+                       "and ended at {final:.3g}: it diverged. The learning rate is too large for {name}",
+                       name=name, lr=lr, start=start, max_losses=max(losses), final=final))
     if final > TARGET_LOSS:
-        verdict = ("it barely moved: the steps are too short" if final > 0.9 * start else
-                   "it is going down, but not fast enough")
-        raise Wrong(f"with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} in "
-                    f"{STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 6's sweep shows which "
-                    "learning rates work for which optimiser")
-    return f"{name} at lr = {lr:g}: loss {start:.2f} -> {final:.3f} in {STEPS} steps."
+        verdict = (tr("it barely moved: the steps are too short") if final > 0.9 * start else
+                   tr("it is going down, but not fast enough"))
+        raise Wrong(tr("with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} "
+                       "in {STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 6's sweep shows which "
+                       "learning rates work for which optimiser", name=name, lr=lr, start=start,
+                       final=final, STEPS=STEPS, TARGET_LOSS=TARGET_LOSS, verdict=verdict))
+    return tr("{name} at lr = {lr:g}: loss {start:.2f} -> {final:.3f} in {STEPS} steps.", name=name, lr=lr,
+              start=start, final=final, STEPS=STEPS)
 
 
 def _context_spirals() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from helpers import models
 from helpers.data.tiny import FASHION_CLASSES, _fashion_images
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_close
 from helpers.exercises.tiny import isolated
+from helpers.i18n import tr
 
 # --- q1: learnpytorch.io's TinyVGG, counted by hand ---------------------------------------------------
 
@@ -31,8 +32,8 @@ def solve_tinyvgg_parameters() -> Any:
 
 def check_tinyvgg_parameters(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (tinyvgg_parameters, not tinyvgg_parameters(10)); "
-                    f"got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (tinyvgg_parameters, not tinyvgg_parameters(10)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     for hidden in (10, 1, 4, 32):
         got = as_number(answer(hidden), f"tinyvgg_parameters({hidden})")
         expected = models.count_parameters(models.learnpytorch_tinyvgg(hidden=hidden))
@@ -40,18 +41,20 @@ def check_tinyvgg_parameters(answer: Any) -> str:
             continue
         no_bias = 4 * hidden + 10
         if got == expected - no_bias:
-            hint = "You forgot the biases: every filter and every output of the Linear layer has one."
+            hint = tr("You forgot the biases: every filter and every output of the Linear layer has one.")
         elif got == expected - hidden * 7 * 7 * 10 + hidden * 14 * 14 * 10:
-            hint = "The classifier sees 7 x 7 maps: each MaxPool(2) halves the side (28 -> 14 -> 7)."
+            hint = tr("The classifier sees 7 x 7 maps: each MaxPool(2) halves the side (28 -> 14 -> 7).")
         elif got == expected - 3 * hidden * (hidden * 9 + 1) + 3 * hidden * 10:
-            hint = "A filter covers every input channel: hidden x 3 x 3 weights after the first layer."
+            hint = tr("A filter covers every input channel: hidden x 3 x 3 weights after the first layer.")
         else:
-            hint = ("Count each layer: a 3x3 convolution c_in -> c_out has c_out x (c_in x 9 + 1) "
-                    "parameters, a Linear layer out x (in + 1).")
-        raise Wrong(f"tinyvgg_parameters({hidden}) returned {got:g}, the model has {expected:,}. {hint}")
+            hint = (tr("Count each layer: a 3x3 convolution c_in -> c_out has c_out x (c_in x 9 + 1) "
+                       "parameters, a Linear layer out x (in + 1)."))
+        raise Wrong(tr("tinyvgg_parameters({hidden}) returned {got:g}, the model has {expected:,}. {hint}",
+                       hidden=hidden, got=got, expected=expected, hint=hint))
     total = solve_tinyvgg_parameters()(10)
-    return (f"{total:,} parameters for hidden_units=10, {(10 * 49 * 10 + 10) / total:.0%} of them in the "
-            "classifier: the convolutions share theirs over the whole image.")
+    return (tr("{total:,} parameters for hidden_units=10, {value:.0%} of them in the classifier: the "
+               "convolutions share theirs over the whole image.", total=total,
+               value=(10 * 49 * 10 + 10) / total))
 
 
 q1 = Exercise(
@@ -80,19 +83,20 @@ def check_shirt_recall(answer: Any, cm: torch.Tensor) -> str:
     recall = (cm[SHIRT, SHIRT] / cm[SHIRT].sum()).item()
     precision = (cm[SHIRT, SHIRT] / cm[:, SHIRT].sum()).item()
     accuracy = (cm.trace() / cm.sum()).item()
-    got = as_number(answer, "your recall")
+    got = as_number(answer, tr("your recall"))
     if abs(got - recall) > 1e-6 and abs(got - precision) < 1e-6:
-        raise Wrong(f"{got:.4f} is the precision (the Shirt COLUMN: of the images called Shirt, how many "
-                    "were shirts). Recall reads the Shirt ROW: of the real shirts, how many were found")
+        raise Wrong(tr("{got:.4f} is the precision (the Shirt COLUMN: of the images called Shirt, how many "
+                       "were shirts). Recall reads the Shirt ROW: of the real shirts, how many were found",
+                       got=got))
     if abs(got - recall) > 1e-6 and abs(got - accuracy) < 1e-6:
-        raise Wrong(f"{got:.4f} is the overall accuracy (trace / total); the recall of Shirt uses the Shirt "
-                    "row only")
+        raise Wrong(tr("{got:.4f} is the overall accuracy (trace / total); the recall of Shirt uses the "
+                       "Shirt row only", got=got))
     if abs(got - 100 * recall) < 1e-4:
-        raise Wrong(f"{got:g} is a percentage; give the fraction {recall:.4f}")
-    expect_close(got, recall, rtol=0, atol=1e-6, what="your recall of Shirt",
-                 hint="Divide the diagonal cell of the Shirt row by the sum of that row.")
-    return (f"{recall:.1%} of the real shirts are found; {precision:.1%} of the images called Shirt "
-            "are shirts.")
+        raise Wrong(tr("{got:g} is a percentage; give the fraction {recall:.4f}", got=got, recall=recall))
+    expect_close(got, recall, rtol=0, atol=1e-6, what=tr("your recall of Shirt"),
+                 hint=tr("Divide the diagonal cell of the Shirt row by the sum of that row."))
+    return (tr("{recall:.1%} of the real shirts are found; {precision:.1%} of the images called Shirt are "
+               "shirts.", recall=recall, precision=precision))
 
 
 def _confusion_context() -> dict[str, Any]:
@@ -137,8 +141,8 @@ def training_losses(make_optimizer: Any, steps: int = STEPS) -> list[float]:
         model = models.learnpytorch_tinyvgg()
         optimizer = make_optimizer(model)
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise Wrong("make_optimizer(model) should return a torch.optim optimizer, got "
-                        f"{type(optimizer).__name__}")
+            raise Wrong(tr("make_optimizer(model) should return a torch.optim optimizer, got "
+                           "{type_optimizer_name}", type_optimizer_name=type(optimizer).__name__))
         order = torch.Generator().manual_seed(0)
         loss_fn, losses = nn.CrossEntropyLoss(), []
         for _ in range(steps):
@@ -153,25 +157,29 @@ def training_losses(make_optimizer: Any, steps: int = STEPS) -> list[float]:
 
 def check_make_optimizer(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (make_optimizer, not make_optimizer(model)); "
-                    f"got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (make_optimizer, not make_optimizer(model)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     probe = models.learnpytorch_tinyvgg()
     optimizer = answer(probe)
     if isinstance(optimizer, torch.optim.Optimizer):
         given = {id(p) for group in optimizer.param_groups for p in group["params"]}
         if not given & {id(p) for p in probe.parameters()}:
-            raise Wrong("your optimizer holds none of the model's parameters: pass model.parameters() to it")
+            raise Wrong(tr("your optimizer holds none of the model's parameters: pass model.parameters() "
+                           "to it"))
     losses = training_losses(answer)
     start, end = losses[0], float(np.mean(losses[-5:]))  # the first loss is before any update: ~ln(10)
     if not all(math.isfinite(loss) for loss in losses) or max(losses) > 5 * start:
-        raise Wrong(f"the loss exploded (it started at {start:.2f} and reached {max(losses):.3g} within "
-                    f"{STEPS} steps): the learning rate is far too large")
+        raise Wrong(tr("the loss exploded (it started at {start:.2f} and reached {max_losses:.3g} within "
+                       "{STEPS} steps): the learning rate is far too large", start=start,
+                       max_losses=max(losses), STEPS=STEPS))
     if end > 0.5 * start:
-        raise Wrong(f"after {STEPS} steps the loss is still {end:.2f} (it started at {start:.2f}): the "
-                    "model hardly learned. With SGD at lr 0.1 (learnpytorch.io's recipe) this model needs "
-                    "many more steps to start; try an optimizer that scales each weight's step (Adam)")
-    return (f"the loss fell from {start:.2f} to {end:.2f} in {STEPS} steps. Part of the course's lead over "
-            "learnpytorch.io's TinyVGG is the recipe, not the architecture: section 6 separates the two.")
+        raise Wrong(tr("after {STEPS} steps the loss is still {end:.2f} (it started at {start:.2f}): the "
+                       "model hardly learned. With SGD at lr 0.1 (learnpytorch.io's recipe) this model "
+                       "needs many more steps to start; try an optimizer that scales each weight's step "
+                       "(Adam)", STEPS=STEPS, end=end, start=start))
+    return (tr("the loss fell from {start:.2f} to {end:.2f} in {STEPS} steps. Part of the course's lead "
+               "over learnpytorch.io's TinyVGG is the recipe, not the architecture: section 6 separates "
+               "the two.", start=start, end=end, STEPS=STEPS))
 
 
 q3 = Exercise(

@@ -10,6 +10,7 @@ from torch import nn
 
 from helpers import macs, models
 from helpers.exercises.core import Exercise, Wrong, expect_allclose, expect_type
+from helpers.i18n import mark, tr
 
 # --- q1: the output-size formula ---------------------------------------------------------------
 
@@ -27,31 +28,33 @@ def solve_conv_output_size() -> Callable[[int, int, int, int], int]:
 
 
 BUGGY_SIZES = {  # the usual mistakes, recognised when they explain every answer
-    "you forgot the + 1 (the first position of the window counts too)":
+    mark("you forgot the + 1 (the first position of the window counts too)"):
         lambda w, k, p, s: (w - k + 2 * p) // s,
-    "padding P is added on BOTH sides of the image: 2 * P": lambda w, k, p, s: (w - k + p) // s + 1,
-    "divide by the stride S: the window moves S pixels at a time": lambda w, k, p, s: w - k + 2 * p + 1,
+    mark("padding P is added on BOTH sides of the image: 2 * P"): lambda w, k, p, s: (w - k + p) // s + 1,
+    mark("divide by the stride S: the window moves S pixels at a time"): lambda w, k, p, s: w - k + 2 * p + 1,
 }
 
 
 def check_conv_output_size(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("your answer should be a function conv_output_size(w, k, p, s), "
-                    f"got {type(answer).__name__}")
+        raise Wrong(tr("your answer should be a function conv_output_size(w, k, p, s), got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     got = {case: answer(*case) for case in SIZE_CASES}
     for case, value in got.items():
         if isinstance(value, float) and not value.is_integer():
-            raise Wrong(f"conv_output_size{case} returned {value}: a size is a whole number of pixels; the "
-                        "formula floors the division: use // instead of /")
+            raise Wrong(tr("conv_output_size{case} returned {value}: a size is a whole number of pixels; "
+                           "the formula floors the division: use // instead of /", case=case, value=value))
     wrong = [case for case in SIZE_CASES if got[case] != (case[0] - case[1] + 2 * case[2]) // case[3] + 1]
     if wrong:
         w, k, p, s = wrong[0]
         reason = next((why for why, buggy in BUGGY_SIZES.items()
                        if all(got[case] == buggy(*case) for case in SIZE_CASES)),
-                      "the formula is floor((W - K + 2P) / S) + 1")
-        raise Wrong(f"conv_output_size({w}, {k}, {p}, {s}) returned {got[wrong[0]]}, expected "
-                    f"{(w - k + 2 * p) // s + 1}: {reason}")
-    return f"right on all {len(SIZE_CASES)} cases, including the odd width 255 with stride 2."
+                      tr("the formula is floor((W - K + 2P) / S) + 1"))
+        raise Wrong(tr("conv_output_size({w}, {k}, {p}, {s}) returned {got}, expected {expected}: {reason}",
+                       w=w, k=k, p=p, s=s, got=got[wrong[0]], expected=(w - k + 2 * p) // s + 1,
+                       reason=reason))
+    return tr("right on all {len_SIZE_CASES} cases, including the odd width 255 with stride 2.",
+              len_SIZE_CASES=len(SIZE_CASES))
 
 
 q1 = Exercise(
@@ -92,8 +95,8 @@ def solve_conv2d_macs() -> Callable[[nn.Conv2d, tuple[int, ...]], int]:
 
 def check_conv2d_macs(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("your answer should be a function conv2d_macs(layer, input_shape), "
-                    f"got {type(answer).__name__}")
+        raise Wrong(tr("your answer should be a function conv2d_macs(layer, input_shape), got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     for layer, shape in _macs_cases():
         right = macs.total_macs(layer, shape)
         got = answer(layer, shape)
@@ -105,19 +108,21 @@ def check_conv2d_macs(answer: Any) -> str:
         per_output = layer.in_channels // layer.groups * kh * kw
         h_out, w_out = layer(torch.zeros(shape)).shape[-2:]
         if got == right * layer.groups != right:
-            reason = "each output only sees C_in / groups input channels: divide by layer.groups"
+            reason = tr("each output only sees C_in / groups input channels: divide by layer.groups")
         elif got == n * layer.out_channels * h * w * (layer.in_channels // layer.groups) * kh * kw != right:
-            reason = (f"count the OUTPUT positions ({h_out}x{w_out}), not the input's ({h}x{w}): stride and "
-                      "padding change them")
+            reason = (tr("count the OUTPUT positions ({h_out}x{w_out}), not the input's ({h}x{w}): stride "
+                         "and padding change them", h_out=h_out, w_out=w_out, h=h, w=w))
         elif n > 1 and got * n == right:
-            reason = f"multiply by the batch size N = {n}: every image costs the same"
+            reason = tr("multiply by the batch size N = {n}: every image costs the same", n=n)
         else:
-            reason = (f"the count is output values x (C_in / groups) x K_h x K_w: here "
-                      f"{n} x {layer.out_channels} x {h_out} x {w_out} output values, "
-                      f"{per_output} products each")
+            reason = (tr("the count is output values x (C_in / groups) x K_h x K_w: here {n} x "
+                         "{layer_out_channels} x {h_out} x {w_out} output values, {per_output} products "
+                         "each", n=n, layer_out_channels=layer.out_channels, h_out=h_out, w_out=w_out,
+                         per_output=per_output))
         shown = f"{got:,}" if isinstance(got, int | float) else repr(got)
-        raise Wrong(f"{call} returned {shown}, expected {right:,}: {reason}")
-    return "the same count as helpers.macs on all cases (stride, odd size, 1x1, groups, batch)."
+        raise Wrong(tr("{call} returned {shown}, expected {right:,}: {reason}", call=call, shown=shown,
+                       right=right, reason=reason))
+    return tr("the same count as helpers.macs on all cases (stride, odd size, 1x1, groups, batch).")
 
 
 q2 = Exercise(
@@ -150,19 +155,19 @@ def solve_maxpool_stride1() -> torch.Tensor:
 
 
 def check_maxpool_stride1(answer: Any) -> str:
-    expect_type(answer, torch.Tensor, "your answer")
+    expect_type(answer, torch.Tensor, tr("your answer"))
     if tuple(answer.shape) == (1, 1, 3, 3):
-        raise Wrong("your tensor has shape (1, 1, 3, 3): take the map out of its batch and channel "
-                    "dimensions with [0, 0]")
+        raise Wrong(tr("your tensor has shape (1, 1, 3, 3): take the map out of its batch and channel "
+                       "dimensions with [0, 0]"))
     if tuple(answer.shape) == (2, 2):
-        raise Wrong("your result is 2x2, which is MaxPool with stride 2 (the report's Fig 13); with "
-                    "stride=1 the windows overlap: floor((4 - 2) / 1) + 1 = 3 per side")
+        raise Wrong(tr("your result is 2x2, which is MaxPool with stride 2 (the report's Fig 13); with "
+                       "stride=1 the windows overlap: floor((4 - 2) / 1) + 1 = 3 per side"))
     expected = nn.MaxPool2d(2, stride=1)(FIG13[None, None])[0, 0]
     if tuple(answer.shape) == (3, 3) and torch.allclose(
             answer.float(), nn.AvgPool2d(2, stride=1)(FIG13[None, None])[0, 0]):
-        raise Wrong("these are the AVERAGES of the windows (AvgPool2d): MaxPool keeps the largest value")
-    expect_allclose(answer.float(), expected, what="your pooled map")
-    return "the windows overlap, so 30, 70 and 37 each win two windows."
+        raise Wrong(tr("these are the AVERAGES of the windows (AvgPool2d): MaxPool keeps the largest value"))
+    expect_allclose(answer.float(), expected, what=tr("your pooled map"))
+    return tr("the windows overlap, so 30, 70 and 37 each win two windows.")
 
 
 q3 = Exercise(
@@ -189,29 +194,32 @@ def solve_cheaper_resnet() -> nn.Module:
 
 
 def check_cheaper_resnet(answer: Any) -> str:
-    expect_type(answer, nn.Module, "your answer")
+    expect_type(answer, nn.Module, tr("your answer"))
     reference = macs.total_macs(models.ResNetMinimal(), (1, 3, 256, 256))
     try:
         table = macs.count_macs(answer, (1, 3, 256, 256))
     except ValueError as error:
-        raise Wrong(f"your model cannot run on a (1, 3, 256, 256) image: {error}") from None
+        raise Wrong(tr("your model cannot run on a (1, 3, 256, 256) image: {error}", error=error)) from None
     out_shape = table["output_shape"].iloc[-1]
     if out_shape != (1, 38):
-        raise Wrong(f"your model outputs shape {out_shape} for one 256 px image; it must give (1, 38): "
-                    "one logit per class")
+        raise Wrong(tr("your model outputs shape {out_shape} for one 256 px image; it must give (1, 38): "
+                       "one logit per class", out_shape=out_shape))
     n_params = models.count_parameters(answer)
     if n_params != MINIMAL_PARAMETERS:
-        raise Wrong(f"your model has {n_params:,} parameters, ResNet_minimal has {MINIMAL_PARAMETERS:,}: "
-                    "keep the same layers and weights and change WHERE the work happens (e.g. the stem's "
-                    "stride)")
+        raise Wrong(tr("your model has {n_params:,} parameters, ResNet_minimal has {MINIMAL_PARAMETERS:,}: "
+                       "keep the same layers and weights and change WHERE the work happens (e.g. the "
+                       "stem's stride)", n_params=n_params, MINIMAL_PARAMETERS=MINIMAL_PARAMETERS))
     work = int(table["macs"].sum())
     share = work / reference
     if share > 0.30:
-        raise Wrong(f"your model does {work / 1e9:.2f} GMAC, {share:.0%} of ResNet_minimal's "
-                    f"{reference / 1e9:.2f} GMAC; aim for under 30%: if the stem halves the image, every "
-                    "block works on 4x fewer pixels")
-    return (f"{work / 1e9:.2f} GMAC instead of {reference / 1e9:.2f} ({share:.0%}) with the same "
-            f"{n_params:,} weights. The price: every block sees a 4x coarser image.")
+        raise Wrong(tr("your model does {work_1000000000_0:.2f} GMAC, {share:.0%} of ResNet_minimal's "
+                       "{reference_1000000000_0:.2f} GMAC; aim for under 30%: if the stem halves the "
+                       "image, every block works on 4x fewer pixels", work_1000000000_0=work / 1e9,
+                       share=share, reference_1000000000_0=reference / 1e9))
+    return (tr("{work_1000000000_0:.2f} GMAC instead of {reference_1000000000_0:.2f} ({share:.0%}) with "
+               "the same {n_params:,} weights. The price: every block sees a 4x coarser image.",
+               work_1000000000_0=work / 1e9, reference_1000000000_0=reference / 1e9, share=share,
+               n_params=n_params))
 
 
 q4 = Exercise(

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.exercises.core import Exercise, Wrong, expect_type
+from helpers.i18n import mark, tr
 
 # --- q1: Dropout by hand ------------------------------------------------------------------------------
 
@@ -27,32 +28,35 @@ def solve_dropout() -> Callable[[torch.Tensor, float], torch.Tensor]:
 
 def check_dropout(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"your answer should be a function dropout(x, p), got {type(answer).__name__}")
+        raise Wrong(tr("your answer should be a function dropout(x, p), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     torch.manual_seed(0)
     x = torch.rand(200_000) + 0.5                    # values in [0.5, 1.5]: scaling is visible
     for p in (0.2, 0.5, 0.8):
         y = answer(x.clone(), p)
         expect_type(y, torch.Tensor, f"dropout(x, {p})")
         if y.shape != x.shape:
-            raise Wrong(f"dropout(x, {p}) has shape {tuple(y.shape)}, expected {tuple(x.shape)}")
+            raise Wrong(tr("dropout(x, {p}) has shape {tuple_y_shape}, expected {tuple_x_shape}", p=p,
+                           tuple_y_shape=tuple(y.shape), tuple_x_shape=tuple(x.shape)))
         zeroed = (y == 0).float().mean().item()
         if abs(zeroed - p) > 0.01:
-            hint = (" (you zero with probability 1 - p: p is the probability to DROP)"
+            hint = (tr(" (you zero with probability 1 - p: p is the probability to DROP)")
                     if abs(zeroed - (1 - p)) < 0.01 else "")
-            raise Wrong(f"dropout(x, {p}) zeroed {zeroed:.1%} of the values, expected about {p:.0%}{hint}")
+            raise Wrong(tr("dropout(x, {p}) zeroed {zeroed:.1%} of the values, expected about {p:.0%}{hint}",
+                           p=p, zeroed=zeroed, hint=hint))
         kept = y != 0
         scale = (y[kept] / x[kept])
         if not torch.allclose(scale, torch.full_like(scale, 1 / (1 - p)), rtol=1e-4):
-            raise Wrong(f"with p = {p} the surviving values are multiplied by {scale.mean().item():.3g}, "
-                        f"expected 1 / (1 - p) = {1 / (1 - p):.3g}, so that the mean of the output stays "
-                        "the mean of x")
+            raise Wrong(tr("with p = {p} the surviving values are multiplied by {scale_mean_item:.3g}, "
+                           "expected 1 / (1 - p) = {value:.3g}, so that the mean of the output stays the "
+                           "mean of x", p=p, scale_mean_item=scale.mean().item(), value=1 / (1 - p)))
     if not torch.equal(answer(x.clone(), 0.0), x):
-        raise Wrong("dropout(x, 0.0) should return x unchanged: nothing is dropped")
+        raise Wrong(tr("dropout(x, 0.0) should return x unchanged: nothing is dropped"))
     everything = answer(x.clone(), 1.0)
     if not torch.equal(everything, torch.zeros_like(x)):
-        raise Wrong("dropout(x, 1.0) should be all zeros (every value dropped); check that you do not divide "
-                    "by 1 - p = 0 (that gives NaN)")
-    return "a fraction p zeroed, the rest scaled by 1/(1 - p), and both edge cases right."
+        raise Wrong(tr("dropout(x, 1.0) should be all zeros (every value dropped); check that you do not "
+                       "divide by 1 - p = 0 (that gives NaN)"))
+    return tr("a fraction p zeroed, the rest scaled by 1/(1 - p), and both edge cases right.")
 
 
 q1 = Exercise(
@@ -108,25 +112,26 @@ def _stop_rule(val_losses: Sequence[float], patience: int, *, better: Callable[[
 
 
 BUGGY_STOPS = {
-    "count epochs from 1, like engine.fit's history (enumerate(..., start=1))":
+    mark("count epochs from 1, like engine.fit's history (enumerate(..., start=1))"):
         lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a < b, start=0),
-    "stop as soon as `patience` epochs in a row did not improve, not one epoch later":
+    mark("stop as soon as `patience` epochs in a row did not improve, not one epoch later"):
         lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a < b, late=1),
-    "an epoch only counts as better when its loss is strictly lower (<, not <=)":
+    mark("an epoch only counts as better when its loss is strictly lower (<, not <=)"):
         lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a <= b),
 }
 
 
 def check_stop_epoch(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("your answer should be a function stop_epoch(val_losses, patience), "
-                    f"got {type(answer).__name__}")
+        raise Wrong(tr("your answer should be a function stop_epoch(val_losses, patience), got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     results = {}
     for losses, patience, _ in STOP_CASES:
         got = answer(list(losses), patience)
         if not isinstance(got, tuple | list) or len(got) != 2:
-            raise Wrong(f"stop_epoch({losses}, {patience}) returned {got!r}: return a pair "
-                        "(epoch it stopped at, best epoch), epochs counted from 1")
+            raise Wrong(tr("stop_epoch({losses}, {patience}) returned {got!r}: return a pair (epoch it "
+                           "stopped at, best epoch), epochs counted from 1", losses=losses,
+                           patience=patience, got=got))
         results[(tuple(losses), patience)] = (int(got[0]), int(got[1]))
     for losses, patience, expected in STOP_CASES:
         got = results[(tuple(losses), patience)]
@@ -134,11 +139,12 @@ def check_stop_epoch(answer: Any) -> str:
             continue
         reason = next((why for why, buggy in BUGGY_STOPS.items()
                        if all(results[(tuple(c), k)] == buggy(list(c), k) for c, k, _ in STOP_CASES)),
-                      "training stops at the epoch where `patience` epochs in a row have not beaten the "
-                      "best loss (or at the last epoch)")
-        raise Wrong(f"stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: "
-                    f"{reason}")
-    return "the same rule as engine.fit(patience=...): try it on the history of section 2."
+                      tr("training stops at the epoch where `patience` epochs in a row have not beaten the "
+                         "best loss (or at the last epoch)"))
+        raise Wrong(tr("stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: "
+                       "{reason}", losses=losses, patience=patience, got=got, expected=expected,
+                       reason=reason))
+    return tr("the same rule as engine.fit(patience=...): try it on the history of section 2.")
 
 
 q2 = Exercise(
@@ -176,8 +182,8 @@ def _clip_cases() -> list[tuple[list[torch.Tensor], float]]:
 
 def check_clip_gradients(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("your answer should be a function clip_gradients(grads, max_norm), "
-                    f"got {type(answer).__name__}")
+        raise Wrong(tr("your answer should be a function clip_gradients(grads, max_norm), got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     for grads, max_norm in _clip_cases():
         params = [nn.Parameter(torch.zeros_like(g)) for g in grads]
         for p, g in zip(params, grads, strict=True):
@@ -187,26 +193,30 @@ def check_clip_gradients(answer: Any) -> str:
         expected = [p.grad for p in params]
         got = answer([g.clone() for g in grads], max_norm)
         if not isinstance(got, list | tuple) or len(got) != len(grads):
-            raise Wrong(f"return a list with one clipped tensor per gradient ({len(grads)} here), "
-                        f"got {got!r}")
+            raise Wrong(tr("return a list with one clipped tensor per gradient ({len_grads} here), got "
+                           "{got!r}", len_grads=len(grads), got=got))
         if all(torch.allclose(a, b, rtol=1e-4, atol=1e-7) for a, b in zip(got, expected, strict=True)):
             continue
         got_norm = torch.cat([g.flatten() for g in got]).norm().item()
-        where = f"with a global norm of {before:.3g} and max_norm={max_norm}"
+        where = tr("with a global norm of {before:.3g} and max_norm={max_norm}", before=before,
+                   max_norm=max_norm)
         if before <= max_norm:
-            raise Wrong(f"{where} nothing should change: clipping only shrinks a gradient above the limit")
+            raise Wrong(tr("{where} nothing should change: clipping only shrinks a gradient above the limit",
+                           where=where))
         per_tensor = all(g.norm() <= max_norm * (1 + 1e-4) for g in got) and got_norm > max_norm * (1 + 1e-3)
         if per_tensor:
-            raise Wrong(f"{where} your tensors are each below max_norm but together their norm is "
-                        f"{got_norm:.3g}: clip the GLOBAL norm of all gradients together, not each tensor")
+            raise Wrong(tr("{where} your tensors are each below max_norm but together their norm is "
+                           "{got_norm:.3g}: clip the GLOBAL norm of all gradients together, not each tensor",
+                           where=where, got_norm=got_norm))
         direction = F.cosine_similarity(torch.cat([g.flatten() for g in got]),
                                         torch.cat([g.flatten() for g in grads]), dim=0).item()
         if direction < 0.9999:
-            raise Wrong(f"{where} your result points elsewhere (cosine {direction:.3f} with the gradient): "
-                        "scale every value by the same factor, do not clamp values one by one")
-        raise Wrong(f"{where} your result has norm {got_norm:.4g}, expected {max_norm:.4g}: scale by "
-                    "max_norm / global norm")
-    return "the same as torch.nn.utils.clip_grad_norm_: one global norm, the direction kept."
+            raise Wrong(tr("{where} your result points elsewhere (cosine {direction:.3f} with the "
+                           "gradient): scale every value by the same factor, do not clamp values one by one",
+                           where=where, direction=direction))
+        raise Wrong(tr("{where} your result has norm {got_norm:.4g}, expected {max_norm:.4g}: scale by "
+                       "max_norm / global norm", where=where, got_norm=got_norm, max_norm=max_norm))
+    return tr("the same as torch.nn.utils.clip_grad_norm_: one global norm, the direction kept.")
 
 
 q3 = Exercise(
@@ -257,8 +267,8 @@ def first_to_last_gradient(model: nn.Module) -> tuple[float, int]:
     model.zero_grad()
     logits = model(images)
     if logits.ndim != 2 or logits.shape[0] != 8:
-        raise Wrong(f"your model maps a batch of 8 images to shape {tuple(logits.shape)}; "
-                    "expected (8, classes)")
+        raise Wrong(tr("your model maps a batch of 8 images to shape {tuple_logits_shape}; expected (8, "
+                       "classes)", tuple_logits_shape=tuple(logits.shape)))
     F.cross_entropy(logits, torch.arange(8) % logits.shape[1]).backward()
     norms = [c.weight.grad.norm().item() if c.weight.grad is not None else 0.0 for c in convs]
     return norms[0] / norms[-1] if norms and norms[-1] > 0 else 0.0, len(convs)
@@ -283,20 +293,21 @@ def solve_batchnorm_net() -> nn.Module:
 
 
 def check_batchnorm_net(answer: Any) -> str:
-    expect_type(answer, nn.Module, "your answer")
+    expect_type(answer, nn.Module, tr("your answer"))
     torch.manual_seed(0)
     plain, _ = first_to_last_gradient(DeepConvNet(act=nn.ReLU))
     ratio, n_convs = first_to_last_gradient(answer)
     if n_convs < MIN_CONVS:
-        raise Wrong(f"your model has {n_convs} 3x3 convolutions; keep the depth (at least {MIN_CONVS}): the "
-                    "exercise is to make a DEEP net pass the gradient, not a shallow one")
+        raise Wrong(tr("your model has {n_convs} 3x3 convolutions; keep the depth (at least {MIN_CONVS}): "
+                       "the exercise is to make a DEEP net pass the gradient, not a shallow one",
+                       n_convs=n_convs, MIN_CONVS=MIN_CONVS))
     if ratio < MIN_RATIO:
-        raise Wrong(f"the first conv layer gets {ratio:.1e} of the last one's gradient norm (the plain "
-                    f"net: {plain:.1e}): it still vanishes. Put a BatchNorm2d between each convolution and "
-                    "its ReLU")
-    return (f"the first layer now gets {ratio:.2g} of the last layer's gradient norm, instead of "
-            f"{plain:.1e} in the plain net: at initialisation, BatchNorm keeps every layer's signal at "
-            "standard deviation 1.")
+        raise Wrong(tr("the first conv layer gets {ratio:.1e} of the last one's gradient norm (the plain "
+                       "net: {plain:.1e}): it still vanishes. Put a BatchNorm2d between each convolution "
+                       "and its ReLU", ratio=ratio, plain=plain))
+    return (tr("the first layer now gets {ratio:.2g} of the last layer's gradient norm, instead of "
+               "{plain:.1e} in the plain net: at initialisation, BatchNorm keeps every layer's signal at "
+               "standard deviation 1.", ratio=ratio, plain=plain))
 
 
 q4 = Exercise(

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
+from helpers.i18n import mark, tr
 
 # --- q1: the majority baseline on the test part ------------------------------------------------------
 
@@ -37,22 +38,26 @@ def _overall_share(split: dict[str, Any]) -> float:
 
 
 def check_majority_on_test(answer: Any, split: dict[str, Any]) -> str:
-    got = as_number(answer, "your accuracy")
+    got = as_number(answer, tr("your accuracy"))
     if got > 1:
-        raise Wrong(f"{got:g} looks like a percentage: give the accuracy as a fraction between 0 and 1")
+        raise Wrong(tr("{got:g} looks like a percentage: give the accuracy as a fraction between 0 and 1",
+                       got=got))
     expected = solve_majority_on_test(split)
     if abs(got - expected) <= 1e-9:
-        return (f"{expected:.1%} on the test part, against {_overall_share(split):.1%} for the largest "
-                "class over all images: stratification keeps every class's share in each part.")
+        return (tr("{expected:.1%} on the test part, against {overall_share_split:.1%} for the largest "
+                   "class over all images: stratification keeps every class's share in each part.",
+                   expected=expected, overall_share_split=_overall_share(split)))
     if abs(got - _test_majority_share(split)) <= 1e-9:
-        raise Wrong(f"{got:.4f} is what the most frequent TEST class scores: you chose the class by looking "
-                    "at the test labels. Choose it on the training labels (np.bincount(train).argmax()), "
-                    "then count how often the test labels equal it")
+        raise Wrong(tr("{got:.4f} is what the most frequent TEST class scores: you chose the class by "
+                       "looking at the test labels. Choose it on the training labels "
+                       "(np.bincount(train).argmax()), then count how often the test labels equal it",
+                       got=got))
     if abs(got - _overall_share(split)) <= 1e-9:
-        raise Wrong(f"{got:.4f} is the largest class's share of ALL images; the question is the test part: "
-                    "compare the test labels with the training majority class")
-    raise Wrong(f"your accuracy is {got:.4f}, expected {expected:.4f}: take the class that is most frequent "
-                "in split['train'] and the share of split['test'] that belongs to it")
+        raise Wrong(tr("{got:.4f} is the largest class's share of ALL images; the question is the test "
+                       "part: compare the test labels with the training majority class", got=got))
+    raise Wrong(tr("your accuracy is {got:.4f}, expected {expected:.4f}: take the class that is most "
+                   "frequent in split['train'] and the share of split['test'] that belongs to it", got=got,
+                   expected=expected))
 
 
 def _split_context() -> dict[str, Any]:
@@ -111,40 +116,44 @@ def _test_images() -> dict[str, Image.Image]:
     base = np.kron(coarse, np.ones((16, 16, 1), dtype=np.uint8))
     two_tone = np.full((64, 64, 3), 40, dtype=np.uint8)
     two_tone[:, 32:] = 200
-    return {"blocks": Image.fromarray(base), "brighter": Image.fromarray(base + 40),
-            "two halves": Image.fromarray(two_tone), "upside down": Image.fromarray(base[::-1].copy())}
+    return {mark("blocks"): Image.fromarray(base), mark("brighter"): Image.fromarray(base + 40),
+            mark("two halves"): Image.fromarray(two_tone),
+            mark("upside down"): Image.fromarray(base[::-1].copy())}
 
 
 def _bits(answer: Any, image: Image.Image) -> np.ndarray:
     bits = np.asarray(answer(image))
     if bits.size != 64:
-        raise Wrong(f"your hash has {bits.size} values, expected 64 (an 8 x 8 thumbnail in grey): convert "
-                    "with .convert('L') and resize to (8, 8) before comparing with the mean")
+        raise Wrong(tr("your hash has {bits_size} values, expected 64 (an 8 x 8 thumbnail in grey): "
+                       "convert with .convert('L') and resize to (8, 8) before comparing with the mean",
+                       bits_size=bits.size))
     if not np.isin(bits, (0, 1)).all():
-        raise Wrong("your hash should hold booleans (pixel > mean), not the pixel values themselves")
+        raise Wrong(tr("your hash should hold booleans (pixel > mean), not the pixel values themselves"))
     return bits.astype(bool).ravel()
 
 
 def check_average_hash(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (average_hash), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (average_hash), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     images = _test_images()
     got = {name: _bits(answer, image) for name, image in images.items()}
     if not np.array_equal(got["blocks"], got["brighter"]):
-        raise Wrong("your hash changed when the whole picture got 40 levels brighter: compare each pixel "
-                    "with the mean of the 64 thumbnail pixels, not with a fixed level such as 128")
+        raise Wrong(tr("your hash changed when the whole picture got 40 levels brighter: compare each "
+                       "pixel with the mean of the 64 thumbnail pixels, not with a fixed level such as 128"))
     for name, image in images.items():
         right = _hashes(image)
         if any(np.array_equal(got[name], h) for h in right):
             continue
         if any(np.array_equal(got[name], ~h) for h in right):
-            raise Wrong("your bits are inverted: True must mean 'brighter than the mean'")
-        raise Wrong(f"your hash of the '{name}' test picture differs from the average hash in "
-                    f"{int(min((got[name] != h).sum() for h in right))} of 64 bits")
+            raise Wrong(tr("your bits are inverted: True must mean 'brighter than the mean'"))
+        raise Wrong(tr("your hash of the '{name}' test picture differs from the average hash in {value} of "
+                       "64 bits", name=name, value=int(min((got[name] != h).sum() for h in right))))
     if np.array_equal(got["blocks"], got["upside down"]):
-        raise Wrong("your hash is the same for a picture and its upside-down copy: keep the pixels in place")
-    return ("the same 64 bits for a brighter copy: near-duplicates (another photo of the same leaf) differ "
-            "in few bits, which is how a leak can be estimated without the leaf maps.")
+        raise Wrong(tr("your hash is the same for a picture and its upside-down copy: keep the pixels in "
+                       "place"))
+    return (tr("the same 64 bits for a brighter copy: near-duplicates (another photo of the same leaf) "
+               "differ in few bits, which is how a leak can be estimated without the leaf maps."))
 
 
 def _fixed_threshold() -> Any:
@@ -223,30 +232,35 @@ def corner_accuracy(train: torch.Tensor, y_train: torch.Tensor, test: torch.Tens
 
 def check_blank_corners(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (blank_corners), got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (blank_corners), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     images, labels = _biased_set()
     train, test = torch.arange(len(labels)) % 3 != 0, torch.arange(len(labels)) % 3 == 0
     original = images.clone()
     out = answer(images, 2)
     if not torch.equal(images, original):
-        raise Wrong("your function changed the images it was given: work on a copy (images.clone()) and "
-                    "return it")
+        raise Wrong(tr("your function changed the images it was given: work on a copy (images.clone()) and "
+                       "return it"))
     expect_type(out, torch.Tensor, "blank_corners(...)")
     if out.shape != images.shape or out.dtype != torch.uint8:
-        raise Wrong(f"blank_corners must return a uint8 batch shaped like its input {tuple(images.shape)}, "
-                    f"got {out.dtype} {tuple(out.shape)}")
+        raise Wrong(tr("blank_corners must return a uint8 batch shaped like its input "
+                       "{tuple_images_shape}, got {out_dtype} {tuple_out_shape}",
+                       tuple_images_shape=tuple(images.shape), out_dtype=out.dtype,
+                       tuple_out_shape=tuple(out.shape)))
     chance = 1 / (int(labels.max()) + 1)
     before = corner_accuracy(images[train], labels[train], images[test], labels[test])
     after = corner_accuracy(out[train], labels[train], out[test], labels[test])
     names = {(0, 0): "top-left", (0, -1): "top-right", (-1, 0): "bottom-left", (-1, -1): "bottom-right"}
     if after > 2 * chance:
         showing = [name for (r, c), name in names.items() if not (out[:, :, r, c] == GREY).all()]
-        raise Wrong(f"the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your images: "
-                    f"the {', '.join(showing) or 'corner'} square(s) still show the background")
+        raise Wrong(tr("the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your "
+                       "images: the {join_showing_or_corner} square(s) still show the background",
+                       after=after, chance=chance, join_showing_or_corner=', '.join(showing) or 'corner'))
     for (r, c), name in names.items():
         if not (out[:, :, r, c] == GREY).all():
-            raise Wrong(f"the {name} corner is {out[0, :, r, c].tolist()}, not the course's grey "
-                        f"{[GREY] * 3} (the fill of pv.augmentations' rotations)")
+            raise Wrong(tr("the {name} corner is {out_0_r_c_tolist}, not the course's grey {GREY_3} (the "
+                           "fill of pv.augmentations' rotations)", name=name,
+                           out_0_r_c_tolist=out[0, :, r, c].tolist(), GREY_3=[GREY] * 3))
     inside = torch.ones(images.shape[-2:], dtype=torch.bool)
     for rows in (slice(0, 2), slice(-2, None)):
         for cols in (slice(0, 2), slice(-2, None)):
@@ -254,13 +268,14 @@ def check_blank_corners(answer: Any) -> str:
     changed = (out != images).any(dim=(0, 1)) & inside
     if changed.any():
         r, c = (int(v) for v in changed.nonzero()[0])
-        raise Wrong(f"you changed pixels outside the four 2 x 2 corner squares (e.g. row {r}, column {c}): "
-                    "the leaf and the rest of the picture must stay as they were")
+        raise Wrong(tr("you changed pixels outside the four 2 x 2 corner squares (e.g. row {r}, column "
+                       "{c}): the leaf and the rest of the picture must stay as they were", r=r, c=c))
     wider = answer(images[:2], 3)
     if not (wider[:, :, :3, :3] == GREY).all():
-        raise Wrong("blank_corners(images, size=3) left part of the 3 x 3 corner squares: use `size`")
-    return (f"the corner classifier scored {before:.0%} on these pictures and {after:.0%} once the corners "
-            f"are grey (chance {chance:.0%}): it was reading the background, not the leaf.")
+        raise Wrong(tr("blank_corners(images, size=3) left part of the 3 x 3 corner squares: use `size`"))
+    return (tr("the corner classifier scored {before:.0%} on these pictures and {after:.0%} once the "
+               "corners are grey (chance {chance:.0%}): it was reading the background, not the leaf.",
+               before=before, after=after, chance=chance))
 
 
 def _top_left_only() -> Any:

@@ -13,6 +13,7 @@ from torch import nn
 from helpers import models
 from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated, train_steps
+from helpers.i18n import tr
 
 # --- q1: the multiply-adds of the largest layer ---------------------------------------------------------
 
@@ -37,27 +38,31 @@ def _simple_cnn_macs() -> tuple[int, int]:
 
 
 def check_linear_macs_share(answer: Any) -> str:
-    got = as_number(answer, "your share")
+    got = as_number(answer, tr("your share"))
     layer, total = _simple_cnn_macs()
     share = layer / total
     parameter_share = 16_777_728 / models.REPORT_PARAMETERS["simple_cnn"]
     if math.isclose(got, layer, rel_tol=1e-2):
-        raise Wrong(f"{got:,.0f} is the layer's number of multiply-adds; divide it by the model's total "
-                    f"({total:,}) to get its share")
+        raise Wrong(tr("{got:,.0f} is the layer's number of multiply-adds; divide it by the model's total "
+                       "({total:,}) to get its share", got=got, total=total))
     if math.isclose(got, 100 * share, rel_tol=1e-2):
-        raise Wrong(f"{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1")
+        raise Wrong(tr("{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1",
+                       got=got))
     if math.isclose(got, parameter_share, rel_tol=1e-2):
-        raise Wrong(f"{got:.3f} is the layer's share of the PARAMETERS (section 1); count its multiply-adds "
-                    "with helpers.macs.count_macs and divide by the model's total multiply-adds")
+        raise Wrong(tr("{got:.3f} is the layer's share of the PARAMETERS (section 1); count its "
+                       "multiply-adds with helpers.macs.count_macs and divide by the model's total "
+                       "multiply-adds", got=got))
     if math.isclose(got, 1 - share, rel_tol=1e-2):
-        raise Wrong(f"{got:.4f} is the share of everything else: the question asks for Linear 32768 -> 512 "
-                    "alone")
+        raise Wrong(tr("{got:.4f} is the share of everything else: the question asks for Linear 32768 -> "
+                       "512 alone", got=got))
     if not math.isclose(got, share, rel_tol=1e-2):
-        raise Wrong(f"your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 "
-                    f"multiply-adds for one image, the whole network {total:,}")
-    return (f"{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight of "
-            "the Linear layer is used once per image, each weight of a convolution once per position of its "
-            "map (65,536 positions in block 1). Parameters measure memory, not work.")
+        raise Wrong(tr("your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 "
+                       "multiply-adds for one image, the whole network {total:,}", got=got, share=share,
+                       total=total))
+    return (tr("{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight "
+               "of the Linear layer is used once per image, each weight of a convolution once per position "
+               "of its map (65,536 positions in block 1). Parameters measure memory, not work.",
+               share=share, parameter_share=parameter_share))
 
 
 q1 = Exercise(
@@ -94,8 +99,8 @@ MAJORITY_CASES = [
 
 def check_majority_baseline(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (majority_baseline, not majority_baseline(...)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (majority_baseline, not majority_baseline(...)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     for train, val in MAJORITY_CASES:
         got = as_number(answer(train.copy(), val.copy()), "majority_baseline(train, val)")
         majority = np.bincount(train).argmax()
@@ -104,18 +109,20 @@ def check_majority_baseline(answer: Any) -> str:
             continue
         shown = f"train_targets = {train.tolist()}, val_targets = {val.tolist()}"
         if math.isclose(got, float((val == np.bincount(val).argmax()).mean()), abs_tol=1e-9):
-            hint = (" You chose the most frequent class of the VALIDATION labels: the constant answer must "
-                    "be chosen on the training labels, the validation set only measures it.")
+            hint = (tr(" You chose the most frequent class of the VALIDATION labels: the constant answer "
+                       "must be chosen on the training labels, the validation set only measures it."))
         elif math.isclose(got, float((train == majority).mean()), abs_tol=1e-9):
-            hint = (" That is the class's share of the training set: measure how often it is right on the "
-                    "validation labels.")
+            hint = (tr(" That is the class's share of the training set: measure how often it is right on "
+                       "the validation labels."))
         elif math.isclose(got, float((val == majority).sum())):
-            hint = " That is a count: divide by the number of validation images."
+            hint = tr(" That is a count: divide by the number of validation images.")
         else:
-            hint = f" The most frequent training class is {majority}; how often is it right on validation?"
-        raise Wrong(f"majority_baseline returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}")
-    return ("a model whose accuracy equals this number has learnt nothing but the class frequencies: "
-            "SimpleCNN's collapse in section 3.")
+            hint = tr(" The most frequent training class is {majority}; how often is it right on "
+                      "validation?", majority=majority)
+        raise Wrong(tr("majority_baseline returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}",
+                       got=got, shown=shown, expected=expected, hint=hint))
+    return (tr("a model whose accuracy equals this number has learnt nothing but the class frequencies: "
+               "SimpleCNN's collapse in section 3."))
 
 
 q2 = Exercise(
@@ -152,28 +159,29 @@ def _dead_cases() -> list[torch.Tensor]:
 
 def check_dead_share(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (dead_share, not dead_share(...)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (dead_share, not dead_share(...)); got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     for hidden in _dead_cases():
         got = as_number(answer(hidden.clone()), "dead_share(hidden)")
         expected = (hidden <= 0).all(dim=0).float().mean().item()
         if math.isclose(got, expected, abs_tol=1e-6):
             continue
-        shown = hidden.tolist() if hidden.numel() <= 12 else f"a {tuple(hidden.shape)} tensor"
+        shown = hidden.tolist() if hidden.numel() <= 12 else tr("a {shape} tensor", shape=tuple(hidden.shape))
         if math.isclose(got, (hidden == 0).float().mean().item(), abs_tol=1e-6):
-            hint = (" That is the share of zero VALUES. A unit (a column) is dead when it is zero for every "
-                    "image: .all(dim=0) before the mean.")
+            hint = (tr(" That is the share of zero VALUES. A unit (a column) is dead when it is zero for "
+                       "every image: .all(dim=0) before the mean."))
         elif math.isclose(got, (hidden <= 0).any(dim=0).float().mean().item(), abs_tol=1e-6):
-            hint = (" You counted units that are zero for SOME image: that is a normal ReLU at work. Dead "
-                    "means zero for every image (.all, not .any).")
+            hint = (tr(" You counted units that are zero for SOME image: that is a normal ReLU at work. "
+                       "Dead means zero for every image (.all, not .any)."))
         elif math.isclose(got, (hidden <= 0).all(dim=1).float().mean().item(), abs_tol=1e-6):
-            hint = " You looked along the wrong dimension: rows are images, columns are units (dim=0)."
+            hint = tr(" You looked along the wrong dimension: rows are images, columns are units (dim=0).")
         elif math.isclose(got, (hidden <= 0).all(dim=0).sum().item(), abs_tol=1e-6):
-            hint = " That is a count: divide by the number of units."
+            hint = tr(" That is a count: divide by the number of units.")
         else:
             hint = ""
-        raise Wrong(f"dead_share returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}")
-    return "section 4's 'dead hidden units' is exactly this number, computed on 512 units."
+        raise Wrong(tr("dead_share returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}", got=got,
+                       shown=shown, expected=expected, hint=hint))
+    return tr("section 4's 'dead hidden units' is exactly this number, computed on 512 units.")
 
 
 q3 = Exercise(
@@ -234,8 +242,8 @@ def _train(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> floa
 
 def check_kaiming_init(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (kaiming_init, not kaiming_init(model)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (kaiming_init, not kaiming_init(model)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     images, labels = _tiny_batch()
     with isolated(seed=0):
         default = _tiny_simple_cnn()
@@ -248,36 +256,45 @@ def check_kaiming_init(answer: Any) -> str:
             fan_in = layer.weight[0].numel()
             std, kaiming = layer.weight.std().item(), math.sqrt(2 / fan_in)
             if torch.equal(layer.weight, originals[name].weight):
-                raise Wrong(f"your function left layer {name} ({layer}) as PyTorch initialised it: re-draw "
-                            "every Conv2d and Linear weight (model.modules() finds them all)")
+                raise Wrong(tr("your function left layer {name} ({layer}) as PyTorch initialised it: "
+                               "re-draw every Conv2d and Linear weight (model.modules() finds them all)",
+                               name=name, layer=layer))
             if not 0.8 < std / kaiming < 1.25:
-                hint = (" That is sqrt(1 / fan_in): for ReLU layers pass nonlinearity='relu' (gain sqrt 2)."
+                hint = (tr(" That is sqrt(1 / fan_in): for ReLU layers pass nonlinearity='relu' (gain sqrt "
+                           "2).")
                         if 0.63 < std / kaiming < 0.78 else "")
-                raise Wrong(f"layer {name} has weights with standard deviation {std:.3f}; Kaiming's for a "
-                            f"ReLU layer with fan_in = {fan_in} is sqrt(2 / {fan_in}) = {kaiming:.3f}.{hint}")
+                raise Wrong(tr("layer {name} has weights with standard deviation {std:.3f}; Kaiming's for "
+                               "a ReLU layer with fan_in = {fan_in} is sqrt(2 / {fan_in}) = "
+                               "{kaiming:.3f}.{hint}", name=name, std=std, fan_in=fan_in, kaiming=kaiming,
+                               hint=hint))
             if layer.bias is not None and layer.bias.abs().max().item() > 0:
-                raise Wrong(f"layer {name} still has non-zero biases: set them to 0 (nn.init.zeros_)")
+                raise Wrong(tr("layer {name} still has non-zero biases: set them to 0 (nn.init.zeros_)",
+                               name=name))
         first_loss = nn.functional.cross_entropy(_logits(model, images), labels).item()
         if first_loss > math.log(38) + 1:
-            raise Wrong(f"before training your network's loss is {first_loss:.1f}, far above ln 38 = "
-                        f"{math.log(38):.2f}: with Kaiming weights in the last layer too, the 38 logits "
-                        "start large and confidently wrong. Re-draw the last Linear layer's weights with a "
-                        "small std (0.01), as section 5 does")
+            raise Wrong(tr("before training your network's loss is {first_loss:.1f}, far above ln 38 = "
+                           "{math_log_38:.2f}: with Kaiming weights in the last layer too, the 38 logits "
+                           "start large and confidently wrong. Re-draw the last Linear layer's weights "
+                           "with a small std (0.01), as section 5 does", first_loss=first_loss,
+                           math_log_38=math.log(38)))
         spread = _logits(model, images).std(dim=0).mean().item()
         default_spread = _logits(default, images).std(dim=0).mean().item()
         if spread < 5 * default_spread:
-            raise Wrong(f"the logits of your network hardly depend on the image at the start (spread across "
-                        f"images {spread:.2g}, PyTorch's default {default_spread:.2g}): the signal still "
-                        "shrinks from layer to layer")
+            raise Wrong(tr("the logits of your network hardly depend on the image at the start (spread "
+                           "across images {spread:.2g}, PyTorch's default {default_spread:.2g}): the "
+                           "signal still shrinks from layer to layer", spread=spread,
+                           default_spread=default_spread))
         final_loss, default_loss = _train(model, images, labels), _train(default, images, labels)
     if final_loss > first_loss - 1.0:
-        raise Wrong(f"after {STEPS} Adam steps at lr {LR:g} on one batch of 16 images your network's loss "
-                    f"went from {first_loss:.2f} only to {final_loss:.2f}: the initialisation did not help "
-                    "it learn")
-    return ("on a 5-block SimpleCNN at 32 px the logits' spread across images starts "
-            f"{spread / default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr "
-            f"{LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to "
-            f"{default_loss:.2f}).")
+        raise Wrong(tr("after {STEPS} Adam steps at lr {LR:g} on one batch of 16 images your network's "
+                       "loss went from {first_loss:.2f} only to {final_loss:.2f}: the initialisation did "
+                       "not help it learn", STEPS=STEPS, LR=LR, first_loss=first_loss,
+                       final_loss=final_loss))
+    return (tr("on a 5-block SimpleCNN at 32 px the logits' spread across images starts "
+               "{spread_default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr "
+               "{LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to "
+               "{default_loss:.2f}).", spread_default_spread=spread / default_spread, STEPS=STEPS, LR=LR,
+               first_loss=first_loss, final_loss=final_loss, default_loss=default_loss))
 
 
 q4 = Exercise(

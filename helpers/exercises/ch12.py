@@ -12,6 +12,7 @@ from torch import nn
 from helpers import models
 from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
 from helpers.exercises.tiny import isolated, weight_grad_norms
+from helpers.i18n import mark, tr
 
 # --- q1: which image sizes does DeepCNN accept? -----------------------------------------------------------
 
@@ -35,28 +36,29 @@ def _final_side(size: int) -> int:
 
 def check_size_range(answer: Any) -> str:
     if isinstance(answer, tuple | list) and any(a is Ellipsis for a in answer):
-        raise Unanswered("not answered yet: replace each ... with a number of pixels")
+        raise Unanswered(tr("not answered yet: replace each ... with a number of pixels"))
     if not isinstance(answer, tuple | list) or len(answer) != 2:
-        raise Wrong(f"give two numbers, (smallest, largest); got {answer!r}")
-    low, high = (int(as_number(a, "each size")) for a in answer)
+        raise Wrong(tr("give two numbers, (smallest, largest); got {answer!r}", answer=answer))
+    low, high = (int(as_number(a, tr("each size"))) for a in answer)
     for size in (low, high):
         side = _final_side(size)
         if side == 0:
-            raise Wrong(f"a {size} px image is 0 px after DeepCNN's 8 MaxPools (each halves the side and "
-                        "rounds down): the last ones fail")
+            raise Wrong(tr("a {size} px image is 0 px after DeepCNN's 8 MaxPools (each halves the side and "
+                           "rounds down): the last ones fail", size=size))
         if side > 1:
-            raise Wrong(f"a {size} px image is still {side} x {side} after the 8 MaxPools: Flatten gives 512 "
-                        f"x {side * side} = {512 * side * side} numbers, but Linear(512, 1024) expects 512")
+            raise Wrong(tr("a {size} px image is still {side} x {side} after the 8 MaxPools: Flatten gives "
+                           "512 x {side_side} = {value} numbers, but Linear(512, 1024) expects 512",
+                           size=size, side=side, side_side=side * side, value=512 * side * side))
     if low > high:
-        raise Wrong(f"({low}, {high}): give the smallest size first")
+        raise Wrong(tr("({low}, {high}): give the smallest size first", low=low, high=high))
     if _final_side(low - 1) == 1:
-        raise Wrong(f"{low - 1} px works too: go smaller until the map would vanish")
+        raise Wrong(tr("{low_1} px works too: go smaller until the map would vanish", low_1=low - 1))
     if _final_side(high + 1) == 1:
-        raise Wrong(f"{high + 1} px works too (after 8 halvings rounded down it is still 1 x 1): find the "
-                    "largest size that still ends at exactly 1 pixel")
-    return ("256 to 511 px: MaxPool rounds down, so 511 -> 255 -> ... -> 1. A 128 px image reaches 1 x 1 "
-            "after 7 blocks and the 8th MaxPool fails; the ResNets end with AdaptiveAvgPool and take any "
-            "size.")
+        raise Wrong(tr("{high_1} px works too (after 8 halvings rounded down it is still 1 x 1): find the "
+                       "largest size that still ends at exactly 1 pixel", high_1=high + 1))
+    return (tr("256 to 511 px: MaxPool rounds down, so 511 -> 255 -> ... -> 1. A 128 px image reaches 1 x "
+               "1 after 7 blocks and the 8th MaxPool fails; the ResNets end with AdaptiveAvgPool and take "
+               "any size."))
 
 
 q1 = Exercise(
@@ -112,15 +114,16 @@ def _ratio(norms: list[float]) -> float:
 
 def check_first_to_last(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (first_to_last, not first_to_last(...)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (first_to_last, not first_to_last(...)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     found = {}
     with isolated(seed=0):
         single = nn.Sequential(nn.Flatten(), nn.Linear(12, 4))          # one layer: first and last at once
         one = as_number(answer(single, torch.randn(5, 3, 2, 2), torch.arange(5) % 4), "first_to_last")
         if not math.isclose(one, 1.0, rel_tol=1e-5):
-            raise Wrong(f"for a model with a single Linear layer (the first is the last) your function "
-                        f"returned {one:.4g}; the ratio of a layer's gradient norm to itself is 1")
+            raise Wrong(tr("for a model with a single Linear layer (the first is the last) your function "
+                           "returned {one:.4g}; the ratio of a layer's gradient norm to itself is 1",
+                           one=one))
         for batchnorm in (False, True):
             net = _small_deep_cnn(batchnorm)
             images, labels = _batch(1)
@@ -135,9 +138,9 @@ def check_first_to_last(answer: Any) -> str:
             found[batchnorm] = expected
             if math.isclose(got, expected, rel_tol=1e-3):
                 continue
-            what = "with" if batchnorm else "without"
-            message = (f"on a small DeepCNN {what} BatchNorm your function returned {got:.4g}, expected "
-                       f"{expected:.4g}.")
+            what = mark("with") if batchnorm else mark("without")
+            message = (tr("on a small DeepCNN {what} BatchNorm your function returned {got:.4g}, expected "
+                          "{expected:.4g}.", what=what, got=got, expected=expected))
             weights = [m.weight.norm().item() for m in twin.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
             for p, g in zip(twin.parameters(), stale_grads, strict=True):
                 p.grad = g.clone()
@@ -145,18 +148,19 @@ def check_first_to_last(answer: Any) -> str:
             summed = [m.weight.grad.norm().item() for m in twin.modules()
                       if isinstance(m, nn.Conv2d | nn.Linear)]
             if math.isclose(got, _ratio(summed), rel_tol=1e-3):
-                message += (" The model arrived with gradients from an earlier batch and backward() ADDS to "
-                            ".grad: call model.zero_grad() first.")
+                message += (tr(" The model arrived with gradients from an earlier batch and backward() "
+                               "ADDS to .grad: call model.zero_grad() first."))
             elif math.isclose(got, 1 / expected, rel_tol=1e-3):
-                message += " That is last / first: divide the first layer's norm by the last layer's."
+                message += tr(" That is last / first: divide the first layer's norm by the last layer's.")
             elif math.isclose(got, _ratio(weights), rel_tol=1e-3):
-                message += " That is the ratio of the WEIGHTS' norms: use layer.weight.grad."
+                message += tr(" That is the ratio of the WEIGHTS' norms: use layer.weight.grad.")
             elif math.isclose(got, _ratio(stale), rel_tol=1e-3):
-                message += (" That is the ratio of the gradients already in .grad: run a backward pass on "
-                            "the batch.")
+                message += (tr(" That is the ratio of the gradients already in .grad: run a backward pass "
+                               "on the batch."))
             raise Wrong(message)
-    return (f"{found[False]:.1e} without BatchNorm, {found[True]:.2g} with it, on the same 10 convolutions "
-            "at initialisation: section 3's measurement.")
+    return (tr("{found_False:.1e} without BatchNorm, {found_True:.2g} with it, on the same 10 convolutions "
+               "at initialisation: section 3's measurement.", found_False=found[False],
+               found_True=found[True]))
 
 
 q2 = Exercise(
@@ -206,8 +210,8 @@ def _call_order(model: nn.Module, images: torch.Tensor) -> list[tuple[str, nn.Mo
 
 def check_add_batchnorm(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (add_batchnorm, not add_batchnorm(model)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (add_batchnorm, not add_batchnorm(model)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     images, labels = _batch(1)
     with isolated(seed=0):
         plain = _small_deep_cnn(batchnorm=False)
@@ -219,30 +223,33 @@ def check_add_batchnorm(answer: Any) -> str:
         except NotImplementedError:  # a RuntimeError too: the stub, not a shape mistake
             raise
         except RuntimeError as error:
-            raise Wrong(f"your network fails on a batch of 8 images: {str(error).splitlines()[0]}. A "
-                        "BatchNorm2d after a convolution needs that convolution's out_channels") from None
+            raise Wrong(tr("your network fails on a batch of 8 images: {str_error_splitlines_0}. A "
+                           "BatchNorm2d after a convolution needs that convolution's out_channels",
+                           str_error_splitlines_0=str(error).splitlines()[0])) from None
         convs = [i for i, (_, m) in enumerate(calls) if isinstance(m, nn.Conv2d)]
         if len(convs) != 10:
-            raise Wrong(f"the small DeepCNN has 10 convolutions; yours calls {len(convs)}: add layers, "
-                        "remove none")
+            raise Wrong(tr("the small DeepCNN has 10 convolutions; yours calls {len_convs}: add layers, "
+                           "remove none", len_convs=len(convs)))
         for i in convs:
             name, conv = calls[i]
             following = calls[i + 1][1] if i + 1 < len(calls) else None
             if not isinstance(following, nn.BatchNorm2d):
-                raise Wrong(f"convolution {name} is followed by {type(following).__name__}, not BatchNorm2d: "
-                            "put one right after every Conv2d")
+                raise Wrong(tr("convolution {name} is followed by {type_following_name}, not BatchNorm2d: "
+                               "put one right after every Conv2d", name=name,
+                               type_following_name=type(following).__name__))
         plain_weights = [m.weight for m in plain.modules() if isinstance(m, nn.Conv2d)]
         if not all(torch.equal(a, calls[i][1].weight) for a, i in zip(plain_weights, convs, strict=True)):
-            raise Wrong("your function changed the convolutions' weights: keep the convolutions, only add "
-                        "BatchNorm")
+            raise Wrong(tr("your function changed the convolutions' weights: keep the convolutions, only "
+                           "add BatchNorm"))
         before = _ratio(weight_grad_norms(plain, images, labels))
         after = _ratio(weight_grad_norms(model, images, labels))
     if after < 100 * before or after < 0.05:
-        raise Wrong(f"the first convolution's gradient is {after:.2g} times the last layer's with your "
-                    f"BatchNorms ({before:.2g} without): BatchNorm in every block should lift it by orders "
-                    "of magnitude")
-    return (f"the first convolution's gradient went from {before:.1e} to {after:.2g} times the last layer's: "
-            "BatchNorm rescales every layer's signal, forward and backward.")
+        raise Wrong(tr("the first convolution's gradient is {after:.2g} times the last layer's with your "
+                       "BatchNorms ({before:.2g} without): BatchNorm in every block should lift it by "
+                       "orders of magnitude", after=after, before=before))
+    return (tr("the first convolution's gradient went from {before:.1e} to {after:.2g} times the last "
+               "layer's: BatchNorm rescales every layer's signal, forward and backward.", before=before,
+               after=after))
 
 
 q3 = Exercise(

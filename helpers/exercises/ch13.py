@@ -11,6 +11,7 @@ from torch import nn
 from helpers import models
 from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated
+from helpers.i18n import mark, tr
 
 # --- q1: the parameters of the 1x1 shortcuts -------------------------------------------------------------
 
@@ -35,27 +36,31 @@ def _shortcut_counts() -> dict[str, int]:
 
 
 def check_shortcut_share(answer: Any) -> str:
-    got = as_number(answer, "your share")
+    got = as_number(answer, tr("your share"))
     counts = _shortcut_counts()
     share = counts["all"] / counts["model"]
     if math.isclose(got, share, rel_tol=2e-3):
-        return (f"{counts['all']:,} parameters, {share:.1%} of the model: a 1x1 convolution has cin x cout "
-                "weights, a ninth of a 3x3 one, so letting every block change its width costs little.")
+        return (tr("{counts_all:,} parameters, {share:.1%} of the model: a 1x1 convolution has cin x cout "
+                   "weights, a ninth of a 3x3 one, so letting every block change its width costs little.",
+                   counts_all=counts['all'], share=share))
     if math.isclose(got, counts["all"], rel_tol=1e-3):
-        raise Wrong(f"{got:,.0f} is the number of parameters; divide it by the model's {counts['model']:,}")
+        raise Wrong(tr("{got:,.0f} is the number of parameters; divide it by the model's {counts_model:,}",
+                       got=got, counts_model=counts['model']))
     if math.isclose(got, 100 * share, rel_tol=2e-3):
-        raise Wrong(f"{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1")
+        raise Wrong(tr("{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1",
+                       got=got))
     if math.isclose(got, counts["conv"] / counts["model"], rel_tol=2e-3):
-        raise Wrong("you counted the 1x1 convolutions only: each shortcut also has a BatchNorm2d with 2 x "
-                    "cout parameters (its weight and bias)")
+        raise Wrong(tr("you counted the 1x1 convolutions only: each shortcut also has a BatchNorm2d with 2 "
+                       "x cout parameters (its weight and bias)"))
     if math.isclose(got, counts["conv weights"] / counts["model"], rel_tol=2e-3):
-        raise Wrong("you counted the convolutions' weights only: add their biases and the BatchNorms' "
-                    "parameters")
+        raise Wrong(tr("you counted the convolutions' weights only: add their biases and the BatchNorms' "
+                       "parameters"))
     if math.isclose(got, counts["all"] / counts["blocks"], rel_tol=2e-3):
-        raise Wrong("that is the shortcuts' share of the residual blocks; the question asks for the whole "
-                    f"model ({counts['model']:,} parameters)")
-    raise Wrong(f"your share is {got:.4g}, expected {share:.4g}: add up count_parameters(block.shortcut) "
-                "over the four ResidualBlocks and divide by the model's parameters")
+        raise Wrong(tr("that is the shortcuts' share of the residual blocks; the question asks for the "
+                       "whole model ({counts_model:,} parameters)", counts_model=counts['model']))
+    raise Wrong(tr("your share is {got:.4g}, expected {share:.4g}: add up count_parameters(block.shortcut) "
+                   "over the four ResidualBlocks and divide by the model's parameters", got=got,
+                   share=share))
 
 
 q1 = Exercise(
@@ -88,28 +93,29 @@ def _flipped_mask(answer: Any, images: torch.Tensor) -> torch.Tensor:
     original = images.clone()
     out = answer(images)
     if not torch.is_tensor(out) or out.shape != images.shape:
-        raise Wrong(f"random_hflip must return a tensor shaped like its input {tuple(images.shape)}, got "
-                    f"{tuple(out.shape) if torch.is_tensor(out) else type(out).__name__}")
+        raise Wrong(tr("random_hflip must return a tensor shaped like its input {tuple_images_shape}, got "
+                       "{value}", tuple_images_shape=tuple(images.shape),
+                       value=tuple(out.shape) if torch.is_tensor(out) else type(out).__name__))
     if not torch.equal(images, original):
-        raise Wrong("your function changed the batch it was given: return a new tensor (the loader may reuse "
-                    "its input)")
+        raise Wrong(tr("your function changed the batch it was given: return a new tensor (the loader may "
+                       "reuse its input)"))
     same = (out == images).flatten(1).all(dim=1)
     mirrored = (out == images.flip(-1)).flatten(1).all(dim=1)
     for i in torch.nonzero(~(same | mirrored)).flatten().tolist():
         if torch.equal(out[i], images[i].flip(-2)):
-            raise Wrong(f"image {i} came back upside down (flipped along dim -2, the height): a horizontal "
-                        "mirror reverses the width, the last dimension")
+            raise Wrong(tr("image {i} came back upside down (flipped along dim -2, the height): a "
+                           "horizontal mirror reverses the width, the last dimension", i=i))
         if torch.equal(out[i], images[i].flip(0)):
-            raise Wrong(f"image {i} has its colour channels reversed (RGB -> BGR): in a batch (N, C, H, W) "
-                        "the width is dim -1, not dim 1")
-        raise Wrong(f"image {i} is neither the original nor its left-right mirror")
+            raise Wrong(tr("image {i} has its colour channels reversed (RGB -> BGR): in a batch (N, C, H, "
+                           "W) the width is dim -1, not dim 1", i=i))
+        raise Wrong(tr("image {i} is neither the original nor its left-right mirror", i=i))
     return mirrored
 
 
 def check_random_hflip(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (random_hflip, not random_hflip(images)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (random_hflip, not random_hflip(images)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     gen = torch.Generator().manual_seed(13)
     images = torch.randn(200, 3, 4, 5, generator=gen)   # a non-square image tells height and width apart
     with isolated(seed=0):
@@ -118,15 +124,17 @@ def check_random_hflip(answer: Any) -> str:
     for mask in (first, second):
         count = int(mask.sum())
         if count in (0, len(mask)):
-            raise Wrong(f"{'none' if count == 0 else 'all'} of the 200 images came back mirrored in one "
-                        "call: draw one coin per image (torch.rand(len(images)) < 0.5), not one for the "
-                        "whole batch")
+            raise Wrong(tr("{none_if_count_0_else_all} of the 200 images came back mirrored in one call: "
+                           "draw one coin per image (torch.rand(len(images)) < 0.5), not one for the whole "
+                           "batch", none_if_count_0_else_all='none' if count == 0 else 'all'))
         if not 60 <= count <= 140:
-            raise Wrong(f"{count} of 200 images came back mirrored: each one should be, with probability 0.5")
+            raise Wrong(tr("{count} of 200 images came back mirrored: each one should be, with probability "
+                           "0.5", count=count))
     if torch.equal(first, second):
-        raise Wrong("the same images were mirrored in two calls: draw new coins on every call")
-    return (f"{int(first.sum())} and {int(second.sum())} of 200 images mirrored in two calls, a new choice "
-            f"each time (and a batch of one works: {'mirrored' if bool(single[0]) else 'kept'} this time).")
+        raise Wrong(tr("the same images were mirrored in two calls: draw new coins on every call"))
+    return (tr("{int_first_sum} and {int_second_sum} of 200 images mirrored in two calls, a new choice "
+               "each time (and a batch of one works: {value} this time).", int_first_sum=int(first.sum()),
+               int_second_sum=int(second.sum()), value='mirrored' if bool(single[0]) else 'kept'))
 
 
 q2 = Exercise(
@@ -195,55 +203,57 @@ def _stem_gradient(block_class: Any, depth: int = 8, width: int = 8) -> float:
 
 def check_residual(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the class itself (Residual, not Residual(...)); got {type(answer).__name__}")
+        raise Wrong(tr("give the class itself (Residual, not Residual(...)); got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     with isolated(seed=0):
         x = torch.randn(2, 8, 16, 16)
         main = _main(8, 8)
         block = answer(main, 8, 8)
         extra = models.count_parameters(block) - models.count_parameters(main)
         if extra:
-            raise Wrong("with cin = cout = 8 and stride 1 the shortcut is the identity, with no parameters; "
-                        f"your block adds {extra}")
+            raise Wrong(tr("with cin = cout = 8 and stride 1 the shortcut is the identity, with no "
+                           "parameters; your block adds {extra}", extra=extra))
         with torch.no_grad():
             got, inner = block(x), main(x)
         candidates = {"": torch.relu(inner + x),
-                      " You forgot the shortcut: add x before the ReLU.": torch.relu(inner),
-                      " You forgot the final ReLU: ReLU(main(x) + x).": inner + x,
-                      " You added x after the ReLU: add first, then ReLU.": torch.relu(inner) + x}
+                      mark(" You forgot the shortcut: add x before the ReLU."): torch.relu(inner),
+                      mark(" You forgot the final ReLU: ReLU(main(x) + x)."): inner + x,
+                      mark(" You added x after the ReLU: add first, then ReLU."): torch.relu(inner) + x}
         if not torch.is_tensor(got) or got.shape != x.shape:
-            raise Wrong(f"Residual(main, 8, 8) should keep the shape {tuple(x.shape)}, got "
-                        f"{tuple(got.shape) if torch.is_tensor(got) else type(got).__name__}")
+            raise Wrong(tr("Residual(main, 8, 8) should keep the shape {tuple_x_shape}, got {value}",
+                           tuple_x_shape=tuple(x.shape),
+                           value=tuple(got.shape) if torch.is_tensor(got) else type(got).__name__))
         for hint, expected in candidates.items():
             if torch.allclose(got, expected, atol=1e-6):
                 if hint:
-                    raise Wrong(f"Residual(main, 8, 8)(x) is not ReLU(main(x) + x).{hint}")
+                    raise Wrong(tr("Residual(main, 8, 8)(x) is not ReLU(main(x) + x).{hint}", hint=hint))
                 break
         else:
-            raise Wrong("Residual(main, 8, 8)(x) is not ReLU(main(x) + x)")
+            raise Wrong(tr("Residual(main, 8, 8)(x) is not ReLU(main(x) + x)"))
         down = answer(_main(8, 16, stride=2), 8, 16, stride=2)
         ones = [m for m in down.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)]
         if len(ones) != 1 or (ones[0].in_channels, ones[0].out_channels, ones[0].stride) != (8, 16, (2, 2)):
-            raise Wrong("Residual(main, 8, 16, stride=2) needs a shortcut with one nn.Conv2d(8, 16, 1, "
-                        f"stride=2) (found {ones or 'no 1x1 convolution'})")
+            raise Wrong(tr("Residual(main, 8, 16, stride=2) needs a shortcut with one nn.Conv2d(8, 16, 1, "
+                           "stride=2) (found {value})", value=ones or 'no 1x1 convolution'))
         if not any(isinstance(m, nn.BatchNorm2d) and m.num_features == 16 for m in down.modules()):
-            raise Wrong("the projection shortcut is a 1x1 convolution followed by nn.BatchNorm2d(cout), as "
-                        "in models.ResidualBlock")
+            raise Wrong(tr("the projection shortcut is a 1x1 convolution followed by nn.BatchNorm2d(cout), "
+                           "as in models.ResidualBlock"))
         shape = tuple(down(torch.randn(2, 8, 16, 16)).shape)
         if shape != (2, 16, 8, 8):
-            raise Wrong(f"Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected (2, "
-                        "16, 8, 8)")
+            raise Wrong(tr("Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected "
+                           "(2, 16, 8, 8)", shape=shape))
         torch.manual_seed(1)
         with_shortcut = _stem_gradient(answer)
         torch.manual_seed(1)                      # the same weights and images without the shortcuts
         without = _stem_gradient(_NoShortcut)
     if with_shortcut < 100 * without:
-        raise Wrong(f"in 8 blocks without BatchNorm the stem's gradient norm is {with_shortcut:.2g} with "
-                    f"your block and {without:.2g} without shortcuts: the shortcut should carry the gradient "
-                    "past every block")
-    return (f"stem + 8 blocks without BatchNorm: the stem's gradient norm is {with_shortcut:.2g} with your "
-            f"shortcuts, {without:.1e} without. Each block adds its input back, so the gradient reaches the "
-            "stem through the additions, not only through 16 convolutions (chapter 12 found that BatchNorm "
-            "also rescues it).")
+        raise Wrong(tr("in 8 blocks without BatchNorm the stem's gradient norm is {with_shortcut:.2g} with "
+                       "your block and {without:.2g} without shortcuts: the shortcut should carry the "
+                       "gradient past every block", with_shortcut=with_shortcut, without=without))
+    return (tr("stem + 8 blocks without BatchNorm: the stem's gradient norm is {with_shortcut:.2g} with "
+               "your shortcuts, {without:.1e} without. Each block adds its input back, so the gradient "
+               "reaches the stem through the additions, not only through 16 convolutions (chapter 12 found "
+               "that BatchNorm also rescues it).", with_shortcut=with_shortcut, without=without))
 
 
 q3 = Exercise(

@@ -12,6 +12,7 @@ from torch import nn
 
 from helpers import macs, models
 from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
+from helpers.i18n import tr
 
 NAMES = ("resnet_maxpool", "resnet_stride")
 
@@ -55,39 +56,45 @@ def _residual_stages(name: str) -> pd.Series:
 
 def check_block_macs(answer: Any) -> str:
     if not isinstance(answer, dict) or set(answer) != set(NAMES):
-        raise Wrong(f"give a dictionary with the keys {list(NAMES)}, each with a list of 4 numbers; got "
-                    f"{list(answer) if isinstance(answer, dict) else type(answer).__name__}")
+        raise Wrong(tr("give a dictionary with the keys {list_NAMES}, each with a list of 4 numbers; got "
+                       "{value}", list_NAMES=list(NAMES),
+                       value=list(answer) if isinstance(answer, dict) else type(answer).__name__))
     if any(value is Ellipsis for value in answer.values()):
-        raise Unanswered("not answered yet: replace each ... with a list of four multiply-add counts")
+        raise Unanswered(tr("not answered yet: replace each ... with a list of four multiply-add counts"))
     expected = {name: _residual_stages(name) for name in NAMES}
     for name in NAMES:
         if not isinstance(answer[name], list | tuple | pd.Series):
-            raise Wrong(f"answer['{name}'] should be a list of 4 numbers, got {type(answer[name]).__name__}")
+            raise Wrong(tr("answer['{name}'] should be a list of 4 numbers, got {type_answer_name_name}",
+                           name=name, type_answer_name_name=type(answer[name]).__name__))
         got = list(answer[name])
         if len(got) == 8:
-            raise Wrong(f"answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network are "
-                        "the MaxPool layers (0 multiply-adds); keep the four ResidualBlocks")
+            raise Wrong(tr("answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network "
+                           "are the MaxPool layers (0 multiply-adds); keep the four ResidualBlocks",
+                           name=name))
         if len(got) != 4:
-            raise Wrong(f"answer['{name}'] should hold 4 numbers, one per residual block; it has {len(got)}")
+            raise Wrong(tr("answer['{name}'] should hold 4 numbers, one per residual block; it has "
+                           "{len_got}", name=name, len_got=len(got)))
         for k, (value, right) in enumerate(zip(got, expected[name], strict=True), start=1):
-            number = as_number(value, f"block {k} of {name}")
+            number = as_number(value, tr("block {k} of {name}", k=k, name=name))
             if math.isclose(number, right / 1e9, rel_tol=1e-2):
-                raise Wrong(f"block {k} of {name}: {number:.3g} is in billions (G); give the count itself, "
-                            f"{right:,}")
+                raise Wrong(tr("block {k} of {name}: {number:.3g} is in billions (G); give the count "
+                               "itself, {right:,}", k=k, name=name, number=number, right=right))
             if not math.isclose(number, right, rel_tol=1e-2):
                 other = NAMES[1 - NAMES.index(name)]
                 swapped = math.isclose(number, expected[other].iloc[k - 1], rel_tol=1e-2)
-                hint = f" That is block {k} of {other}: the two lists are swapped." if swapped else ""
-                raise Wrong(f"block {k} of {name}: you have {number:,.0f}, helpers.macs counts "
-                            f"{right:,}.{hint}")
+                hint = (tr(" That is block {k} of {other}: the two lists are swapped.", k=k, other=other)
+                        if swapped else "")
+                raise Wrong(tr("block {k} of {name}: you have {number:,.0f}, helpers.macs counts "
+                               "{right:,}.{hint}", k=k, name=name, number=number, right=right, hint=hint))
     pool, stride = expected["resnet_maxpool"], expected["resnet_stride"]
     share = stride.iloc[-1] / _stages("resnet_stride").sum()
-    return (f"every block costs the same within a network ({pool.iloc[0] / 1e9:.2f} G with MaxPool, "
-            f"{stride.iloc[0] / 1e9:.2f} G with stride 2): each block has a quarter of the positions of the "
-            "one before and 2 x 2 = 4 times the work per position (twice the input and twice the output "
-            f"channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's "
-            f"blocks are each {pool.iloc[0] / stride.iloc[0]:.1f}x dearer because they run at twice the "
-            "side.")
+    return (tr("every block costs the same within a network ({pool_iloc_0_1000000000_0:.2f} G with "
+               "MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the "
+               "one before and 2 x 2 = 4 times the work per position (twice the input and twice the output "
+               "channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's "
+               "blocks are each {value2:.1f}x dearer because they run at twice the side.",
+               pool_iloc_0_1000000000_0=pool.iloc[0] / 1e9, value=stride.iloc[0] / 1e9, share=share,
+               value2=pool.iloc[0] / stride.iloc[0]))
 
 
 q1 = Exercise(
@@ -127,7 +134,8 @@ def _counted(cin: int, cout: int, kernel: int, size: int, stride: int, padding: 
 
 def check_conv_macs(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(f"give the function itself (conv_macs, not conv_macs(...)); got {type(answer).__name__}")
+        raise Wrong(tr("give the function itself (conv_macs, not conv_macs(...)); got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     for case in CONV_CASES:
         shown = f"conv_macs{case}"
         number, expected = as_number(answer(*case), shown), _counted(*case)
@@ -136,20 +144,22 @@ def check_conv_macs(answer: Any) -> str:
         cin, cout, kernel, size, stride, padding = case
         exact_side = (size + 2 * padding - kernel) / stride + 1
         if exact_side % 1 and math.isclose(number, exact_side**2 * cout * cin * kernel**2, rel_tol=1e-9):
-            hint = f" The output side is {exact_side:g} only before rounding down: use // for the division."
+            hint = tr(" The output side is {exact_side:g} only before rounding down: use // for the "
+                      "division.", exact_side=exact_side)
         elif stride > 1 and math.isclose(number, expected * stride**2, rel_tol=1e-2):
-            hint = (f" You forgot the stride: it divides the output side by {stride}, the positions by "
-                    f"{stride**2}.")
+            hint = (tr(" You forgot the stride: it divides the output side by {stride}, the positions by "
+                       "{stride_2}.", stride=stride, stride_2=stride**2))
         elif math.isclose(number, size * size * cout * cin * kernel**2):
-            hint = " You used the input side; count the positions of the OUTPUT map."
+            hint = tr(" You used the input side; count the positions of the OUTPUT map.")
         elif cin > 1 and math.isclose(number, expected / cin):
-            hint = " Each output value sums over all input channels: multiply by cin."
+            hint = tr(" Each output value sums over all input channels: multiply by cin.")
         else:
             hint = ""
-        raise Wrong(f"{shown} returned {number:,.0f}, helpers.macs counts {expected:,} (the arguments are "
-                    f"cin, cout, kernel, size, stride, padding).{hint}")
-    return ("output side² x cout x cin x kernel²: the stride-2 convolution of block 1 does a quarter of the "
-            "work of the same convolution at stride 1.")
+        raise Wrong(tr("{shown} returned {number:,.0f}, helpers.macs counts {expected:,} (the arguments "
+                       "are cin, cout, kernel, size, stride, padding).{hint}", shown=shown, number=number,
+                       expected=expected, hint=hint))
+    return (tr("output side² x cout x cin x kernel²: the stride-2 convolution of block 1 does a quarter of "
+               "the work of the same convolution at stride 1."))
 
 
 q2 = Exercise(
@@ -205,47 +215,57 @@ def _small_resnet_variant(strides: tuple[int, ...], pools: bool) -> nn.Module:
 
 def check_small_resnet_stride2(answer: Any) -> str:
     if not callable(answer) or isinstance(answer, nn.Module):
-        raise Wrong("give the function that builds the network (small_resnet_stride2, not "
-                    "small_resnet_stride2())")
+        raise Wrong(tr("give the function that builds the network (small_resnet_stride2, not "
+                       "small_resnet_stride2())"))
     with torch.device("meta"):             # shapes only: built at once, and helpers.macs needs nothing more
         model = answer()
     if not isinstance(model, nn.Module):
-        raise Wrong(f"small_resnet_stride2() should return an nn.Module, got {type(model).__name__}")
+        raise Wrong(tr("small_resnet_stride2() should return an nn.Module, got {type_model_name}",
+                       type_model_name=type(model).__name__))
     params, reference = models.count_parameters(model), models.REPORT_PARAMETERS["small_resnet"]
     if params != reference:
-        raise Wrong(f"your network has {params:,} parameters, SmallResNet {reference:,}: a stride changes "
-                    "where a convolution moves, not its weights; keep the same layers")
+        raise Wrong(tr("your network has {params:,} parameters, SmallResNet {reference:,}: a stride "
+                       "changes where a convolution moves, not its weights; keep the same layers",
+                       params=params, reference=reference))
     try:
         table = macs.count_macs(model, (1, 3, 256, 256))
     except ValueError as error:
-        raise Wrong(f"your network fails on a 256 px image: {str(error).splitlines()[0]}") from None
+        raise Wrong(tr("your network fails on a 256 px image: {str_error_splitlines_0}",
+                       str_error_splitlines_0=str(error).splitlines()[0])) from None
     shape = table["output_shape"].iloc[-1]
     if shape != (1, 38):
-        raise Wrong(f"your network returns shape {shape} for one image, expected (1, 38)")
+        raise Wrong(tr("your network returns shape {shape} for one image, expected (1, 38)", shape=shape))
     convs = table[table["type"] == "Conv2d"]
     side = convs["output_shape"].iloc[-1][-1]
     if side != 16:
         pools = int((table["type"] == "MaxPool2d").sum())
-        hint = (" With stride 2 inside a block, the MaxPool after it halves the image a second time."
+        hint = (tr(" With stride 2 inside a block, the MaxPool after it halves the image a second "
+                   "time.")
                 if side < 16 and pools > 1 else
-                " SmallResNet has no MaxPool after block 4, so block 4 keeps stride 1." if side == 8 else "")
-        raise Wrong(f"at 256 px your last block works on {side} x {side} maps, SmallResNet's on 16 x 16: the "
-                    f"same downsampling should happen, only inside the blocks.{hint}")
+                tr(" SmallResNet has no MaxPool after block 4, so block 4 keeps stride 1.")
+                if side == 8 else "")
+        raise Wrong(tr("at 256 px your last block works on {side} x {side} maps, SmallResNet's on 16 x 16: "
+                       "the same downsampling should happen, only inside the blocks.{hint}", side=side,
+                       hint=hint))
     total, before = int(table["macs"].sum()), int(_stages("small_resnet").sum())
     if total > 0.6 * before:
-        raise Wrong(f"your network does {total / 1e9:.2f} G multiply-adds per 256 px image, SmallResNet "
-                    f"{before / 1e9:.2f} G: its first three blocks should run at half the side (stride 2 in "
-                    "their first convolution and shortcut) instead of being followed by a MaxPool")
+        raise Wrong(tr("your network does {total_1000000000_0:.2f} G multiply-adds per 256 px image, "
+                       "SmallResNet {before_1000000000_0:.2f} G: its first three blocks should run at half "
+                       "the side (stride 2 in their first convolution and shortcut) instead of being "
+                       "followed by a MaxPool", total_1000000000_0=total / 1e9,
+                       before_1000000000_0=before / 1e9))
     names = [n for n, m in model.named_modules() if isinstance(m, models.ResidualBlock)]
     per_block = ""
     if len(names) == 4:
         costs = macs.macs_by_stage(table, names)[names] / 1e9
         shown = ", ".join(f"{c:.3f}" for c in costs)
-        per_block = (f" The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is "
-                     f"{costs.iloc[3] * 1e9 / total:.0%} of the total.")
-    return (f"{total / 1e9:.2f} G multiply-adds per 256 px image instead of {before / 1e9:.2f} G "
-            f"({before / total:.1f}x fewer), same {params:,} parameters, same 16 x 16 maps at the "
-            f"end.{per_block}")
+        per_block = (tr(" The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is "
+                        "{value:.0%} of the total.", shown=shown, value=costs.iloc[3] * 1e9 / total))
+    return (tr("{total_1000000000_0:.2f} G multiply-adds per 256 px image instead of "
+               "{before_1000000000_0:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same "
+               "16 x 16 maps at the end.{per_block}", total_1000000000_0=total / 1e9,
+               before_1000000000_0=before / 1e9, before_total=before / total, params=params,
+               per_block=per_block))
 
 
 q3 = Exercise(

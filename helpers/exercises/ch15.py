@@ -12,6 +12,7 @@ from torch import nn
 from helpers import macs, models
 from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated, train_steps
+from helpers.i18n import tr
 
 # --- q1: top-k accuracy --------------------------------------------------------------------------------
 
@@ -41,8 +42,8 @@ def _reference_topk(probs: torch.Tensor, y_true: torch.Tensor, k: int) -> float:
 
 def check_topk_accuracy(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (topk_accuracy, not topk_accuracy(...)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (topk_accuracy, not topk_accuracy(...)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
     for probs, y_true, k in _topk_cases():
         got = as_number(answer(probs.clone(), y_true.clone(), k), f"topk_accuracy(probs, y_true, {k})")
         expected = _reference_topk(probs, y_true, k)
@@ -50,23 +51,24 @@ def check_topk_accuracy(answer: Any) -> str:
             continue
         rows = [[round(v, 3) for v in row] for row in probs.tolist()]
         shown = (f"probs = {rows}, y_true = {y_true.tolist()}, k = {k}" if len(probs) <= 4
-                 else f"{len(probs)} rows of 38 probabilities, k = {k}")
+                 else tr("{len_probs} rows of 38 probabilities, k = {k}", len_probs=len(probs), k=k))
         lowest = probs.topk(k, dim=1, largest=False).indices
         smallest = (lowest == y_true[:, None]).any(dim=1).float().mean().item()
         kth_only = (probs.topk(k, dim=1).indices[:, -1] == y_true).float().mean().item()
         if math.isclose(got, expected * len(probs), abs_tol=1e-6):
-            hint = " That is a count: divide by the number of rows."
+            hint = tr(" That is a count: divide by the number of rows.")
         elif math.isclose(got, smallest, abs_tol=1e-6) and k < probs.shape[1]:
-            hint = (" You took the k SMALLEST probabilities: topk returns the largest (or sort with "
-                    "descending=True).")
+            hint = (tr(" You took the k SMALLEST probabilities: topk returns the largest (or sort with "
+                       "descending=True)."))
         elif math.isclose(got, kth_only, abs_tol=1e-6):
-            hint = (" You compared with the k-th class only: a hit is the true class anywhere among the k "
-                    "(.any).")
+            hint = (tr(" You compared with the k-th class only: a hit is the true class anywhere among the "
+                       "k (.any)."))
         else:
             hint = ""
-        raise Wrong(f"topk_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}")
-    return ("top-1 is the ordinary accuracy and top-k can only grow with k (top-38 is always 1): more "
-            "guesses, more hits. A diagnosis tool shows the top 3-5 with their probabilities.")
+        raise Wrong(tr("topk_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}",
+                       got=got, shown=shown, expected=expected, hint=hint))
+    return (tr("top-1 is the ordinary accuracy and top-k can only grow with k (top-38 is always 1): more "
+               "guesses, more hits. A diagnosis tool shows the top 3-5 with their probabilities."))
 
 
 q1 = Exercise(
@@ -104,27 +106,29 @@ def _counts() -> dict[str, int]:
 
 
 def check_macs_ratio(answer: Any) -> str:
-    got = as_number(answer, "your ratio")
+    got = as_number(answer, tr("your ratio"))
     c = _counts()
     ratio = c["resnet_stride"] / c["resnet_minimal"]
     param_ratio = c["resnet_stride parameters"] / c["resnet_minimal parameters"]
     if math.isclose(got, ratio, rel_tol=1e-3):
         saved = 1 - c["resnet_minimal"] / c["resnet_stride"]
-        return (f"{param_ratio:.1f}x fewer parameters but only {ratio:.2f}x fewer multiply-adds: removing "
-                f"block 4 saves {saved:.0%} of the computation. Each stride-2 block costs about the same "
-                "(chapter 14): its maps are 4x smaller but its channels twice as many on both sides. The "
-                "last block holds most of the weights (they grow with C_in x C_out, not with the image), "
-                "not most of the work.")
+        return (tr("{param_ratio:.1f}x fewer parameters but only {ratio:.2f}x fewer multiply-adds: "
+                   "removing block 4 saves {saved:.0%} of the computation. Each stride-2 block costs about "
+                   "the same (chapter 14): its maps are 4x smaller but its channels twice as many on both "
+                   "sides. The last block holds most of the weights (they grow with C_in x C_out, not with "
+                   "the image), not most of the work.", param_ratio=param_ratio, ratio=ratio, saved=saved))
     if math.isclose(got, param_ratio, rel_tol=1e-3):
-        raise Wrong(f"{got:.2f} is the ratio of the PARAMETERS; count multiply-adds with "
-                    "helpers.macs.total_macs")
+        raise Wrong(tr("{got:.2f} is the ratio of the PARAMETERS; count multiply-adds with "
+                       "helpers.macs.total_macs", got=got))
     if math.isclose(got, 1 / ratio, rel_tol=1e-3):
-        raise Wrong(f"{got:.3f} is ResNet_minimal / stride-2 ResNet: divide the other way round (how many "
-                    "times fewer)")
+        raise Wrong(tr("{got:.3f} is ResNet_minimal / stride-2 ResNet: divide the other way round (how "
+                       "many times fewer)", got=got))
     if math.isclose(got, 1 - 1 / ratio, rel_tol=1e-3):
-        raise Wrong(f"{got:.3f} is the share saved; the question asks for the ratio stride-2 / minimal")
-    raise Wrong(f"your ratio is {got:.4g}; helpers.macs counts {c['resnet_stride']:,} multiply-adds for the "
-                f"stride-2 ResNet and {c['resnet_minimal']:,} for ResNet_minimal")
+        raise Wrong(tr("{got:.3f} is the share saved; the question asks for the ratio stride-2 / minimal",
+                       got=got))
+    raise Wrong(tr("your ratio is {got:.4g}; helpers.macs counts {c_resnet_stride:,} multiply-adds for the "
+                   "stride-2 ResNet and {c_resnet_minimal:,} for ResNet_minimal", got=got,
+                   c_resnet_stride=c['resnet_stride'], c_resnet_minimal=c['resnet_minimal']))
 
 
 q2 = Exercise(
@@ -186,8 +190,9 @@ def _confidence(loss_fn: Any) -> float:
 
 def check_smoothed_cross_entropy(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong("give the function itself (smoothed_cross_entropy, not smoothed_cross_entropy(...)); got "
-                    f"{type(answer).__name__}")
+        raise Wrong(tr("give the function itself (smoothed_cross_entropy, not "
+                       "smoothed_cross_entropy(...)); got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
     for logits, targets, smoothing in _loss_cases():
         got = as_number(answer(logits.clone(), targets.clone(), smoothing),
                         f"smoothed_cross_entropy(logits, targets, {smoothing})")
@@ -196,31 +201,33 @@ def check_smoothed_cross_entropy(answer: Any) -> str:
             continue
         shown = f"{tuple(logits.shape)} logits, smoothing {smoothing}"
         if not math.isfinite(got):
-            hint = (" The logits here are large (up to 150): softmax then log overflows or gives log(0). "
-                    "logits.log_softmax(dim=1) computes the same stably.")
+            hint = (tr(" The logits here are large (up to 150): softmax then log overflows or gives "
+                       "log(0). logits.log_softmax(dim=1) computes the same stably."))
         elif math.isclose(got, nn.functional.cross_entropy(logits, targets).item(), rel_tol=1e-4):
-            hint = " That is plain cross-entropy: the smoothing is missing."
+            hint = tr(" That is plain cross-entropy: the smoothing is missing.")
         elif math.isclose(got, _other_classes(logits, targets, smoothing).item(), rel_tol=1e-4):
-            hint = (" You spread the smoothing over the K - 1 other classes; PyTorch spreads it over all K, "
-                    "the true one included: (1 - ε) one-hot + ε / K.")
+            hint = (tr(" You spread the smoothing over the K - 1 other classes; PyTorch spreads it over "
+                       "all K, the true one included: (1 - ε) one-hot + ε / K."))
         elif math.isclose(got, expected * len(targets), rel_tol=1e-4):
-            hint = " That is a sum over the batch: take the mean."
+            hint = tr(" That is a sum over the batch: take the mean.")
         else:
             hint = ""
-        raise Wrong(f"for {shown} your loss is {got:.5g}, nn.CrossEntropyLoss(label_smoothing={smoothing}) "
-                    f"gives {expected:.5g}.{hint}")
+        raise Wrong(tr("for {shown} your loss is {got:.5g}, "
+                       "nn.CrossEntropyLoss(label_smoothing={smoothing}) gives {expected:.5g}.{hint}",
+                       shown=shown, got=got, smoothing=smoothing, expected=expected, hint=hint))
     with isolated(seed=0):
         smoothed = _confidence(lambda z, y: answer(z, y, SMOOTHING))
         torch.manual_seed(0)                     # the same starting weights with plain cross-entropy
         plain = _confidence(nn.CrossEntropyLoss())
     ceiling = 1 - SMOOTHING + SMOOTHING / CLASSES
     if not smoothed < plain - 0.02:
-        raise Wrong(f"trained with your loss, a classifier is as confident ({smoothed:.3f}) as with plain "
-                    f"cross-entropy ({plain:.3f}): the smoothing has no effect")
-    return (f"a linear classifier trained {STEPS} steps on 16 separable points: mean top probability "
-            f"{smoothed:.3f} with your loss, {plain:.3f} with plain cross-entropy. The smoothed loss is "
-            f"smallest at 1 - ε + ε/K = {ceiling:.3f}, so it stops pushing the logits apart once the answer "
-            "is right.")
+        raise Wrong(tr("trained with your loss, a classifier is as confident ({smoothed:.3f}) as with "
+                       "plain cross-entropy ({plain:.3f}): the smoothing has no effect", smoothed=smoothed,
+                       plain=plain))
+    return (tr("a linear classifier trained {STEPS} steps on 16 separable points: mean top probability "
+               "{smoothed:.3f} with your loss, {plain:.3f} with plain cross-entropy. The smoothed loss is "
+               "smallest at 1 - ε + ε/K = {ceiling:.3f}, so it stops pushing the logits apart once the "
+               "answer is right.", STEPS=STEPS, smoothed=smoothed, plain=plain, ceiling=ceiling))
 
 
 q3 = Exercise(

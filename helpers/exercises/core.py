@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from helpers.exercises import progress
+from helpers.i18n import mark, tr, translate_text
 
 CORRECT, WRONG, UNANSWERED, ERROR = "correct", "wrong", "unanswered", "error"
 
@@ -89,28 +90,29 @@ class Exercise:
 
     @property
     def label(self) -> str:
-        """``"Exercise 01.q1 (Mean squared error)"``, used in every printed line."""
-        return f"{self.key} ({self.title})"
+        """``"01.q1 (Mean squared error)"``, used in every printed line (title in the course's language)."""
+        return f"{self.key} ({translate_text(self.title)})"
 
     def evaluate(self, answer: Any, **context: Any) -> CheckResult:
         """Check ``answer`` without printing or recording anything."""
         if _is_stub(answer):
             return CheckResult(self.label, UNANSWERED,
-                               "not answered yet: replace the `...` with your answer and run the cell "
-                               f"again (`ex.{self.name}.hint()` gives a hint)")
+                               tr("not answered yet: replace the `...` with your answer and run the cell "
+                                  "again (`ex.{name}.hint()` gives a hint)", name=self.name))
         try:
             remark = self.checker(answer, **context)
         except Unanswered as stub:
-            return CheckResult(self.label, UNANSWERED, str(stub) or "not answered yet")
+            return CheckResult(self.label, UNANSWERED, str(stub) or tr("not answered yet"))
         except NotImplementedError:
             return CheckResult(self.label, UNANSWERED,
-                               "not answered yet: your function still raises NotImplementedError")
+                               tr("not answered yet: your function still raises NotImplementedError"))
         except Wrong as reason:
             return CheckResult(self.label, WRONG, str(reason))
         except Exception as error:  # the student's code failed while being checked: say how
-            return CheckResult(self.label, ERROR,
-                               f"your answer raised {type(error).__name__}: {error}".rstrip(": "))
-        return CheckResult(self.label, CORRECT, "correct!" + (f" {remark}" if remark else ""))
+            message = tr("your answer raised {error_type}: {error}", error_type=type(error).__name__,
+                         error=error)
+            return CheckResult(self.label, ERROR, message.rstrip(": "))
+        return CheckResult(self.label, CORRECT, tr("correct!") + (f" {remark}" if remark else ""))
 
     def check(self, answer: Any, **context: Any) -> None:
         """Check ``answer``, print ✓ or ✗ with the reason, and record a success in the progress file."""
@@ -123,16 +125,18 @@ class Exercise:
     def hint(self) -> None:
         """Print the next hint (they get more specific; the last one repeats)."""
         if not self.hints:
-            print(f"{self.label}: no hint for this one; `ex.{self.name}.solution()` shows a solution")
+            print(tr("{label}: no hint for this one; `ex.{name}.solution()` shows a solution",
+                     label=self.label, name=self.name))
             return
         index = min(self._hints_shown, len(self.hints) - 1)
         self._hints_shown += 1
-        print(f"Hint {index + 1}/{len(self.hints)} for {self.label}: {self.hints[index]}")
+        print(tr("Hint {number}/{total} for {label}: {hint}", number=index + 1, total=len(self.hints),
+                 label=self.label, hint=self.hints[index]))
 
     def solution(self) -> None:
         """Print the reference solution's code (try first: the check tells you what is wrong)."""
         source = textwrap.dedent(inspect.getsource(self.solver))
-        print(f"A solution for {self.label}:\n\n{source}")
+        print(tr("A solution for {label}:\n\n{source}", label=self.label, source=source))
 
     def solve(self, **context: Any) -> Any:
         """Run the reference solution (used by the test suite)."""
@@ -146,70 +150,75 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, torch.Tensor) and value.numel() > 8:
-        return f"a tensor of shape {tuple(value.shape)}"
+        return tr("a tensor of shape {shape}", shape=tuple(value.shape))
     if isinstance(value, np.ndarray) and value.size > 8:
-        return f"an array of shape {value.shape}"
+        return tr("an array of shape {shape}", shape=value.shape)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def as_number(value: Any, what: str = "your answer") -> float:
+def as_number(value: Any, what: str = mark("your answer")) -> float:
     """A Python float from a number, a one-element tensor or array; :class:`Wrong` otherwise."""
     if isinstance(value, bool):
-        raise Wrong(f"{what} should be a number, not a bool ({value})")
+        raise Wrong(tr("{what} should be a number, not a bool ({value})", what=what, value=value))
     if isinstance(value, torch.Tensor | np.ndarray):
         count = value.size if isinstance(value, np.ndarray) else value.numel()
         if count != 1:
-            raise Wrong(f"{what} should be one number, got a {type(value).__name__} of shape "
-                        f"{tuple(value.shape)}")
+            raise Wrong(tr("{what} should be one number, got a {kind} of shape {shape}",
+                           what=what, kind=type(value).__name__, shape=tuple(value.shape)))
         return float(value.item())
     if isinstance(value, int | float | np.number):
         return float(value)
-    raise Wrong(f"{what} should be a number, got {type(value).__name__} {_fmt(value)}")
+    raise Wrong(tr("{what} should be a number, got {kind} {value}", what=what, kind=type(value).__name__,
+                   value=_fmt(value)))
 
 
-def expect_type(value: Any, types: Any, what: str = "your answer") -> None:
+def expect_type(value: Any, types: Any, what: str = mark("your answer")) -> None:
     """The answer is an instance of ``types``: a type, a tuple of types or a union (``int | float``)."""
     if not isinstance(value, types):
         members = types if isinstance(types, tuple) else typing.get_args(types) or (types,)
-        names = " or ".join(getattr(t, "__name__", str(t)) for t in members)
-        raise Wrong(f"{what} should be a {names}, got {type(value).__name__}")
+        names = tr(" or ").join(getattr(t, "__name__", str(t)) for t in members)
+        raise Wrong(tr("{what} should be a {names}, got {kind}", what=what, names=names,
+                       kind=type(value).__name__))
 
 
 def expect_close(value: Any, expected: float, *, rtol: float = 1e-4, atol: float = 1e-6,
-                 what: str = "your answer", hint: str = "") -> float:
+                 what: str = mark("your answer"), hint: str = "") -> float:
     """A number within ``atol + rtol * |expected|`` of ``expected``; returns it as a float."""
     number = as_number(value, what)
     if math.isnan(number) or abs(number - expected) > atol + rtol * abs(expected):
         extra = f" {hint}" if hint else ""
-        raise Wrong(f"{what} is {_fmt(number)}, expected {_fmt(float(expected))}.{extra}")
+        raise Wrong(tr("{what} is {value}, expected {expected}.{extra}", what=what, value=_fmt(number),
+                       expected=_fmt(float(expected)), extra=extra))
     return number
 
 
-def expect_equal(value: Any, expected: Any, what: str = "your answer", hint: str = "") -> None:
+def expect_equal(value: Any, expected: Any, what: str = mark("your answer"), hint: str = "") -> None:
     """Exact equality (ints, strings, tuples, lists...)."""
     if value != expected:
         extra = f" {hint}" if hint else ""
-        raise Wrong(f"{what} is {_fmt(value)}, expected {_fmt(expected)}.{extra}")
+        raise Wrong(tr("{what} is {value}, expected {expected}.{extra}", what=what, value=_fmt(value),
+                       expected=_fmt(expected), extra=extra))
 
 
-def expect_shape(tensor: Any, shape: Sequence[int], what: str = "your tensor") -> None:
+def expect_shape(tensor: Any, shape: Sequence[int], what: str = mark("your tensor")) -> None:
     """A tensor or array of exactly this shape."""
     if not hasattr(tensor, "shape"):
-        raise Wrong(f"{what} should be a tensor, got {type(tensor).__name__}")
+        raise Wrong(tr("{what} should be a tensor, got {kind}", what=what, kind=type(tensor).__name__))
     if tuple(tensor.shape) != tuple(shape):
-        raise Wrong(f"{what}: expected shape {tuple(shape)}, got {tuple(tensor.shape)}")
+        raise Wrong(tr("{what}: expected shape {expected}, got {shape}", what=what, expected=tuple(shape),
+                       shape=tuple(tensor.shape)))
 
 
-def expect_dtype(tensor: Any, dtype: torch.dtype, what: str = "your tensor") -> None:
+def expect_dtype(tensor: Any, dtype: torch.dtype, what: str = mark("your tensor")) -> None:
     """A tensor of this dtype."""
     expect_type(tensor, torch.Tensor, what)
     if tensor.dtype != dtype:
-        raise Wrong(f"{what}: expected dtype {dtype}, got {tensor.dtype}")
+        raise Wrong(tr("{what}: expected dtype {dtype}, got {got}", what=what, dtype=dtype, got=tensor.dtype))
 
 
 def expect_allclose(tensor: Any, expected: torch.Tensor, *, rtol: float = 1e-4, atol: float = 1e-6,
-                    what: str = "your tensor") -> None:
+                    what: str = mark("your tensor")) -> None:
     """Same shape as ``expected`` and close element by element; names the worst element if not."""
     if isinstance(tensor, np.ndarray):
         tensor = torch.from_numpy(tensor)
@@ -219,16 +228,17 @@ def expect_allclose(tensor: Any, expected: torch.Tensor, *, rtol: float = 1e-4, 
     bad = ~torch.isclose(got, want, rtol=rtol, atol=atol)
     if bad.any():
         index = tuple(int(i) for i in bad.nonzero()[0])
-        raise Wrong(f"{what}: {int(bad.sum())} of {got.numel()} values differ; e.g. at {index} you have "
-                    f"{got[index].item():.6g}, expected {want[index].item():.6g}")
+        raise Wrong(tr("{what}: {bad} of {total} values differ; e.g. at {index} you have {got:.6g}, "
+                       "expected {expected:.6g}", what=what, bad=int(bad.sum()), total=got.numel(),
+                       index=index, got=got[index].item(), expected=want[index].item()))
 
 
-def expect_function(function: Any, cases: Iterable[tuple[tuple, Any]], *, name: str = "your function",
+def expect_function(function: Any, cases: Iterable[tuple[tuple, Any]], *, name: str = mark("your function"),
                     compare: Callable[[Any, Any], bool] | None = None) -> None:
     """Call ``function(*args)`` for each ``(args, expected)`` case and compare with ``compare``
     (default: ``==``, or closeness for floats and tensors). The first failing case is named."""
     if not callable(function):
-        raise Wrong(f"{name} should be a function, got {type(function).__name__}")
+        raise Wrong(tr("{name} should be a function, got {kind}", name=name, kind=type(function).__name__))
     for args, expected in cases:
         shown = ", ".join(_fmt(a) for a in args)
         try:
@@ -236,7 +246,8 @@ def expect_function(function: Any, cases: Iterable[tuple[tuple, Any]], *, name: 
         except (NotImplementedError, Wrong, Unanswered):
             raise
         except Exception as error:
-            raise Wrong(f"{name}({shown}) raised {type(error).__name__}: {error}") from None
+            raise Wrong(tr("{name}({shown}) raised {kind}: {error}", name=name, shown=shown,
+                           kind=type(error).__name__, error=error)) from None
         if compare is not None:
             same = compare(got, expected)
         elif isinstance(expected, torch.Tensor):
@@ -250,4 +261,5 @@ def expect_function(function: Any, cases: Iterable[tuple[tuple, Any]], *, name: 
         else:
             same = got == expected
         if not same:
-            raise Wrong(f"{name}({shown}) returned {_fmt(got)}, expected {_fmt(expected)}")
+            raise Wrong(tr("{name}({shown}) returned {got}, expected {expected}", name=name, shown=shown,
+                           got=_fmt(got), expected=_fmt(expected)))

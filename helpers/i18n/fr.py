@@ -1,0 +1,1431 @@
+"""The French catalogue: ``{English template: French template}`` with the same named fields.
+
+Keys are the exact English messages given to :func:`helpers.i18n.tr` (or flagged with
+:func:`helpers.i18n.mark`), exercise titles and hints; ``tests/test_i18n.py`` lists any message
+missing here and checks that each French template uses the same fields as its English key.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # --- exercise titles and hints (00)
+    "Your environment":
+        "Votre environnement",
+    "`sys.version` starts with the Python version; `torch.__version__` is PyTorch's; `config.device()` is the device the course uses.":
+        "`sys.version` commence par la version de Python ; `torch.__version__` est celle de PyTorch ; `config.device()` est le périphérique qu'utilise le cours.",
+    "Build `{'python': sys.version.split()[0], 'torch': ..., 'device': str(...)}`.":
+        "Construisez `{'python': sys.version.split()[0], 'torch': ..., 'device': str(...)}`.",
+    # --- exercise titles and hints (01)
+    "dJ/dw without a bias":
+        "dJ/dw sans biais",
+    "Write e_i = w x_i - y_i; J = mean(e_i²). By the chain rule de_i²/dw = 2 e_i · de_i/dw.":
+        "Posez e_i = w x_i - y_i ; J = mean(e_i²). Par la dérivation en chaîne, de_i²/dw = 2 e_i · de_i/dw.",
+    "de_i/dw = x_i, so dJ/dw = mean(2 (w x_i - y_i) x_i): one line with tensors.":
+        "de_i/dw = x_i, donc dJ/dw = mean(2 (w x_i - y_i) x_i) : une ligne avec des tenseurs.",
+    "The largest stable learning rate":
+        "Le plus grand taux d'apprentissage stable",
+    "Build the 2 × 2 matrix 2·[[mean(x²), mean(x)], [mean(x), 1]] with torch.tensor.":
+        "Construisez la matrice 2 × 2 2·[[mean(x²), mean(x)], [mean(x), 1]] avec torch.tensor.",
+    "torch.linalg.eigvalsh(matrix) returns its eigenvalues in increasing order; the limit is 2 / the largest.":
+        "torch.linalg.eigvalsh(matrix) renvoie ses valeurs propres par ordre croissant ; la limite vaut 2 / la plus grande.",
+    "Centring the input":
+        "Centrer l'entrée",
+    "The cost's minimum does not change when x is centred (b absorbs the shift), but the bowl's shape does.":
+        "Le minimum de la fonction de coût ne change pas quand x est centré (b absorbe le décalage), mais la forme de la cuvette, si.",
+    "Loop: compute the cost; stop when it is within 1e-3 of the least-squares cost; otherwise take one gradient step with the centred x and count it.":
+        "Boucle : calculez le coût ; arrêtez-vous quand il est à moins de 1e-3 du coût des moindres carrés ; sinon faites un pas de gradient avec le x centré et comptez-le.",
+    "Regression or classification?":
+        "Régression ou classification ?",
+    "Is the answer a number on a continuous scale, or one choice out of a fixed list?":
+        "La réponse est-elle un nombre sur une échelle continue, ou un choix parmi une liste fixe ?",
+    # --- exercise titles and hints (02)
+    "Scale matters":
+        "L'échelle compte",
+    "scale = torch.tensor([1.0, 100.0]) multiplies column 2 by 100 when you write X * scale.":
+        "scale = torch.tensor([1.0, 100.0]) multiplie la colonne 2 par 100 quand vous écrivez X * scale.",
+    "votes = knn_votes(X_val * scale, 15, X_ref=X_train * scale, y_ref=y_train); compare votes.argmax(1) with y_val and take the mean of the matches as floats.":
+        "votes = knn_votes(X_val * scale, 15, X_ref=X_train * scale, y_ref=y_train) ; comparez votes.argmax(1) avec y_val et prenez la moyenne des correspondances en flottants.",
+    "Standardise with training statistics":
+        "Standardiser avec les statistiques d'entraînement",
+    "reference.mean(dim=0) gives one mean per column (feature); reference.std(dim=0) one standard deviation per column.":
+        "reference.mean(dim=0) donne une moyenne par colonne (caractéristique) ; reference.std(dim=0) un écart-type par colonne.",
+    "Subtract the reference's mean from `points` and divide by the reference's std: broadcasting does the rest.":
+        "Soustrayez la moyenne de la référence à `points` et divisez par l'écart-type de la référence : le broadcasting fait le reste.",
+    "The elbow as a number":
+        "Le coude en un nombre",
+    "drops[i] = inertias[i] - inertias[i + 1] is the gain from K = i + 1 to K = i + 2 clusters.":
+        "drops[i] = inertias[i] - inertias[i + 1] est le gain en passant de K = i + 1 à K = i + 2 clusters.",
+    "At K = i + 2 the ratio is drops[i] / drops[i + 1]; return the K of the largest ratio (mind the +2).":
+        "À K = i + 2 le rapport vaut drops[i] / drops[i + 1] ; renvoyez le K du plus grand rapport (attention au +2).",
+    "The k of LOF":
+        "Le k de LOF",
+    "scores, _ = local_outlier_factor(X_lof, k=3) recomputes every score with 3 neighbours.":
+        "scores, _ = local_outlier_factor(X_lof, k=3) recalcule chaque score avec 3 voisins.",
+    "top = scores.argsort(descending=True)[:6]; then is_planted[top].sum() counts the planted ones.":
+        "top = scores.argsort(descending=True)[:6] ; puis is_planted[top].sum() compte les points plantés.",
+    # --- exercise titles and hints (03)
+    "The Bellman target":
+        "La cible de Bellman",
+    "Two cases: the move ended the episode (goal or trap), or it did not.":
+        "Deux cas : le coup a terminé l'épisode (but ou piège), ou non.",
+    "return reward if done else reward + gamma * next_q_row.max()":
+        "return reward if done else reward + gamma * next_q_row.max()",
+    "V*(S) with gamma = 0.9":
+        "V*(S) avec gamma = 0.9",
+    "The best policy still walks the 8-move shortest path: a smaller gamma only makes later rewards count less.":
+        "La meilleure politique suit toujours le plus court chemin de 8 coups : un gamma plus petit ne fait que réduire le poids des récompenses lointaines.",
+    "Seven step penalties discounted by gamma**0 ... gamma**6, then the goal's +1 discounted by gamma**7.":
+        "Sept pénalités de pas actualisées par gamma**0 ... gamma**6, puis le +1 du but actualisé par gamma**7.",
+    "Epsilon-greedy":
+        "Epsilon-greedy",
+    "rng.random() < epsilon decides whether to explore; rng.integers(4) is a random action.":
+        "rng.random() < epsilon décide s'il faut explorer ; rng.integers(4) est une action au hasard.",
+    "best = np.flatnonzero(q_row == q_row.max()) lists every best action; rng.choice(best) picks one.":
+        "best = np.flatnonzero(q_row == q_row.max()) liste toutes les meilleures actions ; rng.choice(best) en choisit une.",
+    # --- exercise titles and hints (04)
+    "A sigmoid neuron by hand":
+        "Un neurone sigmoïde à la main",
+    "First z = w1·x1 + w2·x2 + b, then a = 1 / (1 + e^(-z)).":
+        "D'abord z = w1·x1 + w2·x2 + b, puis a = 1 / (1 + e^(-z)).",
+    "z = 0.5 - 0.5 + 0.2; torch.sigmoid(torch.tensor(z)) gives a.":
+        "z = 0.5 - 0.5 + 0.2 ; torch.sigmoid(torch.tensor(z)) donne a.",
+    "A softmax that does not overflow":
+        "Un softmax qui ne déborde pas",
+    "softmax(v) = exp(v) / sum(exp(v)); the sum runs over the last dimension, one sum per row.":
+        "softmax(v) = exp(v) / sum(exp(v)) ; la somme porte sur la dernière dimension, une somme par ligne.",
+    "Subtract logits.max(dim=-1, keepdim=True).values first: the largest logit becomes 0, so no exp overflows.":
+        "Soustrayez d'abord logits.max(dim=-1, keepdim=True).values : le plus grand logit devient 0, donc aucune exponentielle ne déborde.",
+    "A network that solves XOR":
+        "Un réseau qui résout XOR",
+    "Section 4 trains nn.Sequential(nn.Linear(2, 16), activation, nn.Linear(16, 1)) twice: which activation solved it?":
+        "La section 4 entraîne deux fois nn.Sequential(nn.Linear(2, 16), activation, nn.Linear(16, 1)) : quelle activation l'a résolu ?",
+    "return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))":
+        "return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))",
+    # --- exercise titles and hints (05)
+    "A broadcast shape":
+        "Une forme après broadcasting",
+    "Write the shapes right-aligned: (5, 1, 4) and (_, 3, 1).":
+        "Écrivez les formes alignées à droite : (5, 1, 4) et (_, 3, 1).",
+    "Column by column: 4 vs 1, 1 vs 3, 5 vs nothing; a 1 or a missing size takes the other size.":
+        "Colonne par colonne : 4 contre 1, 1 contre 3, 5 contre rien ; un 1 ou une taille absente prend l'autre taille.",
+    "What nn.Linear computes":
+        "Ce que calcule nn.Linear",
+    "(N, in) @ (in, out) gives (N, out); the weight is stored as (out, in).":
+        "(N, in) @ (in, out) donne (N, out) ; le poids est stocké sous la forme (out, in).",
+    "return X @ weight.T + bias":
+        "return X @ weight.T + bias",
+    "Channel-last to channel-first":
+        "Des canaux en dernier aux canaux en premier",
+    "reshape gives any shape with the same number of elements, read in memory order: that mixes channels and pixels. You need to reorder dimensions.":
+        "reshape donne n'importe quelle forme avec le même nombre d'éléments, lus dans l'ordre de la mémoire : cela mélange canaux et pixels. Il faut réordonner les dimensions.",
+    "batch.permute(0, 3, 1, 2): dimension 0 (N) stays first, 3 (C) comes second, then 1 (H) and 2 (W).":
+        "batch.permute(0, 3, 1, 2) : la dimension 0 (N) reste première, la 3 (C) vient en deuxième, puis la 1 (H) et la 2 (W).",
+    "The smallest loss scale":
+        "Le plus petit facteur d'échelle de la perte",
+    "Try S = 1, 2, 4, 8, ... and look at torch.tensor(3e-9 * S).half().":
+        "Essayez S = 1, 2, 4, 8, ... et regardez torch.tensor(3e-9 * S).half().",
+    "A loop: while torch.tensor(3e-9 * S).half().item() == 0: S *= 2.":
+        "Une boucle : while torch.tensor(3e-9 * S).half().item() == 0: S *= 2.",
+    # --- exercise titles and hints (06)
+    "A learning rate that converges in 10 epochs":
+        "Un taux d'apprentissage qui converge en 10 époques",
+    "Too small: the loss falls slowly; above lr_limit (section 3): it diverges. Try values between.":
+        "Trop petit : la perte baisse lentement ; au-dessus de lr_limit (section 3) : elle diverge. Essayez des valeurs entre les deux.",
+    "The fastest learning rates sit a little below the limit, not at it: try three quarters of lr_limit.":
+        "Les taux d'apprentissage les plus rapides sont un peu en dessous de la limite, pas sur elle : essayez les trois quarts de lr_limit.",
+    "One training step":
+        "Une étape d'entraînement",
+    "Section 4 lists the steps: model.train(), forward, loss, optimizer.zero_grad(), loss.backward(), optimizer.step().":
+        "La section 4 liste les étapes : model.train(), passe avant, perte, optimizer.zero_grad(), loss.backward(), optimizer.step().",
+    "Return loss.item(), the loss computed in the forward pass of this step.":
+        "Renvoyez loss.item(), la perte calculée dans la passe avant de cette étape.",
+    "Three sets":
+        "Trois jeux",
+    "Shuffle once, then cut: torch.randperm(n, generator=torch.Generator().manual_seed(seed)).":
+        "Mélangez une fois, puis coupez : torch.randperm(n, generator=torch.Generator().manual_seed(seed)).",
+    "n_train = int(fractions[0] * n), n_val = int(fractions[1] * n); the test set is the rest: order[n_train + n_val:].":
+        "n_train = int(fractions[0] * n), n_val = int(fractions[1] * n) ; le jeu de test est le reste : order[n_train + n_val:].",
+    # --- exercise titles and hints (07)
+    "Binary cross-entropy from logits":
+        "Entropie croisée binaire à partir des logits",
+    "With p = σ(z): -log p = log(1 + e^(-z)) = softplus(-z), and -log(1 - p) = log(1 + e^z) = softplus(z).":
+        "Avec p = σ(z) : -log p = log(1 + e^(-z)) = softplus(-z), et -log(1 - p) = log(1 + e^z) = softplus(z).",
+    "return (targets * F.softplus(-logits) + (1 - targets) * F.softplus(logits)).mean()":
+        "return (targets * F.softplus(-logits) + (1 - targets) * F.softplus(logits)).mean()",
+    "One accuracy for both kinds of model":
+        "Une seule exactitude pour les deux sortes de modèles",
+    "Two cases: one column (or a 1-D tensor) of logits, or one column per class.":
+        "Deux cas : une colonne (ou un tenseur 1-D) de logits, ou une colonne par classe.",
+    "One logit: predicted = (logits.reshape(-1) > 0).float(); several: logits.argmax(dim=1). Then the mean of (predicted == targets) as floats.":
+        "Un logit : predicted = (logits.reshape(-1) > 0).float() ; plusieurs : logits.argmax(dim=1). Puis la moyenne de (predicted == targets) en flottants.",
+    "A feature that separates the rings":
+        "Une caractéristique qui sépare les anneaux",
+    "The rings differ in their distance from the centre, not in their direction.":
+        "Les anneaux diffèrent par leur distance au centre, pas par leur direction.",
+    "torch.cat([points, (points ** 2).sum(dim=1, keepdim=True)], dim=1) adds the squared radius.":
+        "torch.cat([points, (points ** 2).sum(dim=1, keepdim=True)], dim=1) ajoute le rayon au carré.",
+    "Pick an optimiser and a learning rate":
+        "Choisir un optimiseur et un taux d'apprentissage",
+    "Look at section 6's plot: which optimiser has the widest range of good learning rates, and where?":
+        "Regardez le graphique de la section 6 : quel optimiseur a la plus large plage de bons taux d'apprentissage, et où ?",
+    "return torch.optim.Adam(params, lr=0.01) (or SGD with momentum 0.9 and a learning rate near 0.1).":
+        "return torch.optim.Adam(params, lr=0.01) (ou SGD avec un momentum de 0.9 et un taux d'apprentissage proche de 0.1).",
+    # --- exercise titles and hints (08)
+    "learnpytorch.io's TinyVGG, counted by hand":
+        "Le TinyVGG de learnpytorch.io, compté à la main",
+    "Four convolutions with `hidden` filters each: the first sees 1 channel, the others `hidden`.":
+        "Quatre convolutions de `hidden` filtres chacune : la première voit 1 canal, les autres `hidden`.",
+    "A 3x3 convolution c_in -> c_out has c_out x (c_in x 3 x 3 + 1) parameters; after two MaxPool(2) the classifier is Linear(hidden x 7 x 7, 10).":
+        "Une convolution 3x3 c_in -> c_out a c_out x (c_in x 3 x 3 + 1) paramètres ; après deux MaxPool(2) le classifieur est Linear(hidden x 7 x 7, 10).",
+    "The recall of Shirt":
+        "Le rappel de Shirt",
+    "Row i of the confusion matrix holds the images whose TRUE class is i.":
+        "La ligne i de la matrice de confusion contient les images dont la VRAIE classe est i.",
+    "recall = cm[s, s] / cm[s].sum() with s = CLASSES.index('Shirt'); `.item()` makes it a number.":
+        "rappel = cm[s, s] / cm[s].sum() avec s = CLASSES.index('Shirt') ; `.item()` en fait un nombre.",
+    "Make learnpytorch.io's TinyVGG learn in 50 steps":
+        "Faire apprendre le TinyVGG de learnpytorch.io en 50 pas",
+    "With SGD at lr 0.1 (learnpytorch.io's recipe) this model's loss stays near ln(10) = 2.30 for the first 50 steps: `ex.training_losses(lambda m: torch.optim.SGD(m.parameters(), lr=0.1))` shows it.":
+        "Avec SGD à lr 0.1 (la recette de learnpytorch.io), la perte de ce modèle reste près de ln(10) = 2.30 pendant les 50 premiers pas : `ex.training_losses(lambda m: torch.optim.SGD(m.parameters(), lr=0.1))` le montre.",
+    "torch.optim.Adam(model.parameters(), lr=...) divides each gradient by its running size; try a learning rate between 1e-3 and 1e-2.":
+        "torch.optim.Adam(model.parameters(), lr=...) divise chaque gradient par sa taille moyenne récente ; essayez un taux d'apprentissage entre 1e-3 et 1e-2.",
+    # --- exercise titles and hints (09a)
+    "The output-size formula":
+        "La formule de la taille de sortie",
+    "W_out = floor((W - K + 2P) / S) + 1.":
+        "W_out = floor((W - K + 2P) / S) + 1.",
+    "In Python the floor of a division of integers is `//`: `(w - k + 2 * p) // s + 1`.":
+        "En Python, la partie entière d'une division d'entiers s'écrit `//` : `(w - k + 2 * p) // s + 1`.",
+    "Multiply-adds of a convolution":
+        "Les multiplications-additions d'une convolution",
+    "Every OUTPUT value is a dot product over a K_h x K_w window in (C_in / groups) channels.":
+        "Chaque valeur de SORTIE est un produit scalaire sur une fenêtre K_h x K_w dans (C_in / groups) canaux.",
+    "Output size with the formula of section 2 (layer.kernel_size, layer.stride and layer.padding are pairs: (height, width)); then N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w.":
+        "La taille de sortie par la formule de la section 2 (layer.kernel_size, layer.stride et layer.padding sont des paires : (hauteur, largeur)) ; puis N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w.",
+    "MaxPool with stride 1":
+        "MaxPool avec un pas de 1",
+    "With stride 1 the 2x2 window moves one pixel at a time, so the windows overlap: 3 positions per side.":
+        "Avec un pas (stride) de 1, la fenêtre 2x2 avance d'un pixel à la fois, donc les fenêtres se chevauchent : 3 positions par côté.",
+    "`nn.MaxPool2d(kernel_size=2, stride=1)(fig13[None, None])[0, 0]`: pooling wants (N, C, H, W).":
+        "`nn.MaxPool2d(kernel_size=2, stride=1)(fig13[None, None])[0, 0]` : le pooling attend (N, C, H, W).",
+    "The same ResNet_minimal, a quarter of the work":
+        "Le même ResNet_minimal, pour un quart du travail",
+    "Multiply-adds of a conv layer grow with the number of output pixels. What if every block worked on a 128 px map instead of a 256 px one?":
+        "Les multiplications-additions d'une couche de convolution croissent avec le nombre de pixels de sortie. Et si chaque bloc travaillait sur une carte de 128 px au lieu de 256 px ?",
+    "A stride-2 convolution halves the side and keeps its weights. `model.stem` is Conv2d -> BatchNorm -> ReLU.":
+        "Une convolution de pas 2 divise le côté par deux et garde ses poids. `model.stem` est Conv2d -> BatchNorm -> ReLU.",
+    "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.":
+        "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.",
+    # --- exercise titles and hints (09b)
+    "Dropout by hand":
+        "Dropout à la main",
+    "`torch.rand_like(x) >= p` is True with probability 1 - p: the values to keep.":
+        "`torch.rand_like(x) >= p` vaut True avec une probabilité 1 - p : les valeurs à garder.",
+    "Multiply x by that mask and divide by (1 - p); handle p = 1 separately (everything dropped).":
+        "Multipliez x par ce masque et divisez par (1 - p) ; traitez p = 1 à part (tout est supprimé).",
+    "When does early stopping stop?":
+        "Quand l'arrêt précoce s'arrête-t-il ?",
+    "Walk through the losses keeping the best loss so far and how many epochs in a row did not beat it.":
+        "Parcourez les pertes en gardant la meilleure perte jusque-là et le nombre d'époques d'affilée qui ne l'ont pas battue.",
+    "A strictly lower loss resets the counter and becomes the best epoch; otherwise the counter grows, and when it reaches `patience` training stops at this epoch. Epochs count from 1.":
+        "Une perte strictement plus basse remet le compteur à zéro et devient la meilleure époque ; sinon le compteur augmente, et quand il atteint `patience` l'entraînement s'arrête à cette époque. Les époques se comptent à partir de 1.",
+    "Gradient clipping by hand":
+        "L'écrêtage du gradient à la main",
+    "The norm is GLOBAL: the square root of the sum of the squares of every value of every tensor.":
+        "La norme est GLOBALE : la racine carrée de la somme des carrés de toutes les valeurs de tous les tenseurs.",
+    "If that norm is above max_norm, multiply every tensor by max_norm / norm; otherwise return them unchanged.":
+        "Si cette norme dépasse max_norm, multipliez chaque tenseur par max_norm / norme ; sinon renvoyez-les inchangés.",
+    "BatchNorm against the vanishing gradient":
+        "BatchNorm contre l'évanouissement du gradient",
+    "Subclass DeepConvNet (section 10): keep its layers, add `self.norms = nn.ModuleList(...)` with one nn.BatchNorm2d(16) per hidden convolution.":
+        "Sous-classez DeepConvNet (section 10) : gardez ses couches, ajoutez `self.norms = nn.ModuleList(...)` avec un nn.BatchNorm2d(16) par convolution cachée.",
+    "In forward: `for conv, norm in zip(self.layers, self.norms): x = self.act(norm(conv(x)))`.":
+        "Dans forward : `for conv, norm in zip(self.layers, self.norms): x = self.act(norm(conv(x)))`.",
+    # --- exercise titles and hints (10)
+    "The majority baseline on the test part":
+        "La référence de la classe majoritaire sur la partie test",
+    "Turn file names into labels: split['classes'].index(f.split('/')[0]) for each file.":
+        "Transformez les noms de fichiers en étiquettes : split['classes'].index(f.split('/')[0]) pour chaque fichier.",
+    "majority = np.bincount(train_labels).argmax() on the TRAINING labels; the answer is (test_labels == majority).mean().":
+        "majority = np.bincount(train_labels).argmax() sur les étiquettes d'ENTRAÎNEMENT ; la réponse est (test_labels == majority).mean().",
+    "An average hash for near-duplicates":
+        "Un hachage moyen pour les quasi-doublons",
+    "image.convert('L').resize((8, 8)) is the grey 8 x 8 thumbnail; np.asarray(..., dtype=np.float32) gives its 64 values.":
+        "image.convert('L').resize((8, 8)) est la vignette grise 8 x 8 ; np.asarray(..., dtype=np.float32) donne ses 64 valeurs.",
+    "Return (small > small.mean()).ravel(): 64 booleans, True where a pixel is brighter than the mean.":
+        "Renvoyez (small > small.mean()).ravel() : 64 booléens, True là où un pixel est plus clair que la moyenne.",
+    "Blank the corners the background classifier reads":
+        "Masquer les coins que lit le classifieur de fond",
+    "images[:, :, :size, :size] is the top-left size x size square of every image and every channel; images[:, :, -size:, -size:] the bottom-right one.":
+        "images[:, :, :size, :size] est le carré size x size en haut à gauche de chaque image et de chaque canal ; images[:, :, -size:, -size:] celui en bas à droite.",
+    "out = images.clone(); set the four squares (rows :size or -size:, columns :size or -size:) to 127; return out.":
+        "out = images.clone() ; mettez les quatre carrés (lignes :size ou -size:, colonnes :size ou -size:) à 127 ; renvoyez out.",
+    # --- exercise titles and hints (11)
+    "Parameters are not work":
+        "Paramètres ne veut pas dire travail",
+    "`helpers.macs.count_macs(model, (1, 3, 256, 256))` returns one row per layer, with a `macs` column and the layer's name in `module`.":
+        "`helpers.macs.count_macs(model, (1, 3, 256, 256))` renvoie une ligne par couche, avec une colonne `macs` et le nom de la couche dans `module`.",
+    "The layer is named 'classifier.1'; divide its `macs` by `table['macs'].sum()`.":
+        "La couche s'appelle 'classifier.1' ; divisez ses `macs` par `table['macs'].sum()`.",
+    "The majority-class baseline":
+        "La référence de la classe majoritaire",
+    "np.bincount(train_targets) counts each class; .argmax() is the most frequent one.":
+        "np.bincount(train_targets) compte chaque classe ; .argmax() est la plus fréquente.",
+    "Compare val_targets with that class and take the mean of the matches.":
+        "Comparez val_targets avec cette classe et prenez la moyenne des correspondances.",
+    "The share of dead units":
+        "La part d'unités mortes",
+    "Rows are images, columns are units. (hidden <= 0) marks the zeros.":
+        "Les lignes sont les images, les colonnes les unités. (hidden <= 0) marque les zéros.",
+    "(hidden <= 0).all(dim=0) is True for the units that are zero for every image; take the mean as floats.":
+        "(hidden <= 0).all(dim=0) vaut True pour les unités nulles sur toutes les images ; prenez la moyenne en flottants.",
+    "Kaiming's initialisation, measured":
+        "L'initialisation de Kaiming, mesurée",
+    "Loop over model.modules(); for every nn.Conv2d or nn.Linear call nn.init.kaiming_normal_(layer.weight, nonlinearity='relu') and nn.init.zeros_(layer.bias).":
+        "Parcourez model.modules() ; pour chaque nn.Conv2d ou nn.Linear appelez nn.init.kaiming_normal_(layer.weight, nonlinearity='relu') et nn.init.zeros_(layer.bias).",
+    "Then the last Linear layer: nn.init.normal_(its weight, std=0.01), so the first logits are small (build_simple_cnn(init='kaiming') in section 1 does all of this).":
+        "Puis la dernière couche Linear : nn.init.normal_(son poids, std=0.01), pour que les premiers logits soient petits (build_simple_cnn(init='kaiming') en section 1 fait tout cela).",
+    # --- exercise titles and hints (12)
+    "The image sizes DeepCNN accepts":
+        "Les tailles d'image qu'accepte DeepCNN",
+    "The 3x3 convolutions with padding 1 keep the size; each MaxPool2d(2) maps a side s to s // 2 (rounded down). After 8 of them, what must the side be for Linear(512, 1024)?":
+        "Les convolutions 3x3 avec un padding de 1 gardent la taille ; chaque MaxPool2d(2) envoie un côté s sur s // 2 (arrondi vers le bas). Après 8 d'entre eux, quel doit être le côté pour Linear(512, 1024) ?",
+    "The side after 8 pools is s // 256. Try it: `with torch.device('meta'): models.DeepCNN()(torch.empty(1, 3, s, s))` runs instantly and raises when s does not fit.":
+        "Le côté après 8 poolings est s // 256. Essayez : `with torch.device('meta'): models.DeepCNN()(torch.empty(1, 3, s, s))` s'exécute instantanément et lève une erreur quand s ne convient pas.",
+    "The first layer's share of the gradient":
+        "La part du gradient de la première couche",
+    "model.zero_grad(), then cross_entropy(model(images), labels).backward() fills every .grad.":
+        "model.zero_grad(), puis cross_entropy(model(images), labels).backward() remplit chaque .grad.",
+    "layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]; divide layers[0].weight.grad.norm() by layers[-1].weight.grad.norm().":
+        "layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)] ; divisez layers[0].weight.grad.norm() par layers[-1].weight.grad.norm().",
+    "BatchNorm back in":
+        "Le retour de BatchNorm",
+    "Walk the network like `without_batchnorm` in section 3: model.named_children(), recursing into containers.":
+        "Parcourez le réseau comme `without_batchnorm` en section 3 : model.named_children(), récursivement dans les conteneurs.",
+    "Replace each nn.Conv2d child by nn.Sequential(child, nn.BatchNorm2d(child.out_channels)) with setattr(parent, name, ...).":
+        "Remplacez chaque enfant nn.Conv2d par nn.Sequential(child, nn.BatchNorm2d(child.out_channels)) avec setattr(parent, name, ...).",
+    # --- exercise titles and hints (13)
+    "What the shortcuts cost":
+        "Ce que coûtent les raccourcis",
+    "models.SmallResNet().blocks holds the four ResidualBlocks and the MaxPools; each ResidualBlock has a `.shortcut` (Conv 1x1 and BatchNorm2d).":
+        "models.SmallResNet().blocks contient les quatre ResidualBlock et les MaxPool ; chaque ResidualBlock a un `.shortcut` (Conv 1x1 et BatchNorm2d).",
+    "Sum models.count_parameters(block.shortcut) over the blocks that are ResidualBlocks, then divide by models.count_parameters(model).":
+        "Additionnez models.count_parameters(block.shortcut) sur les blocs qui sont des ResidualBlock, puis divisez par models.count_parameters(model).",
+    "A random horizontal flip":
+        "Un retournement horizontal aléatoire",
+    "torch.rand(len(images)) < 0.5 gives one True/False coin per image; images.flip(-1) mirrors every image left-right (the width is the last dimension).":
+        "torch.rand(len(images)) < 0.5 donne un tirage True/False par image ; images.flip(-1) retourne chaque image de gauche à droite (la largeur est la dernière dimension).",
+    "torch.where(coins[:, None, None, None], images.flip(-1), images) picks, image by image, the mirror or the original.":
+        "torch.where(coins[:, None, None, None], images.flip(-1), images) choisit, image par image, le miroir ou l'original.",
+    "The shortcut and the stem's gradient":
+        "Le raccourci et le gradient du stem",
+    "In __init__ keep `main`, and build the shortcut: nn.Identity() when cin == cout and stride == 1, otherwise nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), nn.BatchNorm2d(cout)).":
+        "Dans __init__ gardez `main`, et construisez le raccourci : nn.Identity() quand cin == cout et stride == 1, sinon nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), nn.BatchNorm2d(cout)).",
+    "forward: return torch.relu(self.main(x) + self.shortcut(x)) (the ReLU after the addition).":
+        "forward : return torch.relu(self.main(x) + self.shortcut(x)) (la ReLU après l'addition).",
+    # --- exercise titles and hints (14)
+    "Multiply-adds per block":
+        "Multiplications-additions par bloc",
+    "table = macs.count_macs(models.build_model(name), (1, 3, 256, 256)) has one row per layer; macs.macs_by_stage(table, stages) sums it over the parts you name.":
+        "table = macs.count_macs(models.build_model(name), (1, 3, 256, 256)) a une ligne par couche ; macs.macs_by_stage(table, stages) la somme sur les parties que vous nommez.",
+    "The ResidualBlocks are blocks.0, 1, 2, 3 in the stride-2 network but blocks.0, 2, 4, 6 in the MaxPool one (a MaxPool2d follows each block): name those four, then .tolist().":
+        "Les ResidualBlock sont blocks.0, 1, 2, 3 dans le réseau à pas 2 mais blocks.0, 2, 4, 6 dans celui à MaxPool (un MaxPool2d suit chaque bloc) : nommez ces quatre-là, puis .tolist().",
+    "A convolution's cost by hand":
+        "Le coût d'une convolution à la main",
+    "The output side is (size + 2 * padding - kernel) // stride + 1 (PyTorch rounds down).":
+        "Le côté de sortie vaut (size + 2 * padding - kernel) // stride + 1 (PyTorch arrondit vers le bas).",
+    "Each of the out x out x cout output values is a dot product over a kernel x kernel window in every one of the cin input channels.":
+        "Chacune des out x out x cout valeurs de sortie est un produit scalaire sur une fenêtre kernel x kernel dans chacun des cin canaux d'entrée.",
+    "SmallResNet with stride 2":
+        "SmallResNet avec un pas de 2",
+    "Start from models.SmallResNet() and replace its `blocks`: in SmallResNet three ResidualBlocks are each followed by a MaxPool2d(2); block 4 is not.":
+        "Partez de models.SmallResNet() et remplacez ses `blocks` : dans SmallResNet, trois ResidualBlock sont chacun suivis d'un MaxPool2d(2) ; le bloc 4 ne l'est pas.",
+    "net.blocks = nn.Sequential(ResidualBlock(32, 64, stride=2), ResidualBlock(64, 128, stride=2), ResidualBlock(128, 256, stride=2), ResidualBlock(256, 512)).":
+        "net.blocks = nn.Sequential(ResidualBlock(32, 64, stride=2), ResidualBlock(64, 128, stride=2), ResidualBlock(128, 256, stride=2), ResidualBlock(256, 512)).",
+    # --- exercise titles and hints (15)
+    "Top-k accuracy":
+        "L'exactitude top-k",
+    "probs.topk(k, dim=1).indices is an (N, k) tensor: the k most probable classes of each row.":
+        "probs.topk(k, dim=1).indices est un tenseur (N, k) : les k classes les plus probables de chaque ligne.",
+    "Compare it with y_true[:, None] (broadcasting), .any(dim=1) says whether the true class is among them; then the mean as floats.":
+        "Comparez-le avec y_true[:, None] (broadcasting), .any(dim=1) dit si la vraie classe est parmi elles ; puis la moyenne en flottants.",
+    "What removing a block saves":
+        "Ce qu'économise la suppression d'un bloc",
+    "helpers.macs.total_macs(model, (1, 3, 256, 256)) counts the multiply-adds of one 256 px image.":
+        "helpers.macs.total_macs(model, (1, 3, 256, 256)) compte les multiplications-additions d'une image de 256 px.",
+    "Build both with models.build_model('resnet_stride') and models.build_model('resnet_minimal') and divide the first count by the second.":
+        "Construisez les deux avec models.build_model('resnet_stride') et models.build_model('resnet_minimal') et divisez le premier compte par le second.",
+    "Label smoothing by hand":
+        "Le lissage des étiquettes à la main",
+    "Build the target distribution: smoothing / K on every class, plus 1 - smoothing on the true class; the loss is -(target x log-probabilities) summed over classes, averaged over the batch.":
+        "Construisez la distribution cible : smoothing / K sur chaque classe, plus 1 - smoothing sur la vraie classe ; la perte est -(cible x log-probabilités) sommée sur les classes, moyennée sur le lot (batch).",
+    "log_p = logits.log_softmax(dim=1) (stable for large logits); wanted = torch.full_like(log_p, smoothing / K); wanted[torch.arange(N), targets] += 1 - smoothing.":
+        "log_p = logits.log_softmax(dim=1) (stable pour de grands logits) ; wanted = torch.full_like(log_p, smoothing / K) ; wanted[torch.arange(N), targets] += 1 - smoothing.",
+    # --- exercise titles and hints (16)
+    "Work per image, six models":
+        "Travail par image, six modèles",
+    "{name: macs.total_macs(models.build_model(name), (1, 3, 256, 256)) for name in models.PLANTVILLAGE_MODELS}":
+        "{name: macs.total_macs(models.build_model(name), (1, 3, 256, 256)) for name in models.PLANTVILLAGE_MODELS}",
+    "Test-time augmentation, four views":
+        "Augmentation au moment du test, quatre vues",
+    "model.eval(); the four views are images, images.flip(-1), images.flip(-2) and images.flip(-1, -2) (dims -1 and -2 are the width and the height).":
+        "model.eval() ; les quatre vues sont images, images.flip(-1), images.flip(-2) et images.flip(-1, -2) (les dimensions -1 et -2 sont la largeur et la hauteur).",
+    "torch.stack([model(view).softmax(dim=1) for view in views]).mean(dim=0), under torch.no_grad().":
+        "torch.stack([model(view).softmax(dim=1) for view in views]).mean(dim=0), sous torch.no_grad().",
+    "Choose on validation, report the test once":
+        "Choisir sur la validation, rapporter le test une fois",
+    "table['val_acc'].idxmax() is the index (model name) of the largest validation accuracy; it skips missing values (NaN).":
+        "table['val_acc'].idxmax() est l'index (le nom du modèle) de la plus grande exactitude de validation ; il ignore les valeurs manquantes (NaN).",
+    "Return that name and table.loc[name, 'test_acc'].":
+        "Renvoyez ce nom et table.loc[name, 'test_acc'].",
+    # --- helpers/data/datasets.py
+    "file of unknown class {error} (classes: {self_classes})":
+        "fichier d'une classe inconnue {error} (classes : {self_classes})",
+    "No readable image found near {value}: {len_self_bad_files} bad files so far; check the data folder":
+        "Aucune image lisible trouvée près de {value} : {len_self_bad_files} fichiers illisibles jusqu'ici ; vérifiez le dossier des données",
+    # --- helpers/data/download.py
+    "Downloading {KAGGLE_DATASET} with kagglehub (credentials: {credentials}); an interrupted download resumes when you run this again.":
+        "Téléchargement de {KAGGLE_DATASET} avec kagglehub (identifiants : {credentials}) ; un téléchargement interrompu reprend quand vous relancez cette commande.",
+    "Downloading {hf_HF_DATASET} ({variant}) from Hugging Face, no account needed; an interrupted download or conversion continues when you run this again.":
+        "Téléchargement de {hf_HF_DATASET} ({variant}) depuis Hugging Face, sans compte ; un téléchargement ou une conversion interrompus reprennent quand vous relancez cette commande.",
+    "the Hugging Face snapshot in {snapshot} holds no '{variant}' images (has the repository {hf_HF_URL} changed its layout?)":
+        "l'instantané Hugging Face dans {snapshot} ne contient aucune image '{variant}' (le dépôt {hf_HF_URL} a-t-il changé d'organisation ?)",
+    "no Kaggle API token (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY)":
+        "pas de jeton d'API Kaggle (~/.kaggle/kaggle.json ou KAGGLE_USERNAME/KAGGLE_KEY)",
+    "The download in {downloaded} has no '{variant}' class folders; remove it and run again with --force.":
+        "Le téléchargement dans {downloaded} n'a pas de dossiers de classes '{variant}' ; supprimez-le et relancez avec --force.",
+    "Removing {leftover}: the Hugging Face download that failed earlier is not needed now.":
+        "Suppression de {leftover} : le téléchargement Hugging Face qui a échoué plus tôt n'est plus utile.",
+    "PlantVillage ready: {value}":
+        "PlantVillage prêt : {value}",
+    "the kagglehub package is not installed":
+        "le paquet kagglehub n'est pas installé",
+    "kagglehub failed: {type_error_name}: {error}":
+        "échec de kagglehub : {type_error_name} : {error}",
+    "Nothing to download.":
+        "Rien à télécharger.",
+    "The data looks incomplete: run again (downloads and conversions resume; with Kaggle, --force starts over); delete any files listed as unreadable first.":
+        "Les données semblent incomplètes : relancez (téléchargements et conversions reprennent ; avec Kaggle, --force repart de zéro) ; supprimez d'abord les fichiers signalés comme illisibles.",
+    "To use it (everyone in a class can share it, read-only): export {config_DATA_VARIABLE}={args_data_root_resolve}":
+        "Pour l'utiliser (toute une classe peut le partager, en lecture seule) : export {config_DATA_VARIABLE}={args_data_root_resolve}",
+    "{target} already holds files that are not a complete PlantVillage; move it away and run again (nothing was changed)":
+        "{target} contient déjà des fichiers qui ne forment pas un PlantVillage complet ; déplacez-le et relancez (rien n'a été modifié)",
+    "Could not link {target} -> {source} ({error}); copying instead (~2 GB)":
+        "Impossible de lier {target} -> {source} ({error}) ; copie à la place (~2 Go)",
+    "{error}; trying Kaggle next.":
+        "{error} ; essai de Kaggle ensuite.",
+    # --- helpers/data/fashion.py
+    "FashionMNIST not found. The course looked in {raw_folder_root} (torchvision layout) and {DEBIAN_FASHION_DIR} (Debian package), and could not download it. Get it one of three ways:\n  1. Debian/Ubuntu, offline-friendly: sudo apt-get install dataset-fashion-mnist\n  2. Copy the four IDX files (train-images-idx3-ubyte, ...) into {raw_folder_root}\n  3. With internet: python -m helpers.data fashion-mnist (torchvision downloads it)\nFor a tiny offline stand-in set COURSE_MODE=smoke.":
+        "FashionMNIST introuvable. Le cours a cherché dans {raw_folder_root} (organisation torchvision) et {DEBIAN_FASHION_DIR} (paquet Debian), et n'a pas pu le télécharger. Trois façons de l'obtenir :\n  1. Debian/Ubuntu, utilisable hors ligne : sudo apt-get install dataset-fashion-mnist\n  2. Copiez les quatre fichiers IDX (train-images-idx3-ubyte, ...) dans {raw_folder_root}\n  3. Avec Internet : python -m helpers.data fashion-mnist (torchvision le télécharge)\nPour un petit jeu de remplacement hors ligne : COURSE_MODE=smoke.",
+    "{path} is not an unsigned-byte IDX file":
+        "{path} n'est pas un fichier IDX d'octets non signés",
+    "FashionTensors wants uint8 images (N, C, H, W) and one target per image, got {images_dtype} {tuple_images_shape} and {len_targets} targets":
+        "FashionTensors attend des images uint8 (N, C, H, W) et une cible par image, reçu {images_dtype} {tuple_images_shape} et {len_targets} cibles",
+    "batch_size must be at least 1, got {batch_size}":
+        "batch_size doit valoir au moins 1, reçu {batch_size}",
+    "{source} has no {name}(.gz)":
+        "{source} n'a pas de {name}(.gz)",
+    # --- helpers/data/locate.py
+    "Get it with `pip install -e \".[download]\"` and `python -m helpers.data download plantvillage` (Hugging Face's public copy mohanty/PlantVillage, no account needed; Kaggle second), or unpack the Hugging Face data.zip or the Kaggle archive https://www.kaggle.com/datasets/abdallahhalidev/plantvillage-dataset into data/plantvillage (README, section Data). Without it the notebooks use ../shared/data/plantvillage-mini or the generated tiny set.":
+        "Obtenez-le avec `pip install -e \".[download]\"` et `python -m helpers.data download plantvillage` (la copie publique mohanty/PlantVillage sur Hugging Face, sans compte ; Kaggle en second), ou décompressez le data.zip de Hugging Face ou l'archive Kaggle https://www.kaggle.com/datasets/abdallahhalidev/plantvillage-dataset dans data/plantvillage (README, section Data). Sans lui, les notebooks utilisent ../shared/data/plantvillage-mini ou le petit jeu généré.",
+    "{len_files:,} images in {len_classes} classes, not the full set's {EXPECTED_IMAGES:,}":
+        "{len_files:,} images dans {len_classes} classes, et non les {EXPECTED_IMAGES:,} du jeu complet",
+    "{what}\nTo get the full set into {default_root}: `{command}` (after `pip install -e \".[download]\"`; no account needed; README, section Data), then run the chapter again.":
+        "{what}\nPour obtenir le jeu complet dans {default_root} : `{command}` (après `pip install -e \".[download]\"` ; aucun compte nécessaire ; README, section Data), puis relancez le chapitre.",
+    "{folder} has no class folders and no images":
+        "{folder} n'a ni dossiers de classes ni images",
+    "{folder} holds only data-set variant folders ({names}), not class folders":
+        "{folder} ne contient que des dossiers de variantes du jeu de données ({names}), pas de dossiers de classes",
+    "{folder} has {len_subs} subfolders ({names}) but zero images directly in them (image types read: {value}); if the class folders are one level deeper, pass that folder":
+        "{folder} a {len_subs} sous-dossiers ({names}) mais aucune image directement dedans (types d'images lus : {value}) ; si les dossiers de classes sont un niveau plus bas, donnez ce dossier-là",
+    "PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{how_to_get}":
+        "PlantVillage introuvable : {root} n'existe pas.\nDossiers examinés :\n{looked}\n{how_to_get}",
+    "Data: the full PlantVillage set ({folder}). Accuracies can be set against the report's, which were measured on this set.":
+        "Données : le jeu PlantVillage complet ({folder}). Les exactitudes peuvent être comparées à celles du rapport, qui ont été mesurées sur ce jeu.",
+    "Data: the course team's mini set of real photos ({folder}; {size}). The chapter's checks are set for this set: they show the mechanics, not the report's accuracies.":
+        "Données : le mini-jeu de vraies photos de l'équipe du cours ({folder} ; {size}). Les vérifications du chapitre sont réglées pour ce jeu : elles montrent le mécanisme, pas les exactitudes du rapport.",
+    "Data: the generated tiny set of drawn leaves ({folder}; {size}). It runs the chapter's code path; nothing it measures says anything about PlantVillage, so the checks on what the model learns are skipped.":
+        "Données : le petit jeu généré de feuilles dessinées ({folder} ; {size}). Il exécute le code du chapitre ; rien de ce qu'il mesure ne dit quoi que ce soit sur PlantVillage, donc les vérifications de ce que le modèle apprend sont sautées.",
+    "{folder} holds {loose} images directly but no class folders: put each class's images in a subfolder named after the class (e.g. Tomato___healthy/)":
+        "{folder} contient {loose} images directement mais aucun dossier de classe : mettez les images de chaque classe dans un sous-dossier portant le nom de la classe (par ex. Tomato___healthy/)",
+    "variant must be one of {variants}, not {variant!r}":
+        "variant doit être l'une de {variants}, pas {variant!r}",
+    " (variants present: {others}; pass variant=...)":
+        " (variantes présentes : {others} ; passez variant=...)",
+    "PlantVillage ({variant}) found no class folders of images under {root}{hint}.\nLooked in:\n{looked}\nWhat was there:\n{problems}\nExpected <folder>/<class name>/<image>.jpg, e.g. {example}/<image>.jpg.\n{how_to_get}":
+        "PlantVillage ({variant}) : aucun dossier de classes d'images trouvé sous {root}{hint}.\nDossiers examinés :\n{looked}\nCe qui s'y trouvait :\n{problems}\nAttendu : <dossier>/<nom de classe>/<image>.jpg, par ex. {example}/<image>.jpg.\n{how_to_get}",
+    "data kind must be one of {kinds}, not {kind!r}":
+        "le type de données doit être l'un de {kinds}, pas {kind!r}",
+    "unknown PlantVillage source {source!r}; expected one of {sources}":
+        "source PlantVillage inconnue {source!r} ; attendu l'une de {sources}",
+    # --- helpers/data/splits.py
+    "fractions must sum to 1, got {fractions}":
+        "les fractions doivent avoir une somme de 1, reçu {fractions}",
+    "grouping must be one of {join_GROUPINGS}, not {grouping!r}":
+        "grouping doit être l'un de {join_GROUPINGS}, pas {grouping!r}",
+    "{root} has no images to split":
+        "{root} n'a aucune image à répartir",
+    "fractions must be three non-negative numbers summing to 1, got {fractions}":
+        "fractions doit être trois nombres positifs ou nuls de somme 1, reçu {fractions}",
+    "{path} is not a split file (missing {join_missing})":
+        "{path} n'est pas un fichier de répartition (il manque {join_missing})",
+    "k must be an integer of at least 2, got {k!r}":
+        "k doit être un entier d'au moins 2, reçu {k!r}",
+    "No split file at {path}; make one with make_split(root)":
+        "Pas de fichier de répartition à {path} ; créez-en un avec make_split(root)",
+    "{path} is fold {saved_fold} of {saved_get_k} and cannot be reused ({reason}): make the folds again with kfold_splits(root, k={saved_get_k}, seed={saved_get_seed}, grouping={saved_grouping!r}, save=True)":
+        "{path} est le pli {saved_fold} sur {saved_get_k} et ne peut pas être réutilisé ({reason}) : refaites les plis avec kfold_splits(root, k={saved_get_k}, seed={saved_get_seed}, grouping={saved_grouping!r}, save=True)",
+    # --- helpers/exercises/ch00.py
+    "Python {actual_python}, PyTorch {actual_torch}, device {actual_device} on {platform_machine}.":
+        "Python {actual_python}, PyTorch {actual_torch}, périphérique {actual_device} sur {platform_machine}.",
+    "your answer":
+        "votre réponse",
+    "the dictionary needs the keys 'python', 'torch' and 'device'; missing: {missing}":
+        "le dictionnaire doit avoir les clés 'python', 'torch' et 'device' ; il manque : {missing}",
+    "Python {actual_python} is too old for the course: install Python 3.11 or newer":
+        "Python {actual_python} est trop ancien pour le cours : installez Python 3.11 ou plus récent",
+    "PyTorch {actual_torch} is too old for the course: pip install -U torch":
+        "PyTorch {actual_torch} est trop ancien pour le cours : pip install -U torch",
+    "'{key}' is {answer_key!r}, but this kernel runs {actual_key!r}: read it from the running Python (e.g. torch.__version__, config.device())":
+        "'{key}' vaut {answer_key!r}, mais ce noyau exécute {actual_key!r} : lisez-le dans le Python en cours d'exécution (par ex. torch.__version__, config.device())",
+    # --- helpers/exercises/ch01.py
+    "dJ/dw = (2/n) Σ (w x_i - y_i) x_i, as autograd computes.":
+        "dJ/dw = (2/n) Σ (w x_i - y_i) x_i, comme le calcule autograd.",
+    "below 2/λ_max every direction of the bowl contracts; above it the steepest one grows.":
+        "sous 2/λ_max, chaque direction de la cuvette se contracte ; au-dessus, la plus raide grandit.",
+    "{centred} steps with centred x against {original} with the original x: {verdict}.":
+        "{centred} pas avec x centré contre {original} avec le x d'origine : {verdict}.",
+    "a temperature is a number on a continuous scale":
+        "une température est un nombre sur une échelle continue",
+    "one of 38 classes: the PlantVillage task of this course":
+        "une classe parmi 38 : la tâche PlantVillage de ce cours",
+    "a count is predicted as a number":
+        "un effectif se prédit comme un nombre",
+    "spam or not spam: two classes":
+        "spam ou pas spam : deux classes",
+    "a number on a scale is regression; one answer out of a fixed list is classification.":
+        "un nombre sur une échelle, c'est de la régression ; une réponse parmi une liste fixe, c'est de la classification.",
+    "gradient descent did not get within {tolerance} of the minimum in {max_steps} steps":
+        "la descente de gradient n'est pas arrivée à moins de {tolerance} du minimum en {max_steps} pas",
+    "your number of steps":
+        "votre nombre de pas",
+    "centring makes the bowl rounder, so one learning rate suits both directions better":
+        "centrer rend la cuvette plus ronde, donc un même taux d'apprentissage convient mieux aux deux directions",
+    "here centring did not speed it up":
+        "ici, centrer ne l'a pas accélérée",
+    "give the function itself (grad_w, not grad_w(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (grad_w, pas grad_w(...)) ; reçu {type_answer_name}",
+    "give the function itself (stable_lr, not stable_lr(x)); got {type_answer_name}":
+        "donnez la fonction elle-même (stable_lr, pas stable_lr(x)) ; reçu {type_answer_name}",
+    "{int_got} is the number of steps for the original x; centre it first (x - x.mean()) and count again":
+        "{int_got} est le nombre de pas pour le x d'origine ; centrez-le d'abord (x - x.mean()) et recomptez",
+    "your answer is {got:g} steps; with centred x the cost is within 1e-3 of its minimum after about {centred} steps. Count the steps before the first cost that is close enough.":
+        "votre réponse est {got:g} pas ; avec x centré, le coût est à moins de 1e-3 de son minimum après environ {centred} pas. Comptez les pas avant le premier coût assez proche.",
+    "not answered yet: replace each ... with \"regression\" or \"classification\"":
+        "pas encore de réponse : remplacez chaque ... par \"regression\" ou \"classification\"",
+    " You are off by a factor 2: the derivative of e² is 2e.":
+        " Vous êtes à un facteur 2 près : la dérivée de e² est 2e.",
+    "grad_w({w}, x, y) returned {got:.6g} on {len_x} points, autograd says {expected:.6g}.{hint}":
+        "grad_w({w}, x, y) a renvoyé {got:.6g} sur {len_x} points, autograd donne {expected:.6g}.{hint}",
+    "gradient descent still converges just above your limit":
+        "la descente de gradient converge encore juste au-dessus de votre limite",
+    " You are off by a factor 2: the limit is 2/λ_max, with the Hessian 2·[[mean x², mean x], [mean x, 1]].":
+        " Vous êtes à un facteur 2 près : la limite est 2/λ_max, avec la hessienne 2·[[mean x², mean x], [mean x, 1]].",
+    "for x in [{low}, {low_width}] you returned {got:.4g}, expected {expected:.4g}{value}.{hint}":
+        "pour x dans [{low}, {low_width}] vous avez renvoyé {got:.4g}, attendu {expected:.4g}{value}.{hint}",
+    "your dictionary has no entry {key!r}":
+        "votre dictionnaire n'a pas d'entrée {key!r}",
+    "({key}) should be \"regression\" or \"classification\", got {answer_key!r}":
+        "({key}) doit valoir \"regression\" ou \"classification\", reçu {answer_key!r}",
+    " That is -1 times the gradient: dJ/dw = mean(2 (w x - y) x).":
+        " C'est -1 fois le gradient : dJ/dw = mean(2 (w x - y) x).",
+    "gradient descent already diverges just below your limit":
+        "la descente de gradient diverge déjà juste sous votre limite",
+    " Use the LARGEST eigenvalue: the steepest direction is the first to overshoot.":
+        " Prenez la PLUS GRANDE valeur propre : la direction la plus raide est la première à dépasser.",
+    " Check the matrix and the 2/λ_max.":
+        " Vérifiez la matrice et le 2/λ_max.",
+    " That is {len_x} times too large: J is a mean, not a sum.":
+        " C'est {len_x} fois trop grand : J est une moyenne, pas une somme.",
+    " Did you forget the factor x_i from the chain rule (d(w x_i)/dw = x_i)?":
+        " Avez-vous oublié le facteur x_i de la dérivation en chaîne (d(w x_i)/dw = x_i) ?",
+    "({key}) is {right}, not {value}: {why}":
+        "({key}) est {right}, pas {value} : {why}",
+    # --- helpers/exercises/ch02.py
+    "{expected:.1%} against {plain:.1%} unscaled: distances now measure almost only feature 2, so the classes that differ along feature 1 get mixed up.":
+        "{expected:.1%} contre {plain:.1%} sans mise à l'échelle : les distances ne mesurent presque plus que la caractéristique 2, donc les classes qui diffèrent selon la caractéristique 1 se mélangent.",
+    "every feature now has mean 0 and standard deviation 1 on the training set: each counts equally.":
+        "chaque caractéristique a maintenant une moyenne de 0 et un écart-type de 1 sur le jeu d'entraînement : chacune compte autant.",
+    "the elbow is the last K that still buys a big drop.":
+        "le coude est le dernier K qui apporte encore une forte baisse.",
+    "{found_3} of {n} with k = 3, against {found_10} with k = 10: tiny neighbourhoods make noisy densities, and a pair of nearby outliers hides each other.":
+        "{found_3} sur {n} avec k = 3, contre {found_10} avec k = 10 : de tout petits voisinages donnent des densités bruitées, et une paire de points aberrants proches se masquent l'un l'autre.",
+    "your accuracy":
+        "votre exactitude",
+    "your count":
+        "votre compte",
+    "{got:g} is a percentage: give the accuracy as a fraction between 0 and 1":
+        "{got:g} est un pourcentage : donnez l'exactitude comme une fraction entre 0 et 1",
+    "{got:.4f} is the accuracy without scaling: multiply the second column of both sets by 100":
+        "{got:.4f} est l'exactitude sans mise à l'échelle : multipliez la deuxième colonne des deux jeux par 100",
+    " You scaled the validation points but not the training points they are compared with.":
+        " Vous avez mis à l'échelle les points de validation mais pas les points d'entraînement auxquels ils sont comparés.",
+    " Scale both sets by torch.tensor([1.0, 100.0]).":
+        " Mettez les deux jeux à l'échelle avec torch.tensor([1.0, 100.0]).",
+    "your accuracy is {got:.4f}, expected {expected:.4f}.{hint}":
+        "votre exactitude vaut {got:.4f}, attendu {expected:.4f}.{hint}",
+    "give the function itself (standardise), got {type_answer_name}":
+        "donnez la fonction elle-même (standardise), reçu {type_answer_name}",
+    "standardise(reference, points) returned {got_tolist} for reference {ref_tolist} and points {points_tolist}; expected {value}":
+        "standardise(reference, points) a renvoyé {got_tolist} pour la référence {ref_tolist} et les points {points_tolist} ; attendu {value}",
+    "{got:g} is the count with k = 10 (the notebook's); recompute with k = 3":
+        "{got:g} est le compte avec k = 10 (celui du notebook) ; recalculez avec k = 3",
+    "you found {got:g} of the {n} planted outliers in the top {n}; with k = 3 it is {found_3}. Take the {n} highest scores with argsort(descending=True)[:{n}] and count how many are planted (is_planted)":
+        "vous avez trouvé {got:g} des {n} points aberrants plantés dans les {n} premiers ; avec k = 3 c'est {found_3}. Prenez les {n} plus grands scores avec argsort(descending=True)[:{n}] et comptez combien sont plantés (is_planted)",
+    "standardise must return a tensor shaped like `points` {tuple_points_shape}, got {value}":
+        "standardise doit renvoyer un tenseur de la forme de `points` {tuple_points_shape}, reçu {value}",
+    "your function uses the statistics of `points` itself: use the mean and standard deviation of `reference` (the training set), or you leak information from the data you evaluate":
+        "votre fonction utilise les statistiques de `points` lui-même : utilisez la moyenne et l'écart-type de `reference` (le jeu d'entraînement), sinon vous faites fuir de l'information des données que vous évaluez",
+    "you divided by the variance: divide by the standard deviation (its square root)":
+        "vous avez divisé par la variance : divisez par l'écart-type (sa racine carrée)",
+    "you used one mean and one std for the whole table: compute them per feature, with dim=0 (down the rows)":
+        "vous avez utilisé une seule moyenne et un seul écart-type pour tout le tableau : calculez-les par caractéristique, avec dim=0 (le long des lignes)",
+    # --- helpers/exercises/ch03.py
+    "the +1 of the goal flows back one move per update, discounted by gamma each time.":
+        "le +1 du but remonte d'un coup par mise à jour, actualisé par gamma à chaque fois.",
+    "exploration and exploitation in four lines.":
+        "exploration et exploitation en quatre lignes.",
+    "V*(S) = {expected:.4f} with gamma = 0.9, against {value_iteration_0_95:.4f} with 0.95.":
+        "V*(S) = {expected:.4f} avec gamma = 0.9, contre {value_iteration_0_95:.4f} avec 0.95.",
+    "that is the value with gamma = 0.95 (the notebook's): use 0.9":
+        "c'est la valeur avec gamma = 0.95 (celui du notebook) : utilisez 0.9",
+    "you left out the step penalties (-0.01 for each of the 7 moves before the goal)":
+        "vous avez oublié les pénalités de pas (-0.01 pour chacun des 7 coups avant le but)",
+    "one discount too many: the goal's +1 comes with the 8th move, discounted by gamma**7, after 7 penalties":
+        "une actualisation de trop : le +1 du but arrive avec le 8e coup, actualisé par gamma**7, après 7 pénalités",
+    "the step penalties are discounted too: -0.01 * gamma**t":
+        "les pénalités de pas sont actualisées elles aussi : -0.01 * gamma**t",
+    "your value is {got:.4f}, expected {expected:.4f}: the return of the 8-move path is -0.01 (1 + gamma + ... + gamma**6) + gamma**7":
+        "votre valeur est {got:.4f}, attendu {expected:.4f} : le retour du chemin de 8 coups est -0.01 (1 + gamma + ... + gamma**6) + gamma**7",
+    "give the function itself (bellman_target), got {type_answer_name}":
+        "donnez la fonction elle-même (bellman_target), reçu {type_answer_name}",
+    "an ordinary move":
+        "un coup ordinaire",
+    "the move into the goal":
+        "le coup qui entre dans le but",
+    "a move into a trap (the episode ends: no future)":
+        "un coup qui entre dans un piège (l'épisode se termine : pas d'avenir)",
+    "a move with negative Q":
+        "un coup avec des Q négatifs",
+    "gamma = 0: only the reward counts":
+        "gamma = 0 : seule la récompense compte",
+    "your function returned the action {bad}; actions are 0 to {len_row_1}":
+        "votre fonction a renvoyé l'action {bad} ; les actions vont de 0 à {len_row_1}",
+    "give the function itself (choose), got {type_answer_name}":
+        "donnez la fonction elle-même (choose), reçu {type_answer_name}",
+    "epsilon = 0 must always take the best action (→, index 1)":
+        "epsilon = 0 doit toujours prendre la meilleure action (→, indice 1)",
+    "two actions share the best value: pick either, at random, about half the time each (np.flatnonzero(q_row == q_row.max()) lists them)":
+        "deux actions partagent la meilleure valeur : choisissez l'une ou l'autre, au hasard, environ la moitié du temps chacune (np.flatnonzero(q_row == q_row.max()) les liste)",
+    "epsilon = 1 must pick every action a quarter of the time":
+        "epsilon = 1 doit choisir chaque action un quart du temps",
+    "with epsilon = 0.2 the random move is one of ALL four actions, so the best one is taken 0.8 + 0.2/4 = 85% of the time":
+        "avec epsilon = 0.2, le coup aléatoire est l'une des quatre actions, TOUTES comprises, donc la meilleure est prise 0.8 + 0.2/4 = 85 % du temps",
+    "when the move ends the episode there is no next state to look at: the target is r":
+        "quand le coup termine l'épisode il n'y a pas d'état suivant à regarder : la cible est r",
+    "for {what} (reward {reward}, Q(s') = {next_row_tolist}, done={done}, gamma={gamma}) you returned {got:.4g}, expected {expected:.4g}: {hint}":
+        "pour {what} (récompense {reward}, Q(s') = {next_row_tolist}, done={done}, gamma={gamma}) vous avez renvoyé {got:.4g}, attendu {expected:.4g} : {hint}",
+    "your value {got:.4f} is not V*(S) = {expected:.4f}: {hint}":
+        "votre valeur {got:.4f} n'est pas V*(S) = {expected:.4f} : {hint}",
+    "for Q = {q_row_tolist} and epsilon = {epsilon} your actions came out with frequencies {np_round_got_3_tolist}, expected about {expected}: {why}":
+        "pour Q = {q_row_tolist} et epsilon = {epsilon} vos actions sont sorties avec les fréquences {np_round_got_3_tolist}, attendu environ {expected} : {why}",
+    "use the best action's value, max over Q(s', ·), not the mean":
+        "utilisez la valeur de la meilleure action, le max sur Q(s', ·), pas la moyenne",
+    "multiply the future value by the discount gamma":
+        "multipliez la valeur future par le facteur d'actualisation gamma",
+    "target = reward if done else reward + gamma * max(next_q_row)":
+        "cible = reward if done else reward + gamma * max(next_q_row)",
+    "your V*(S)":
+        "votre V*(S)",
+    # --- helpers/exercises/ch04.py
+    "subtracting the row's maximum changes nothing mathematically and keeps every exp below 1.":
+        "soustraire le maximum de la ligne ne change rien mathématiquement et garde chaque exp sous 1.",
+    "{right}/4 corners, {points:.0%} of the points, final loss {loss_item:.3f}, {params} weights.":
+        "{right}/4 coins, {points:.0%} des points, perte finale {loss_item:.3f}, {params} poids.",
+    "your output a":
+        "votre sortie a",
+    "z = {z:.1f} and a = σ(0.2) = {expected:.4f}: a small positive z gives a bit more than 0.5.":
+        "z = {z:.1f} et a = σ(0.2) = {expected:.4f} : un petit z positif donne un peu plus de 0.5.",
+    "your output is {got:.4g}, expected {expected:.4f}: z = 0.5·1 + (-0.25)·2 + 0.2, then a = σ(z)":
+        "votre sortie vaut {got:.4g}, attendu {expected:.4f} : z = 0.5·1 + (-0.25)·2 + 0.2, puis a = σ(z)",
+    "{got:g} is z, the linear combination: apply the sigmoid 1 / (1 + e^(-z)) to it":
+        "{got:g} est z, la combinaison linéaire : appliquez-lui la sigmoïde 1 / (1 + e^(-z))",
+    "{got:.4f} leaves out the bias b = 0.2: z = w · x + b":
+        "{got:.4f} oublie le biais b = 0.2 : z = w · x + b",
+    "{got:.4f} is σ(-z): the sigmoid is 1 / (1 + e^(-z)), with a minus in the exponent":
+        "{got:.4f} est σ(-z) : la sigmoïde est 1 / (1 + e^(-z)), avec un moins dans l'exposant",
+    "give the function itself (softmax), got {type_answer_name}":
+        "donnez la fonction elle-même (softmax), reçu {type_answer_name}",
+    "softmax of the {what}":
+        "softmax de {what}",
+    "give the function itself (make_xor_net, without calling it), got {type_answer_name}":
+        "donnez la fonction elle-même (make_xor_net, sans l'appeler), reçu {type_answer_name}",
+    " Your network has no activation between its layers: a stack of Linear layers is one linear map, and no straight line separates XOR.":
+        " Votre réseau n'a pas d'activation entre ses couches : un empilement de couches Linear est une seule application linéaire, et aucune droite ne sépare XOR.",
+    " Too few hidden neurons (or an unlucky start): one ReLU neuron bends the plane along one line only; XOR needs at least two, and a few more make training reliable.":
+        " Trop peu de neurones cachés (ou un départ malchanceux) : un neurone ReLU ne plie le plan que le long d'une seule droite ; XOR en demande au moins deux, et quelques-uns de plus rendent l'entraînement fiable.",
+    "after 300 steps your network gets {right}/4 corners and {points:.0%} of the points right (final loss {loss_item:.3f}).{why}":
+        "après 300 pas, votre réseau a juste sur {right}/4 coins et {points:.0%} des points (perte finale {loss_item:.3f}).{why}",
+    "softmax of the {what}: expected shape {tuple_logits_shape}, got {tuple_got_shape}":
+        "softmax de {what} : forme attendue {tuple_logits_shape}, reçu {tuple_got_shape}",
+    "softmax of the {what} {logits_tolist} gives {got_tolist}: exp overflows to inf. Subtract each row's largest logit before exponentiating":
+        "le softmax de {what} {logits_tolist} donne {got_tolist} : exp déborde vers inf. Soustrayez le plus grand logit de chaque ligne avant de prendre l'exponentielle",
+    "softmax of the {what}: each row should sum to 1 but sums to {sums}; normalise along the last dimension (dim=-1, keepdim=True)":
+        "softmax de {what} : chaque ligne doit avoir une somme de 1 mais a pour somme {sums} ; normalisez selon la dernière dimension (dim=-1, keepdim=True)",
+    "the network should output one logit per point: shape (N, 1); for 200 points it returned {tuple_out_shape}":
+        "le réseau doit sortir un logit par point : forme (N, 1) ; pour 200 points il a renvoyé {tuple_out_shape}",
+    "ordinary logits":
+        "logits ordinaires",
+    "one sample of four classes":
+        "un exemple de quatre classes",
+    "large logits":
+        "grands logits",
+    # --- helpers/exercises/ch05.py
+    "(N, in) @ (in, out) + (out,) -> (N, out): what every nn.Linear does.":
+        "(N, in) @ (in, out) + (out,) -> (N, out) : ce que fait chaque nn.Linear.",
+    "permute only changes the strides: the result is not contiguous (.contiguous() before .view).":
+        "permute ne change que les pas en mémoire (strides) : le résultat n'est pas contigu (.contiguous() avant .view).",
+    "S = {expected:g}: 3e-9 survives, coming back as {kept:.3g} (float16's coarse steps near its smallest numbers). Scalers start much higher (2^16) and back off on inf.":
+        "S = {expected:g} : 3e-9 survit, et revient sous la forme {kept:.3g} (les pas grossiers de float16 près de ses plus petits nombres). Les scalers partent bien plus haut (2^16) et reculent en cas d'inf.",
+    "your shape":
+        "votre forme",
+    "sizes are aligned from the right; a 1 (or a missing size) stretches to match.":
+        "les tailles sont alignées à droite ; un 1 (ou une taille absente) s'étire pour correspondre.",
+    "{got} is not it: write (5, 1, 4) over (_, 3, 1), right-aligned, and take the larger size in each column":
+        "{got} n'est pas la bonne : écrivez (5, 1, 4) au-dessus de (_, 3, 1), alignés à droite, et prenez la plus grande taille de chaque colonne",
+    "your scale":
+        "votre facteur d'échelle",
+    "{got} keeps one operand's shape: broadcasting stretches every size-1 (or missing) dimension of either operand":
+        "{got} garde la forme d'un seul opérande : le broadcasting étire chaque dimension de taille 1 (ou absente) de l'un ou l'autre opérande",
+    "{got}: align the shapes from the RIGHT: (5, 1, 4) over (_, 3, 1)":
+        "{got} : alignez les formes à DROITE : (5, 1, 4) au-dessus de (_, 3, 1)",
+    "give the function itself (linear), got {type_answer_name}":
+        "donnez la fonction elle-même (linear), reçu {type_answer_name}",
+    "give the function itself (to_channels_first), got {type_answer_name}":
+        "donnez la fonction elle-même (to_channels_first), reçu {type_answer_name}",
+    "for a batch of shape (N, H, W, C) = (2, 4, 6, 3) you return {tuple_got_shape}, expected (2, 3, 4, 6): channels second, then height, then width":
+        "pour un lot de forme (N, H, W, C) = (2, 4, 6, 3) vous renvoyez {tuple_got_shape}, attendu (2, 3, 4, 6) : les canaux en deuxième, puis la hauteur, puis la largeur",
+    "the shape is right but the pixels moved: the input's pixel (n={n}, h={h}, w={w}, c={c}) = {batch_n_h_w_c_item} should be at [n, c, h, w] = [{n}, {c}, {h}, {w}], where you have {got_n_c_h_w_item}. reshape/view keep the memory order; permute moves dimensions":
+        "la forme est juste mais les pixels ont bougé : le pixel d'entrée (n={n}, h={h}, w={w}, c={c}) = {batch_n_h_w_c_item} devrait être en [n, c, h, w] = [{n}, {c}, {h}, {w}], où vous avez {got_n_c_h_w_item}. reshape/view gardent l'ordre de la mémoire ; permute déplace les dimensions",
+    "{got:g} is not a power of two: try 2.0 ** k for k = 0, 1, 2, ...":
+        "{got:g} n'est pas une puissance de deux : essayez 2.0 ** k pour k = 0, 1, 2, ...",
+    "with S = {got:g}, 3e-9 * S = {value:.3g} still underflows to 0 in float16 (its smallest positive number is {value2:.3g}): take a larger power of two":
+        "avec S = {got:g}, 3e-9 * S = {value:.3g} s'arrondit encore à 0 en float16 (son plus petit nombre positif est {value2:.3g}) : prenez une puissance de deux plus grande",
+    "S = {got:g} works but is not the smallest: a smaller power of two already keeps 3e-9 above float16's underflow (the larger S, the sooner a big gradient overflows to inf)":
+        "S = {got:g} fonctionne mais n'est pas le plus petit : une puissance de deux plus petite garde déjà 3e-9 au-dessus du seuil de sous-dépassement de float16 (plus S est grand, plus vite un grand gradient déborde vers inf)",
+    "for X {tuple_X_shape} and weight {tuple_weight_shape} your output has shape {tuple_got_shape}, expected {n_fan_out}: the result has one row per sample and one column per output":
+        "pour X {tuple_X_shape} et un poids {tuple_weight_shape}, votre sortie a la forme {tuple_got_shape}, attendu {n_fan_out} : le résultat a une ligne par exemple et une colonne par sortie",
+    "your output is X @ W^T without the bias: add b (it broadcasts over the rows)":
+        "votre sortie est X @ W^T sans le biais : ajoutez b (il est diffusé sur les lignes)",
+    "with X {tuple_X_shape} and weight {tuple_weight_shape} your function fails: {str_error_splitlines_0}. The weight is (out, in): transpose it":
+        "avec X {tuple_X_shape} et un poids {tuple_weight_shape}, votre fonction échoue : {str_error_splitlines_0}. Le poids est (out, in) : transposez-le",
+    # --- helpers/exercises/ch06.py
+    "three steps, the same parameters as the loop: this is what engine.fit repeats for every batch.":
+        "trois pas, les mêmes paramètres que la boucle : c'est ce qu'engine.fit répète pour chaque lot.",
+    "disjoint, complete, shuffled and reproducible: helpers.data.split_indices does the same.":
+        "disjoints, complets, mélangés et reproductibles : helpers.data.split_indices fait la même chose.",
+    "your learning rate":
+        "votre taux d'apprentissage",
+    "training MSE {first:.4f} -> {last:.4f} in {EPOCHS_Q1} epochs with lr = {lr:g}.":
+        "MSE d'entraînement {first:.4f} -> {last:.4f} en {EPOCHS_Q1} époques avec lr = {lr:g}.",
+    "with lr = {lr:g} the training MSE went from {first:.4f} to {last:.4f} in {EPOCHS_Q1} epochs (target {target:.4f}): it is still falling, the steps are too short. The limit is {limit:.3f}: take larger steps":
+        "avec lr = {lr:g}, la MSE d'entraînement est passée de {first:.4f} à {last:.4f} en {EPOCHS_Q1} époques (cible {target:.4f}) : elle baisse encore, les pas sont trop courts. La limite est {limit:.3f} : faites des pas plus grands",
+    "a learning rate must be positive, got {lr:g}: SGD steps against the gradient":
+        "un taux d'apprentissage doit être positif, reçu {lr:g} : SGD fait des pas contre le gradient",
+    "with lr = {lr:g} the training MSE went from {first:.4f} to {last:.4g} in {EPOCHS_Q1} epochs: it diverges. The stable range ends at 2/λ_max = {limit:.3f}":
+        "avec lr = {lr:g}, la MSE d'entraînement est passée de {first:.4f} à {last:.4g} en {EPOCHS_Q1} époques : elle diverge. La plage stable s'arrête à 2/λ_max = {limit:.3f}",
+    "with lr = {lr:g} the training MSE is {last:.4f} after {EPOCHS_Q1} epochs (target {target:.4f}): so close to the limit {limit:.3f}, every step overshoots the valley and the cost zig-zags down slowly. Back off a little":
+        "avec lr = {lr:g}, la MSE d'entraînement vaut {last:.4f} après {EPOCHS_Q1} époques (cible {target:.4f}) : si près de la limite {limit:.3f}, chaque pas dépasse le fond de la vallée et le coût descend lentement en zigzag. Reculez un peu",
+    "give the function itself (train_step), got {type_answer_name}":
+        "donnez la fonction elle-même (train_step), reçu {type_answer_name}",
+    "the loss returned at step {step}":
+        "la perte renvoyée au pas {step}",
+    "give the function itself (three_way_split), got {type_answer_name}":
+        "donnez la fonction elle-même (three_way_split), reçu {type_answer_name}",
+    "the same seed gave two different splits: use torch.Generator().manual_seed(seed)":
+        "la même graine a donné deux répartitions différentes : utilisez torch.Generator().manual_seed(seed)",
+    "seeds 0 and 1 gave the same split: pass the generator to torch.randperm(generator=...)":
+        "les graines 0 et 1 ont donné la même répartition : passez le générateur à torch.randperm(generator=...)",
+    "return the loss as a Python float (loss.item()), not a tensor: a tensor keeps the whole graph alive in a history list":
+        "renvoyez la perte comme un float Python (loss.item()), pas un tenseur : un tenseur garde tout le graphe en vie dans une liste d'historique",
+    "the parameters did not move: call optimizer.step() after loss.backward()":
+        "les paramètres n'ont pas bougé : appelez optimizer.step() après loss.backward()",
+    " The first step was right, so gradients are piling up: call optimizer.zero_grad() before loss.backward() (PyTorch adds new gradients to the old ones)":
+        " Le premier pas était juste, donc les gradients s'accumulent : appelez optimizer.zero_grad() avant loss.backward() (PyTorch ajoute les nouveaux gradients aux anciens)",
+    " Compute the loss on (x, y), call backward() on it, then optimizer.step()":
+        " Calculez la perte sur (x, y), appelez backward() dessus, puis optimizer.step()",
+    "after step {step} your parameters are a = {a:.5f}, b = {b:.5f}; the loop gives a = {reference_a_item:.5f}, b = {reference_b_item:.5f}.{extra}":
+        "après le pas {step}, vos paramètres sont a = {a:.5f}, b = {b:.5f} ; la boucle donne a = {reference_a_item:.5f}, b = {reference_b_item:.5f}.{extra}",
+    "step {step} returned the loss {got:.6f}; the loss of that step (before the update) is {expected:.6f}: compute it before optimizer.step()":
+        "le pas {step} a renvoyé la perte {got:.6f} ; la perte de ce pas (avant la mise à jour) vaut {expected:.6f} : calculez-la avant optimizer.step()",
+    "return three tensors (train, validation, test), got {len_parts} items":
+        "renvoyez trois tenseurs (entraînement, validation, test), reçu {len_parts} éléments",
+    "for n = {n} some indices are in two sets: the sets must be disjoint (cut one shuffled order into consecutive pieces)":
+        "pour n = {n}, certains indices sont dans deux jeux : les jeux doivent être disjoints (coupez un seul ordre mélangé en morceaux consécutifs)",
+    "for n = {n} the three sets hold {len_together} indices, not every index of range({n}) exactly once":
+        "pour n = {n}, les trois jeux contiennent {len_together} indices, et non chaque indice de range({n}) exactement une fois",
+    "for n = {n} and fractions {fractions} the sizes are {sizes}, expected {expected}":
+        "pour n = {n} et les fractions {fractions}, les tailles sont {sizes}, attendu {expected}",
+    "for n = {n}, on data sorted by class your test set holds only class(es) {test_classes}: shuffle the indices (torch.randperm) before cutting":
+        "pour n = {n}, sur des données triées par classe, votre jeu de test ne contient que la ou les classes {test_classes} : mélangez les indices (torch.randperm) avant de couper",
+    # --- helpers/exercises/ch07.py
+    "the logit form never computes sigmoid(z), so nothing underflows: this is BCEWithLogitsLoss.":
+        "la forme avec logits ne calcule jamais sigmoid(z), donc rien ne s'arrondit à zéro : c'est BCEWithLogitsLoss.",
+    "the rule of helpers.engine: logit > 0 for one column, argmax for several.":
+        "la règle de helpers.engine : logit > 0 pour une colonne, argmax pour plusieurs.",
+    "{acc:.0%} with a linear model: hand-made features, as in classic ML; hidden layers learn them.":
+        "{acc:.0%} avec un modèle linéaire : des caractéristiques faites à la main, comme en ML classique ; les couches cachées les apprennent.",
+    "{name} at lr = {lr:g}: loss {start:.2f} -> {final:.3f} in {STEPS} steps.":
+        "{name} à lr = {lr:g} : perte {start:.2f} -> {final:.3f} en {STEPS} pas.",
+    "give the function itself (bce_with_logits), got {type_answer_name}":
+        "donnez la fonction elle-même (bce_with_logits), reçu {type_answer_name}",
+    "bce_with_logits on {what}":
+        "bce_with_logits sur {what}",
+    "give the function itself (accuracy), got {type_answer_name}":
+        "donnez la fonction elle-même (accuracy), reçu {type_answer_name}",
+    "one logit per sample, shape (N, 1)":
+        "un logit par exemple, forme (N, 1)",
+    "one logit per sample, shape (N,)":
+        "un logit par exemple, forme (N,)",
+    "three logits per sample":
+        "trois logits par exemple",
+    "two logits per sample":
+        "deux logits par exemple",
+    "accuracy for {what}":
+        "exactitude pour {what}",
+    "give the function itself (add_feature), got {type_answer_name}":
+        "donnez la fonction elle-même (add_feature), reçu {type_answer_name}",
+    "add_feature should return shape (N, 3) (the two coordinates and one new feature); for {len_X_train} points it returned {tuple_train_shape}":
+        "add_feature doit renvoyer la forme (N, 3) (les deux coordonnées et une nouvelle caractéristique) ; pour {len_X_train} points elle a renvoyé {tuple_train_shape}",
+    "keep the two coordinates as the first two columns and add your feature as the third":
+        "gardez les deux coordonnées dans les deux premières colonnes et ajoutez votre caractéristique en troisième",
+    "nn.Linear(3, 1) trained on your features reaches {acc:.0%} validation accuracy (needs 90%): a linear model draws a plane, so the new feature must put the two rings on either side of a threshold. What differs between a point on the inner ring and one on the outer ring?":
+        "nn.Linear(3, 1) entraîné sur vos caractéristiques atteint {acc:.0%} d'exactitude de validation (il faut 90 %) : un modèle linéaire trace un plan, donc la nouvelle caractéristique doit placer les deux anneaux de part et d'autre d'un seuil. Qu'est-ce qui distingue un point de l'anneau intérieur d'un point de l'anneau extérieur ?",
+    "give the function itself (make_optimizer), got {type_answer_name}":
+        "donnez la fonction elle-même (make_optimizer), reçu {type_answer_name}",
+    "with {name} at lr = {lr:g} the loss went from {start:.2f} up to {max_losses:.3g} and ended at {final:.3g}: it diverged. The learning rate is too large for {name}":
+        "avec {name} à lr = {lr:g}, la perte est montée de {start:.2f} jusqu'à {max_losses:.3g} et a fini à {final:.3g} : elle a divergé. Le taux d'apprentissage est trop grand pour {name}",
+    "it barely moved: the steps are too short":
+        "elle a à peine bougé : les pas sont trop courts",
+    "it is going down, but not fast enough":
+        "elle baisse, mais pas assez vite",
+    "with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} in {STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 6's sweep shows which learning rates work for which optimiser":
+        "avec {name} à lr = {lr:g}, la perte d'entraînement est passée de {start:.2f} à {final:.3f} en {STEPS} pas (cible {TARGET_LOSS}) : {verdict}. Le balayage de la section 6 montre quels taux d'apprentissage marchent pour quel optimiseur",
+    "for {what} you return a tensor of shape {tuple_got_shape}: average the per-sample losses into one number (.mean())":
+        "pour {what} vous renvoyez un tenseur de forme {tuple_got_shape} : faites la moyenne des pertes par exemple en un seul nombre (.mean())",
+    "for {what} (logits {logits_flatten_tolist}) you return {value}: exp or log overflowed. Write -log σ(z) as softplus(-z) and -log(1 - σ(z)) as softplus(z)":
+        "pour {what} (logits {logits_flatten_tolist}) vous renvoyez {value} : exp ou log a débordé. Écrivez -log σ(z) comme softplus(-z) et -log(1 - σ(z)) comme softplus(z)",
+    " That is BCELoss's clamp at 100: your log(sigmoid) underflowed to log(0)":
+        " C'est la borne à 100 de BCELoss : votre log(sigmoid) s'est arrondi en log(0)",
+    "for {what} (logits {logits_flatten_tolist}, targets {targets_flatten_tolist}) you return {value:.6g}, expected {expected:.6g}.{hint}":
+        "pour {what} (logits {logits_flatten_tolist}, cibles {targets_flatten_tolist}) vous renvoyez {value:.6g}, attendu {expected:.6g}.{hint}",
+    "with one column, argmax is always 0: compare the logit with 0 instead (logit > 0 means class 1)":
+        "avec une seule colonne, argmax vaut toujours 0 : comparez plutôt le logit à 0 (logit > 0 signifie classe 1)",
+    "for {what} you return {got:.4g}, expected {expected:.4g}: {hint}":
+        "pour {what} vous renvoyez {got:.4g}, attendu {expected:.4g} : {hint}",
+    "make_optimizer should return a torch.optim optimiser, got {type_optimizer_name}":
+        "make_optimizer doit renvoyer un optimiseur torch.optim, reçu {type_optimizer_name}",
+    " The sign is wrong: the loss is MINUS the log-probability of the true class":
+        " Le signe est faux : la perte est MOINS la log-probabilité de la vraie classe",
+    " Per sample: t·softplus(-z) + (1 - t)·softplus(z), then the mean":
+        " Par exemple : t·softplus(-z) + (1 - t)·softplus(z), puis la moyenne",
+    "class 1 when the logit is positive (σ(z) > 0.5 exactly when z > 0), then compare":
+        "classe 1 quand le logit est positif (σ(z) > 0.5 exactement quand z > 0), puis comparez",
+    "with several logits the predicted class is logits.argmax(dim=1)":
+        "avec plusieurs logits, la classe prédite est logits.argmax(dim=1)",
+    "a (N, 1) column":
+        "une colonne (N, 1)",
+    "confident and wrong":
+        "sûr de lui et faux",
+    "confident and right":
+        "sûr de lui et juste",
+    # --- helpers/exercises/ch08.py
+    "{total:,} parameters for hidden_units=10, {value:.0%} of them in the classifier: the convolutions share theirs over the whole image.":
+        "{total:,} paramètres pour hidden_units=10, dont {value:.0%} dans le classifieur : les convolutions partagent les leurs sur toute l'image.",
+    "{recall:.1%} of the real shirts are found; {precision:.1%} of the images called Shirt are shirts.":
+        "{recall:.1%} des vraies chemises sont trouvées ; {precision:.1%} des images classées Shirt sont des chemises.",
+    "the loss fell from {start:.2f} to {end:.2f} in {STEPS} steps. Part of the course's lead over learnpytorch.io's TinyVGG is the recipe, not the architecture: section 6 separates the two.":
+        "la perte est passée de {start:.2f} à {end:.2f} en {STEPS} pas. Une partie de l'avance du cours sur le TinyVGG de learnpytorch.io vient de la recette, pas de l'architecture : la section 6 sépare les deux.",
+    "your recall":
+        "votre rappel",
+    "give the function itself (tinyvgg_parameters, not tinyvgg_parameters(10)); got {type_answer_name}":
+        "donnez la fonction elle-même (tinyvgg_parameters, pas tinyvgg_parameters(10)) ; reçu {type_answer_name}",
+    "You forgot the biases: every filter and every output of the Linear layer has one.":
+        "Vous avez oublié les biais : chaque filtre et chaque sortie de la couche Linear en a un.",
+    "tinyvgg_parameters({hidden}) returned {got:g}, the model has {expected:,}. {hint}":
+        "tinyvgg_parameters({hidden}) a renvoyé {got:g}, le modèle en a {expected:,}. {hint}",
+    "{got:.4f} is the precision (the Shirt COLUMN: of the images called Shirt, how many were shirts). Recall reads the Shirt ROW: of the real shirts, how many were found":
+        "{got:.4f} est la précision (la COLONNE Shirt : parmi les images classées Shirt, combien étaient des chemises). Le rappel lit la LIGNE Shirt : parmi les vraies chemises, combien ont été trouvées",
+    "{got:.4f} is the overall accuracy (trace / total); the recall of Shirt uses the Shirt row only":
+        "{got:.4f} est l'exactitude globale (trace / total) ; le rappel de Shirt n'utilise que la ligne Shirt",
+    "{got:g} is a percentage; give the fraction {recall:.4f}":
+        "{got:g} est un pourcentage ; donnez la fraction {recall:.4f}",
+    "your recall of Shirt":
+        "votre rappel de Shirt",
+    "Divide the diagonal cell of the Shirt row by the sum of that row.":
+        "Divisez la case diagonale de la ligne Shirt par la somme de cette ligne.",
+    "give the function itself (make_optimizer, not make_optimizer(model)); got {type_answer_name}":
+        "donnez la fonction elle-même (make_optimizer, pas make_optimizer(model)) ; reçu {type_answer_name}",
+    "the loss exploded (it started at {start:.2f} and reached {max_losses:.3g} within {STEPS} steps): the learning rate is far too large":
+        "la perte a explosé (elle partait de {start:.2f} et a atteint {max_losses:.3g} en {STEPS} pas) : le taux d'apprentissage est bien trop grand",
+    "after {STEPS} steps the loss is still {end:.2f} (it started at {start:.2f}): the model hardly learned. With SGD at lr 0.1 (learnpytorch.io's recipe) this model needs many more steps to start; try an optimizer that scales each weight's step (Adam)":
+        "après {STEPS} pas la perte vaut encore {end:.2f} (elle partait de {start:.2f}) : le modèle n'a presque rien appris. Avec SGD à lr 0.1 (la recette de learnpytorch.io), ce modèle a besoin de beaucoup plus de pas pour démarrer ; essayez un optimiseur qui adapte le pas de chaque poids (Adam)",
+    "The classifier sees 7 x 7 maps: each MaxPool(2) halves the side (28 -> 14 -> 7).":
+        "Le classifieur voit des cartes 7 x 7 : chaque MaxPool(2) divise le côté par deux (28 -> 14 -> 7).",
+    "make_optimizer(model) should return a torch.optim optimizer, got {type_optimizer_name}":
+        "make_optimizer(model) doit renvoyer un optimiseur torch.optim, reçu {type_optimizer_name}",
+    "your optimizer holds none of the model's parameters: pass model.parameters() to it":
+        "votre optimiseur ne contient aucun des paramètres du modèle : passez-lui model.parameters()",
+    "A filter covers every input channel: hidden x 3 x 3 weights after the first layer.":
+        "Un filtre couvre tous les canaux d'entrée : hidden x 3 x 3 poids après la première couche.",
+    "Count each layer: a 3x3 convolution c_in -> c_out has c_out x (c_in x 9 + 1) parameters, a Linear layer out x (in + 1).":
+        "Comptez chaque couche : une convolution 3x3 c_in -> c_out a c_out x (c_in x 9 + 1) paramètres, une couche Linear out x (in + 1).",
+    # --- helpers/exercises/ch09a.py
+    "right on all {len_SIZE_CASES} cases, including the odd width 255 with stride 2.":
+        "juste sur les {len_SIZE_CASES} cas, y compris la largeur impaire 255 avec un pas de 2.",
+    "the same count as helpers.macs on all cases (stride, odd size, 1x1, groups, batch).":
+        "le même compte que helpers.macs dans tous les cas (pas, taille impaire, 1x1, groups, lot).",
+    "the windows overlap, so 30, 70 and 37 each win two windows.":
+        "les fenêtres se chevauchent, donc 30, 70 et 37 gagnent chacun deux fenêtres.",
+    "{work_1000000000_0:.2f} GMAC instead of {reference_1000000000_0:.2f} ({share:.0%}) with the same {n_params:,} weights. The price: every block sees a 4x coarser image.":
+        "{work_1000000000_0:.2f} GMAC au lieu de {reference_1000000000_0:.2f} ({share:.0%}) avec les mêmes {n_params:,} poids. Le prix : chaque bloc voit une image 4 fois plus grossière.",
+    "your answer should be a function conv_output_size(w, k, p, s), got {type_answer_name}":
+        "votre réponse doit être une fonction conv_output_size(w, k, p, s), reçu {type_answer_name}",
+    "the formula is floor((W - K + 2P) / S) + 1":
+        "la formule est floor((W - K + 2P) / S) + 1",
+    "your answer should be a function conv2d_macs(layer, input_shape), got {type_answer_name}":
+        "votre réponse doit être une fonction conv2d_macs(layer, input_shape), reçu {type_answer_name}",
+    "each output only sees C_in / groups input channels: divide by layer.groups":
+        "chaque sortie ne voit que C_in / groups canaux d'entrée : divisez par layer.groups",
+    "your tensor has shape (1, 1, 3, 3): take the map out of its batch and channel dimensions with [0, 0]":
+        "votre tenseur a la forme (1, 1, 3, 3) : sortez la carte de ses dimensions de lot et de canal avec [0, 0]",
+    "your result is 2x2, which is MaxPool with stride 2 (the report's Fig 13); with stride=1 the windows overlap: floor((4 - 2) / 1) + 1 = 3 per side":
+        "votre résultat est 2x2, c'est-à-dire un MaxPool de pas 2 (la Fig 13 du rapport) ; avec stride=1 les fenêtres se chevauchent : floor((4 - 2) / 1) + 1 = 3 par côté",
+    "these are the AVERAGES of the windows (AvgPool2d): MaxPool keeps the largest value":
+        "ce sont les MOYENNES des fenêtres (AvgPool2d) : MaxPool garde la plus grande valeur",
+    "your pooled map":
+        "votre carte après pooling",
+    "your model outputs shape {out_shape} for one 256 px image; it must give (1, 38): one logit per class":
+        "votre modèle sort la forme {out_shape} pour une image de 256 px ; il doit donner (1, 38) : un logit par classe",
+    "your model has {n_params:,} parameters, ResNet_minimal has {MINIMAL_PARAMETERS:,}: keep the same layers and weights and change WHERE the work happens (e.g. the stem's stride)":
+        "votre modèle a {n_params:,} paramètres, ResNet_minimal en a {MINIMAL_PARAMETERS:,} : gardez les mêmes couches et les mêmes poids et changez l'endroit OÙ se fait le travail (par ex. le pas du stem)",
+    "your model does {work_1000000000_0:.2f} GMAC, {share:.0%} of ResNet_minimal's {reference_1000000000_0:.2f} GMAC; aim for under 30%: if the stem halves the image, every block works on 4x fewer pixels":
+        "votre modèle fait {work_1000000000_0:.2f} GMAC, {share:.0%} des {reference_1000000000_0:.2f} GMAC de ResNet_minimal ; visez moins de 30 % : si le stem divise l'image par deux, chaque bloc travaille sur 4 fois moins de pixels",
+    "conv_output_size{case} returned {value}: a size is a whole number of pixels; the formula floors the division: use // instead of /":
+        "conv_output_size{case} a renvoyé {value} : une taille est un nombre entier de pixels ; la formule arrondit la division vers le bas : utilisez // au lieu de /",
+    "count the OUTPUT positions ({h_out}x{w_out}), not the input's ({h}x{w}): stride and padding change them":
+        "comptez les positions de SORTIE ({h_out}x{w_out}), pas celles de l'entrée ({h}x{w}) : le pas et le padding les changent",
+    "your model cannot run on a (1, 3, 256, 256) image: {error}":
+        "votre modèle ne peut pas traiter une image (1, 3, 256, 256) : {error}",
+    "multiply by the batch size N = {n}: every image costs the same":
+        "multipliez par la taille du lot N = {n} : chaque image coûte autant",
+    "the count is output values x (C_in / groups) x K_h x K_w: here {n} x {layer_out_channels} x {h_out} x {w_out} output values, {per_output} products each":
+        "le compte vaut valeurs de sortie x (C_in / groups) x K_h x K_w : ici {n} x {layer_out_channels} x {h_out} x {w_out} valeurs de sortie, {per_output} produits chacune",
+    "you forgot the + 1 (the first position of the window counts too)":
+        "vous avez oublié le + 1 (la première position de la fenêtre compte aussi)",
+    "padding P is added on BOTH sides of the image: 2 * P":
+        "le padding P s'ajoute des DEUX côtés de l'image : 2 * P",
+    "divide by the stride S: the window moves S pixels at a time":
+        "divisez par le pas S : la fenêtre avance de S pixels à la fois",
+    "conv_output_size({w}, {k}, {p}, {s}) returned {got}, expected {expected}: {reason}":
+        "conv_output_size({w}, {k}, {p}, {s}) a renvoyé {got}, attendu {expected} : {reason}",
+    "{call} returned {shown}, expected {right:,}: {reason}":
+        "{call} a renvoyé {shown}, attendu {right:,} : {reason}",
+    # --- helpers/exercises/ch09b.py
+    "a fraction p zeroed, the rest scaled by 1/(1 - p), and both edge cases right.":
+        "une fraction p mise à zéro, le reste multiplié par 1/(1 - p), et les deux cas limites justes.",
+    "the same rule as engine.fit(patience=...): try it on the history of section 2.":
+        "la même règle qu'engine.fit(patience=...) : essayez-la sur l'historique de la section 2.",
+    "the same as torch.nn.utils.clip_grad_norm_: one global norm, the direction kept.":
+        "la même chose que torch.nn.utils.clip_grad_norm_ : une seule norme globale, la direction conservée.",
+    "the first layer now gets {ratio:.2g} of the last layer's gradient norm, instead of {plain:.1e} in the plain net: at initialisation, BatchNorm keeps every layer's signal at standard deviation 1.":
+        "la première couche reçoit maintenant {ratio:.2g} de la norme du gradient de la dernière couche, au lieu de {plain:.1e} dans le réseau simple : à l'initialisation, BatchNorm garde le signal de chaque couche à un écart-type de 1.",
+    "with a global norm of {before:.3g} and max_norm={max_norm}":
+        "avec une norme globale de {before:.3g} et max_norm={max_norm}",
+    "your answer should be a function dropout(x, p), got {type_answer_name}":
+        "votre réponse doit être une fonction dropout(x, p), reçu {type_answer_name}",
+    "dropout(x, 0.0) should return x unchanged: nothing is dropped":
+        "dropout(x, 0.0) doit renvoyer x inchangé : rien n'est supprimé",
+    "dropout(x, 1.0) should be all zeros (every value dropped); check that you do not divide by 1 - p = 0 (that gives NaN)":
+        "dropout(x, 1.0) doit être entièrement nul (toutes les valeurs supprimées) ; vérifiez que vous ne divisez pas par 1 - p = 0 (cela donne NaN)",
+    "your answer should be a function stop_epoch(val_losses, patience), got {type_answer_name}":
+        "votre réponse doit être une fonction stop_epoch(val_losses, patience), reçu {type_answer_name}",
+    "training stops at the epoch where `patience` epochs in a row have not beaten the best loss (or at the last epoch)":
+        "l'entraînement s'arrête à l'époque où `patience` époques d'affilée n'ont pas battu la meilleure perte (ou à la dernière époque)",
+    "your answer should be a function clip_gradients(grads, max_norm), got {type_answer_name}":
+        "votre réponse doit être une fonction clip_gradients(grads, max_norm), reçu {type_answer_name}",
+    "{where} your result has norm {got_norm:.4g}, expected {max_norm:.4g}: scale by max_norm / global norm":
+        "{where}, votre résultat a une norme de {got_norm:.4g}, attendu {max_norm:.4g} : multipliez par max_norm / norme globale",
+    "your model maps a batch of 8 images to shape {tuple_logits_shape}; expected (8, classes)":
+        "votre modèle transforme un lot de 8 images en la forme {tuple_logits_shape} ; attendu (8, classes)",
+    "your model has {n_convs} 3x3 convolutions; keep the depth (at least {MIN_CONVS}): the exercise is to make a DEEP net pass the gradient, not a shallow one":
+        "votre modèle a {n_convs} convolutions 3x3 ; gardez la profondeur (au moins {MIN_CONVS}) : l'exercice consiste à faire passer le gradient dans un réseau PROFOND, pas dans un réseau peu profond",
+    "the first conv layer gets {ratio:.1e} of the last one's gradient norm (the plain net: {plain:.1e}): it still vanishes. Put a BatchNorm2d between each convolution and its ReLU":
+        "la première couche de convolution reçoit {ratio:.1e} de la norme du gradient de la dernière (le réseau simple : {plain:.1e}) : le gradient s'évanouit encore. Mettez un BatchNorm2d entre chaque convolution et sa ReLU",
+    "dropout(x, {p}) has shape {tuple_y_shape}, expected {tuple_x_shape}":
+        "dropout(x, {p}) a la forme {tuple_y_shape}, attendu {tuple_x_shape}",
+    " (you zero with probability 1 - p: p is the probability to DROP)":
+        " (vous mettez à zéro avec une probabilité 1 - p : p est la probabilité de SUPPRIMER)",
+    "dropout(x, {p}) zeroed {zeroed:.1%} of the values, expected about {p:.0%}{hint}":
+        "dropout(x, {p}) a mis à zéro {zeroed:.1%} des valeurs, attendu environ {p:.0%}{hint}",
+    "with p = {p} the surviving values are multiplied by {scale_mean_item:.3g}, expected 1 / (1 - p) = {value:.3g}, so that the mean of the output stays the mean of x":
+        "avec p = {p}, les valeurs conservées sont multipliées par {scale_mean_item:.3g}, attendu 1 / (1 - p) = {value:.3g}, pour que la moyenne de la sortie reste celle de x",
+    "stop_epoch({losses}, {patience}) returned {got!r}: return a pair (epoch it stopped at, best epoch), epochs counted from 1":
+        "stop_epoch({losses}, {patience}) a renvoyé {got!r} : renvoyez une paire (époque d'arrêt, meilleure époque), les époques comptées à partir de 1",
+    "return a list with one clipped tensor per gradient ({len_grads} here), got {got!r}":
+        "renvoyez une liste avec un tenseur écrêté par gradient ({len_grads} ici), reçu {got!r}",
+    "{where} nothing should change: clipping only shrinks a gradient above the limit":
+        "{where}, rien ne devrait changer : l'écrêtage ne réduit qu'un gradient au-dessus de la limite",
+    "{where} your tensors are each below max_norm but together their norm is {got_norm:.3g}: clip the GLOBAL norm of all gradients together, not each tensor":
+        "{where}, vos tenseurs sont chacun sous max_norm mais ensemble leur norme vaut {got_norm:.3g} : écrêtez la norme GLOBALE de tous les gradients ensemble, pas chaque tenseur",
+    "{where} your result points elsewhere (cosine {direction:.3f} with the gradient): scale every value by the same factor, do not clamp values one by one":
+        "{where}, votre résultat pointe ailleurs (cosinus {direction:.3f} avec le gradient) : multipliez chaque valeur par le même facteur, n'écrêtez pas les valeurs une par une",
+    "count epochs from 1, like engine.fit's history (enumerate(..., start=1))":
+        "comptez les époques à partir de 1, comme l'historique d'engine.fit (enumerate(..., start=1))",
+    "stop as soon as `patience` epochs in a row did not improve, not one epoch later":
+        "arrêtez-vous dès que `patience` époques d'affilée ne se sont pas améliorées, pas une époque plus tard",
+    "an epoch only counts as better when its loss is strictly lower (<, not <=)":
+        "une époque ne compte comme meilleure que si sa perte est strictement plus basse (<, pas <=)",
+    "stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: {reason}":
+        "stop_epoch({losses}, patience={patience}) a renvoyé {got}, attendu {expected} : {reason}",
+    # --- helpers/exercises/ch10.py
+    "the same 64 bits for a brighter copy: near-duplicates (another photo of the same leaf) differ in few bits, which is how a leak can be estimated without the leaf maps.":
+        "les mêmes 64 bits pour une copie plus claire : des quasi-doublons (une autre photo de la même feuille) diffèrent de peu de bits, et c'est ainsi qu'on peut estimer une fuite sans les cartes des feuilles.",
+    "the corner classifier scored {before:.0%} on these pictures and {after:.0%} once the corners are grey (chance {chance:.0%}): it was reading the background, not the leaf.":
+        "le classifieur de coins obtenait {before:.0%} sur ces images et {after:.0%} une fois les coins gris (hasard {chance:.0%}) : il lisait le fond, pas la feuille.",
+    "{expected:.1%} on the test part, against {overall_share_split:.1%} for the largest class over all images: stratification keeps every class's share in each part.":
+        "{expected:.1%} sur la partie test, contre {overall_share_split:.1%} pour la plus grande classe sur toutes les images : la stratification garde la part de chaque classe dans chaque partie.",
+    "your accuracy is {got:.4f}, expected {expected:.4f}: take the class that is most frequent in split['train'] and the share of split['test'] that belongs to it":
+        "votre exactitude vaut {got:.4f}, attendu {expected:.4f} : prenez la classe la plus fréquente dans split['train'] et la part de split['test'] qui lui appartient",
+    "{got:g} looks like a percentage: give the accuracy as a fraction between 0 and 1":
+        "{got:g} ressemble à un pourcentage : donnez l'exactitude comme une fraction entre 0 et 1",
+    "{got:.4f} is what the most frequent TEST class scores: you chose the class by looking at the test labels. Choose it on the training labels (np.bincount(train).argmax()), then count how often the test labels equal it":
+        "{got:.4f} est le score de la classe de TEST la plus fréquente : vous avez choisi la classe en regardant les étiquettes de test. Choisissez-la sur les étiquettes d'entraînement (np.bincount(train).argmax()), puis comptez combien de fois les étiquettes de test lui sont égales",
+    "{got:.4f} is the largest class's share of ALL images; the question is the test part: compare the test labels with the training majority class":
+        "{got:.4f} est la part de la plus grande classe sur TOUTES les images ; la question porte sur la partie test : comparez les étiquettes de test avec la classe majoritaire de l'entraînement",
+    "your hash has {bits_size} values, expected 64 (an 8 x 8 thumbnail in grey): convert with .convert('L') and resize to (8, 8) before comparing with the mean":
+        "votre hachage a {bits_size} valeurs, attendu 64 (une vignette 8 x 8 en gris) : convertissez avec .convert('L') et redimensionnez en (8, 8) avant de comparer avec la moyenne",
+    "your hash should hold booleans (pixel > mean), not the pixel values themselves":
+        "votre hachage doit contenir des booléens (pixel > moyenne), pas les valeurs des pixels elles-mêmes",
+    "give the function itself (average_hash), got {type_answer_name}":
+        "donnez la fonction elle-même (average_hash), reçu {type_answer_name}",
+    "your hash changed when the whole picture got 40 levels brighter: compare each pixel with the mean of the 64 thumbnail pixels, not with a fixed level such as 128":
+        "votre hachage a changé quand toute l'image est devenue 40 niveaux plus claire : comparez chaque pixel à la moyenne des 64 pixels de la vignette, pas à un niveau fixe comme 128",
+    "your hash of the '{name}' test picture differs from the average hash in {value} of 64 bits":
+        "votre hachage de l'image de test '{name}' diffère du hachage moyen sur {value} bits sur 64",
+    "your hash is the same for a picture and its upside-down copy: keep the pixels in place":
+        "votre hachage est le même pour une image et sa copie à l'envers : gardez les pixels à leur place",
+    "give the function itself (blank_corners), got {type_answer_name}":
+        "donnez la fonction elle-même (blank_corners), reçu {type_answer_name}",
+    "your function changed the images it was given: work on a copy (images.clone()) and return it":
+        "votre fonction a modifié les images qu'elle a reçues : travaillez sur une copie (images.clone()) et renvoyez-la",
+    "blank_corners must return a uint8 batch shaped like its input {tuple_images_shape}, got {out_dtype} {tuple_out_shape}":
+        "blank_corners doit renvoyer un lot uint8 de la forme de son entrée {tuple_images_shape}, reçu {out_dtype} {tuple_out_shape}",
+    "the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your images: the {join_showing_or_corner} square(s) still show the background":
+        "le classifieur de coins obtient encore {after:.0%} (hasard {chance:.0%}) sur vos images : le ou les carrés {join_showing_or_corner} montrent encore le fond",
+    "you changed pixels outside the four 2 x 2 corner squares (e.g. row {r}, column {c}): the leaf and the rest of the picture must stay as they were":
+        "vous avez changé des pixels hors des quatre carrés de coin 2 x 2 (par ex. ligne {r}, colonne {c}) : la feuille et le reste de l'image doivent rester tels quels",
+    "blank_corners(images, size=3) left part of the 3 x 3 corner squares: use `size`":
+        "blank_corners(images, size=3) a laissé une partie des carrés de coin 3 x 3 : utilisez `size`",
+    "your bits are inverted: True must mean 'brighter than the mean'":
+        "vos bits sont inversés : True doit signifier « plus clair que la moyenne »",
+    "the {name} corner is {out_0_r_c_tolist}, not the course's grey {GREY_3} (the fill of pv.augmentations' rotations)":
+        "le coin {name} vaut {out_0_r_c_tolist}, pas le gris du cours {GREY_3} (le remplissage des rotations de pv.augmentations)",
+    "blocks":
+        "blocs",
+    "brighter":
+        "plus claire",
+    "two halves":
+        "deux moitiés",
+    "upside down":
+        "à l'envers",
+    # --- helpers/exercises/ch11.py
+    "{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight of the Linear layer is used once per image, each weight of a convolution once per position of its map (65,536 positions in block 1). Parameters measure memory, not work.":
+        "{share:.1%} des multiplications-additions pour {parameter_share:.0%} des paramètres : chaque poids de la couche Linear sert une fois par image, chaque poids d'une convolution une fois par position de sa carte (65 536 positions dans le bloc 1). Les paramètres mesurent la mémoire, pas le travail.",
+    "a model whose accuracy equals this number has learnt nothing but the class frequencies: SimpleCNN's collapse in section 3.":
+        "un modèle dont l'exactitude égale ce nombre n'a appris que les fréquences des classes : l'effondrement de SimpleCNN en section 3.",
+    "section 4's 'dead hidden units' is exactly this number, computed on 512 units.":
+        "les « unités cachées mortes » de la section 4 sont exactement ce nombre, calculé sur 512 unités.",
+    "on a 5-block SimpleCNN at 32 px the logits' spread across images starts {spread_default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr {LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to {default_loss:.2f}).":
+        "sur un SimpleCNN à 5 blocs en 32 px, la dispersion des logits entre images démarre {spread_default_spread:.0f} fois plus grande qu'avec l'initialisation par défaut de PyTorch, et {STEPS} pas à lr {LR:g} font passer la perte de {first_loss:.2f} à {final_loss:.2f} (initialisation par défaut : à {default_loss:.2f}).",
+    "your share":
+        "votre part",
+    "{got:,.0f} is the layer's number of multiply-adds; divide it by the model's total ({total:,}) to get its share":
+        "{got:,.0f} est le nombre de multiplications-additions de la couche ; divisez-le par le total du modèle ({total:,}) pour obtenir sa part",
+    "{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1":
+        "{got:.3g} ressemble à un pourcentage : donnez la part comme une fraction entre 0 et 1",
+    "{got:.3f} is the layer's share of the PARAMETERS (section 1); count its multiply-adds with helpers.macs.count_macs and divide by the model's total multiply-adds":
+        "{got:.3f} est la part des PARAMÈTRES de la couche (section 1) ; comptez ses multiplications-additions avec helpers.macs.count_macs et divisez par le total des multiplications-additions du modèle",
+    "{got:.4f} is the share of everything else: the question asks for Linear 32768 -> 512 alone":
+        "{got:.4f} est la part de tout le reste : la question porte sur Linear 32768 -> 512 seule",
+    "your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 multiply-adds for one image, the whole network {total:,}":
+        "votre part vaut {got:.4g}, attendu {share:.4g} : la couche fait 32 768 x 512 multiplications-additions par image, tout le réseau {total:,}",
+    "give the function itself (majority_baseline, not majority_baseline(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (majority_baseline, pas majority_baseline(...)) ; reçu {type_answer_name}",
+    " You chose the most frequent class of the VALIDATION labels: the constant answer must be chosen on the training labels, the validation set only measures it.":
+        " Vous avez choisi la classe la plus fréquente des étiquettes de VALIDATION : la réponse constante doit être choisie sur les étiquettes d'entraînement, le jeu de validation ne fait que la mesurer.",
+    "majority_baseline returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
+        "majority_baseline a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
+    "give the function itself (dead_share, not dead_share(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (dead_share, pas dead_share(...)) ; reçu {type_answer_name}",
+    " That is the share of zero VALUES. A unit (a column) is dead when it is zero for every image: .all(dim=0) before the mean.":
+        " C'est la part de VALEURS nulles. Une unité (une colonne) est morte quand elle est nulle pour toutes les images : .all(dim=0) avant la moyenne.",
+    "dead_share returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
+        "dead_share a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
+    "give the function itself (kaiming_init, not kaiming_init(model)); got {type_answer_name}":
+        "donnez la fonction elle-même (kaiming_init, pas kaiming_init(model)) ; reçu {type_answer_name}",
+    "after {STEPS} Adam steps at lr {LR:g} on one batch of 16 images your network's loss went from {first_loss:.2f} only to {final_loss:.2f}: the initialisation did not help it learn":
+        "après {STEPS} pas d'Adam à lr {LR:g} sur un lot de 16 images, la perte de votre réseau n'est passée que de {first_loss:.2f} à {final_loss:.2f} : l'initialisation ne l'a pas aidé à apprendre",
+    " That is the class's share of the training set: measure how often it is right on the validation labels.":
+        " C'est la part de la classe dans le jeu d'entraînement : mesurez à quelle fréquence elle est juste sur les étiquettes de validation.",
+    " You counted units that are zero for SOME image: that is a normal ReLU at work. Dead means zero for every image (.all, not .any).":
+        " Vous avez compté les unités nulles pour CERTAINES images : c'est une ReLU normale au travail. Morte signifie nulle pour toutes les images (.all, pas .any).",
+    "before training your network's loss is {first_loss:.1f}, far above ln 38 = {math_log_38:.2f}: with Kaiming weights in the last layer too, the 38 logits start large and confidently wrong. Re-draw the last Linear layer's weights with a small std (0.01), as section 5 does":
+        "avant l'entraînement, la perte de votre réseau vaut {first_loss:.1f}, bien au-dessus de ln 38 = {math_log_38:.2f} : avec des poids de Kaiming dans la dernière couche aussi, les 38 logits démarrent grands et faux avec assurance. Retirez les poids de la dernière couche Linear avec un petit écart-type (0.01), comme le fait la section 5",
+    "the logits of your network hardly depend on the image at the start (spread across images {spread:.2g}, PyTorch's default {default_spread:.2g}): the signal still shrinks from layer to layer":
+        "les logits de votre réseau dépendent à peine de l'image au départ (dispersion entre images {spread:.2g}, défaut de PyTorch {default_spread:.2g}) : le signal rétrécit encore de couche en couche",
+    " That is a count: divide by the number of validation images.":
+        " C'est un compte : divisez par le nombre d'images de validation.",
+    " The most frequent training class is {majority}; how often is it right on validation?":
+        " La classe d'entraînement la plus fréquente est {majority} ; à quelle fréquence est-elle juste sur la validation ?",
+    " You looked along the wrong dimension: rows are images, columns are units (dim=0).":
+        " Vous avez regardé selon la mauvaise dimension : les lignes sont les images, les colonnes les unités (dim=0).",
+    "your function left layer {name} ({layer}) as PyTorch initialised it: re-draw every Conv2d and Linear weight (model.modules() finds them all)":
+        "votre fonction a laissé la couche {name} ({layer}) telle que PyTorch l'a initialisée : retirez chaque poids de Conv2d et de Linear (model.modules() les trouve tous)",
+    " That is sqrt(1 / fan_in): for ReLU layers pass nonlinearity='relu' (gain sqrt 2).":
+        " C'est sqrt(1 / fan_in) : pour des couches ReLU passez nonlinearity='relu' (gain sqrt 2).",
+    "layer {name} has weights with standard deviation {std:.3f}; Kaiming's for a ReLU layer with fan_in = {fan_in} is sqrt(2 / {fan_in}) = {kaiming:.3f}.{hint}":
+        "la couche {name} a des poids d'écart-type {std:.3f} ; celui de Kaiming pour une couche ReLU avec fan_in = {fan_in} vaut sqrt(2 / {fan_in}) = {kaiming:.3f}.{hint}",
+    "layer {name} still has non-zero biases: set them to 0 (nn.init.zeros_)":
+        "la couche {name} a encore des biais non nuls : mettez-les à 0 (nn.init.zeros_)",
+    " That is a count: divide by the number of units.":
+        " C'est un compte : divisez par le nombre d'unités.",
+    "a {shape} tensor":
+        "un tenseur {shape}",
+    # --- helpers/exercises/ch12.py
+    "256 to 511 px: MaxPool rounds down, so 511 -> 255 -> ... -> 1. A 128 px image reaches 1 x 1 after 7 blocks and the 8th MaxPool fails; the ResNets end with AdaptiveAvgPool and take any size.":
+        "de 256 à 511 px : MaxPool arrondit vers le bas, donc 511 -> 255 -> ... -> 1. Une image de 128 px atteint 1 x 1 après 7 blocs et le 8e MaxPool échoue ; les ResNet finissent par AdaptiveAvgPool et acceptent toutes les tailles.",
+    "{found_False:.1e} without BatchNorm, {found_True:.2g} with it, on the same 10 convolutions at initialisation: section 3's measurement.":
+        "{found_False:.1e} sans BatchNorm, {found_True:.2g} avec, sur les mêmes 10 convolutions à l'initialisation : la mesure de la section 3.",
+    "the first convolution's gradient went from {before:.1e} to {after:.2g} times the last layer's: BatchNorm rescales every layer's signal, forward and backward.":
+        "le gradient de la première convolution est passé de {before:.1e} à {after:.2g} fois celui de la dernière couche : BatchNorm remet à l'échelle le signal de chaque couche, en avant comme en arrière.",
+    "not answered yet: replace each ... with a number of pixels":
+        "pas encore de réponse : remplacez chaque ... par un nombre de pixels",
+    "give two numbers, (smallest, largest); got {answer!r}":
+        "donnez deux nombres, (plus petit, plus grand) ; reçu {answer!r}",
+    "({low}, {high}): give the smallest size first":
+        "({low}, {high}) : donnez d'abord la plus petite taille",
+    "{low_1} px works too: go smaller until the map would vanish":
+        "{low_1} px marche aussi : descendez jusqu'à ce que la carte disparaisse",
+    "{high_1} px works too (after 8 halvings rounded down it is still 1 x 1): find the largest size that still ends at exactly 1 pixel":
+        "{high_1} px marche aussi (après 8 divisions par deux arrondies vers le bas, c'est encore 1 x 1) : trouvez la plus grande taille qui finit encore à exactement 1 pixel",
+    "give the function itself (first_to_last, not first_to_last(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (first_to_last, pas first_to_last(...)) ; reçu {type_answer_name}",
+    "on a small DeepCNN {what} BatchNorm your function returned {got:.4g}, expected {expected:.4g}.":
+        "sur un petit DeepCNN {what} BatchNorm, votre fonction a renvoyé {got:.4g}, attendu {expected:.4g}.",
+    "give the function itself (add_batchnorm, not add_batchnorm(model)); got {type_answer_name}":
+        "donnez la fonction elle-même (add_batchnorm, pas add_batchnorm(model)) ; reçu {type_answer_name}",
+    "the first convolution's gradient is {after:.2g} times the last layer's with your BatchNorms ({before:.2g} without): BatchNorm in every block should lift it by orders of magnitude":
+        "le gradient de la première convolution vaut {after:.2g} fois celui de la dernière couche avec vos BatchNorm ({before:.2g} sans) : un BatchNorm dans chaque bloc devrait le relever de plusieurs ordres de grandeur",
+    "each size":
+        "chaque taille",
+    "a {size} px image is 0 px after DeepCNN's 8 MaxPools (each halves the side and rounds down): the last ones fail":
+        "une image de {size} px fait 0 px après les 8 MaxPool de DeepCNN (chacun divise le côté par deux en arrondissant vers le bas) : les derniers échouent",
+    "a {size} px image is still {side} x {side} after the 8 MaxPools: Flatten gives 512 x {side_side} = {value} numbers, but Linear(512, 1024) expects 512":
+        "une image de {size} px fait encore {side} x {side} après les 8 MaxPool : Flatten donne 512 x {side_side} = {value} nombres, mais Linear(512, 1024) en attend 512",
+    "for a model with a single Linear layer (the first is the last) your function returned {one:.4g}; the ratio of a layer's gradient norm to itself is 1":
+        "pour un modèle à une seule couche Linear (la première est la dernière), votre fonction a renvoyé {one:.4g} ; le rapport de la norme du gradient d'une couche à elle-même vaut 1",
+    " The model arrived with gradients from an earlier batch and backward() ADDS to .grad: call model.zero_grad() first.":
+        " Le modèle est arrivé avec les gradients d'un lot précédent et backward() AJOUTE à .grad : appelez d'abord model.zero_grad().",
+    "the small DeepCNN has 10 convolutions; yours calls {len_convs}: add layers, remove none":
+        "le petit DeepCNN a 10 convolutions ; le vôtre en appelle {len_convs} : ajoutez des couches, n'en retirez aucune",
+    "your function changed the convolutions' weights: keep the convolutions, only add BatchNorm":
+        "votre fonction a changé les poids des convolutions : gardez les convolutions, ajoutez seulement BatchNorm",
+    " That is last / first: divide the first layer's norm by the last layer's.":
+        " C'est dernière / première : divisez la norme de la première couche par celle de la dernière.",
+    "your network fails on a batch of 8 images: {str_error_splitlines_0}. A BatchNorm2d after a convolution needs that convolution's out_channels":
+        "votre réseau échoue sur un lot de 8 images : {str_error_splitlines_0}. Un BatchNorm2d après une convolution a besoin des out_channels de cette convolution",
+    "convolution {name} is followed by {type_following_name}, not BatchNorm2d: put one right after every Conv2d":
+        "la convolution {name} est suivie de {type_following_name}, pas de BatchNorm2d : mettez-en un juste après chaque Conv2d",
+    " That is the ratio of the WEIGHTS' norms: use layer.weight.grad.":
+        " C'est le rapport des normes des POIDS : utilisez layer.weight.grad.",
+    " That is the ratio of the gradients already in .grad: run a backward pass on the batch.":
+        " C'est le rapport des gradients déjà présents dans .grad : faites une passe arrière sur le lot.",
+    "with":
+        "avec",
+    "without":
+        "sans",
+    # --- helpers/exercises/ch13.py
+    "{int_first_sum} and {int_second_sum} of 200 images mirrored in two calls, a new choice each time (and a batch of one works: {value} this time).":
+        "{int_first_sum} et {int_second_sum} images sur 200 retournées en deux appels, un nouveau tirage à chaque fois (et un lot d'une image marche : {value} cette fois).",
+    "stem + 8 blocks without BatchNorm: the stem's gradient norm is {with_shortcut:.2g} with your shortcuts, {without:.1e} without. Each block adds its input back, so the gradient reaches the stem through the additions, not only through 16 convolutions (chapter 12 found that BatchNorm also rescues it).":
+        "stem + 8 blocs sans BatchNorm : la norme du gradient du stem vaut {with_shortcut:.2g} avec vos raccourcis, {without:.1e} sans. Chaque bloc rajoute son entrée, donc le gradient atteint le stem par les additions, pas seulement à travers 16 convolutions (le chapitre 12 a montré que BatchNorm le sauve aussi).",
+    "{counts_all:,} parameters, {share:.1%} of the model: a 1x1 convolution has cin x cout weights, a ninth of a 3x3 one, so letting every block change its width costs little.":
+        "{counts_all:,} paramètres, {share:.1%} du modèle : une convolution 1x1 a cin x cout poids, un neuvième d'une 3x3, donc laisser chaque bloc changer de largeur coûte peu.",
+    "your share is {got:.4g}, expected {share:.4g}: add up count_parameters(block.shortcut) over the four ResidualBlocks and divide by the model's parameters":
+        "votre part vaut {got:.4g}, attendu {share:.4g} : additionnez count_parameters(block.shortcut) sur les quatre ResidualBlock et divisez par les paramètres du modèle",
+    "{got:,.0f} is the number of parameters; divide it by the model's {counts_model:,}":
+        "{got:,.0f} est le nombre de paramètres ; divisez-le par les {counts_model:,} du modèle",
+    "you counted the 1x1 convolutions only: each shortcut also has a BatchNorm2d with 2 x cout parameters (its weight and bias)":
+        "vous n'avez compté que les convolutions 1x1 : chaque raccourci a aussi un BatchNorm2d avec 2 x cout paramètres (son poids et son biais)",
+    "you counted the convolutions' weights only: add their biases and the BatchNorms' parameters":
+        "vous n'avez compté que les poids des convolutions : ajoutez leurs biais et les paramètres des BatchNorm",
+    "that is the shortcuts' share of the residual blocks; the question asks for the whole model ({counts_model:,} parameters)":
+        "c'est la part des raccourcis dans les blocs résiduels ; la question porte sur tout le modèle ({counts_model:,} paramètres)",
+    "random_hflip must return a tensor shaped like its input {tuple_images_shape}, got {value}":
+        "random_hflip doit renvoyer un tenseur de la forme de son entrée {tuple_images_shape}, reçu {value}",
+    "your function changed the batch it was given: return a new tensor (the loader may reuse its input)":
+        "votre fonction a modifié le lot qu'elle a reçu : renvoyez un nouveau tenseur (le chargeur peut réutiliser son entrée)",
+    "image {i} is neither the original nor its left-right mirror":
+        "l'image {i} n'est ni l'originale ni son miroir gauche-droite",
+    "give the function itself (random_hflip, not random_hflip(images)); got {type_answer_name}":
+        "donnez la fonction elle-même (random_hflip, pas random_hflip(images)) ; reçu {type_answer_name}",
+    "the same images were mirrored in two calls: draw new coins on every call":
+        "les mêmes images ont été retournées lors de deux appels : faites un nouveau tirage à chaque appel",
+    "give the class itself (Residual, not Residual(...)); got {type_answer_name}":
+        "donnez la classe elle-même (Residual, pas Residual(...)) ; reçu {type_answer_name}",
+    "in 8 blocks without BatchNorm the stem's gradient norm is {with_shortcut:.2g} with your block and {without:.2g} without shortcuts: the shortcut should carry the gradient past every block":
+        "dans 8 blocs sans BatchNorm, la norme du gradient du stem vaut {with_shortcut:.2g} avec votre bloc et {without:.2g} sans raccourcis : le raccourci devrait faire passer le gradient au-delà de chaque bloc",
+    "image {i} came back upside down (flipped along dim -2, the height): a horizontal mirror reverses the width, the last dimension":
+        "l'image {i} est revenue à l'envers (retournée selon la dimension -2, la hauteur) : un miroir horizontal inverse la largeur, la dernière dimension",
+    "image {i} has its colour channels reversed (RGB -> BGR): in a batch (N, C, H, W) the width is dim -1, not dim 1":
+        "l'image {i} a ses canaux de couleur inversés (RGB -> BGR) : dans un lot (N, C, H, W), la largeur est la dimension -1, pas la dimension 1",
+    "{none_if_count_0_else_all} of the 200 images came back mirrored in one call: draw one coin per image (torch.rand(len(images)) < 0.5), not one for the whole batch":
+        "{none_if_count_0_else_all} des 200 images sont revenues retournées en un appel : faites un tirage par image (torch.rand(len(images)) < 0.5), pas un pour tout le lot",
+    "{count} of 200 images came back mirrored: each one should be, with probability 0.5":
+        "{count} images sur 200 sont revenues retournées : chacune devrait l'être avec une probabilité de 0.5",
+    "with cin = cout = 8 and stride 1 the shortcut is the identity, with no parameters; your block adds {extra}":
+        "avec cin = cout = 8 et un pas de 1, le raccourci est l'identité, sans paramètres ; votre bloc en ajoute {extra}",
+    "Residual(main, 8, 8) should keep the shape {tuple_x_shape}, got {value}":
+        "Residual(main, 8, 8) doit garder la forme {tuple_x_shape}, reçu {value}",
+    "Residual(main, 8, 8)(x) is not ReLU(main(x) + x)":
+        "Residual(main, 8, 8)(x) n'est pas ReLU(main(x) + x)",
+    "Residual(main, 8, 16, stride=2) needs a shortcut with one nn.Conv2d(8, 16, 1, stride=2) (found {value})":
+        "Residual(main, 8, 16, stride=2) a besoin d'un raccourci avec un nn.Conv2d(8, 16, 1, stride=2) (trouvé : {value})",
+    "the projection shortcut is a 1x1 convolution followed by nn.BatchNorm2d(cout), as in models.ResidualBlock":
+        "le raccourci de projection est une convolution 1x1 suivie de nn.BatchNorm2d(cout), comme dans models.ResidualBlock",
+    "Residual(main, 8, 8)(x) is not ReLU(main(x) + x).{hint}":
+        "Residual(main, 8, 8)(x) n'est pas ReLU(main(x) + x).{hint}",
+    " You forgot the shortcut: add x before the ReLU.":
+        " Vous avez oublié le raccourci : ajoutez x avant la ReLU.",
+    " You forgot the final ReLU: ReLU(main(x) + x).":
+        " Vous avez oublié la ReLU finale : ReLU(main(x) + x).",
+    " You added x after the ReLU: add first, then ReLU.":
+        " Vous avez ajouté x après la ReLU : additionnez d'abord, puis la ReLU.",
+    "Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected (2, 16, 8, 8)":
+        "Residual(main, 8, 16, stride=2) transforme (2, 8, 16, 16) en {shape}, attendu (2, 16, 8, 8)",
+    # --- helpers/exercises/ch14.py
+    "every block costs the same within a network ({pool_iloc_0_1000000000_0:.2f} G with MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the one before and 2 x 2 = 4 times the work per position (twice the input and twice the output channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's blocks are each {value2:.1f}x dearer because they run at twice the side.":
+        "chaque bloc coûte autant au sein d'un réseau ({pool_iloc_0_1000000000_0:.2f} G avec MaxPool, {value:.2f} G avec un pas de 2) : chaque bloc a un quart des positions du précédent et 2 x 2 = 4 fois plus de travail par position (deux fois plus de canaux d'entrée et deux fois plus de canaux de sortie). Aucun bloc ne domine : le dernier représente {share:.0%} du réseau à pas 2. Les blocs à MaxPool coûtent chacun {value2:.1f} fois plus car ils travaillent à un côté double.",
+    "output side² x cout x cin x kernel²: the stride-2 convolution of block 1 does a quarter of the work of the same convolution at stride 1.":
+        "côté de sortie² x cout x cin x kernel² : la convolution de pas 2 du bloc 1 fait un quart du travail de la même convolution de pas 1.",
+    "{total_1000000000_0:.2f} G multiply-adds per 256 px image instead of {before_1000000000_0:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same 16 x 16 maps at the end.{per_block}":
+        "{total_1000000000_0:.2f} G multiplications-additions par image de 256 px au lieu de {before_1000000000_0:.2f} G ({before_total:.1f} fois moins), les mêmes {params:,} paramètres, les mêmes cartes 16 x 16 à la fin.{per_block}",
+    " The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is {value:.0%} of the total.":
+        " Les quatre blocs coûtent maintenant {shown} G : le bloc 4, sans MaxPool à remplacer, représente {value:.0%} du total.",
+    "give a dictionary with the keys {list_NAMES}, each with a list of 4 numbers; got {value}":
+        "donnez un dictionnaire avec les clés {list_NAMES}, chacune avec une liste de 4 nombres ; reçu {value}",
+    "not answered yet: replace each ... with a list of four multiply-add counts":
+        "pas encore de réponse : remplacez chaque ... par une liste de quatre comptes de multiplications-additions",
+    "give the function itself (conv_macs, not conv_macs(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (conv_macs, pas conv_macs(...)) ; reçu {type_answer_name}",
+    " The output side is {exact_side:g} only before rounding down: use // for the division.":
+        " Le côté de sortie ne vaut {exact_side:g} qu'avant l'arrondi vers le bas : utilisez // pour la division.",
+    "{shown} returned {number:,.0f}, helpers.macs counts {expected:,} (the arguments are cin, cout, kernel, size, stride, padding).{hint}":
+        "{shown} a renvoyé {number:,.0f}, helpers.macs compte {expected:,} (les arguments sont cin, cout, kernel, size, stride, padding).{hint}",
+    "give the function that builds the network (small_resnet_stride2, not small_resnet_stride2())":
+        "donnez la fonction qui construit le réseau (small_resnet_stride2, pas small_resnet_stride2())",
+    "small_resnet_stride2() should return an nn.Module, got {type_model_name}":
+        "small_resnet_stride2() doit renvoyer un nn.Module, reçu {type_model_name}",
+    "your network has {params:,} parameters, SmallResNet {reference:,}: a stride changes where a convolution moves, not its weights; keep the same layers":
+        "votre réseau a {params:,} paramètres, SmallResNet {reference:,} : un pas change la façon dont une convolution se déplace, pas ses poids ; gardez les mêmes couches",
+    "your network returns shape {shape} for one image, expected (1, 38)":
+        "votre réseau renvoie la forme {shape} pour une image, attendu (1, 38)",
+    " With stride 2 inside a block, the MaxPool after it halves the image a second time.":
+        " Avec un pas de 2 dans un bloc, le MaxPool qui le suit divise l'image par deux une seconde fois.",
+    "at 256 px your last block works on {side} x {side} maps, SmallResNet's on 16 x 16: the same downsampling should happen, only inside the blocks.{hint}":
+        "à 256 px, votre dernier bloc travaille sur des cartes {side} x {side}, celui de SmallResNet sur 16 x 16 : le même sous-échantillonnage doit avoir lieu, seulement à l'intérieur des blocs.{hint}",
+    "your network does {total_1000000000_0:.2f} G multiply-adds per 256 px image, SmallResNet {before_1000000000_0:.2f} G: its first three blocks should run at half the side (stride 2 in their first convolution and shortcut) instead of being followed by a MaxPool":
+        "votre réseau fait {total_1000000000_0:.2f} G multiplications-additions par image de 256 px, SmallResNet {before_1000000000_0:.2f} G : ses trois premiers blocs devraient travailler à un côté divisé par deux (pas de 2 dans leur première convolution et leur raccourci) au lieu d'être suivis d'un MaxPool",
+    "answer['{name}'] should be a list of 4 numbers, got {type_answer_name_name}":
+        "answer['{name}'] doit être une liste de 4 nombres, reçu {type_answer_name_name}",
+    "answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network are the MaxPool layers (0 multiply-adds); keep the four ResidualBlocks":
+        "answer['{name}'] a 8 nombres : blocks.1, 3, 5 et 7 du réseau à MaxPool sont les couches MaxPool (0 multiplication-addition) ; gardez les quatre ResidualBlock",
+    "answer['{name}'] should hold 4 numbers, one per residual block; it has {len_got}":
+        "answer['{name}'] doit contenir 4 nombres, un par bloc résiduel ; il en a {len_got}",
+    "block {k} of {name}":
+        "bloc {k} de {name}",
+    " You forgot the stride: it divides the output side by {stride}, the positions by {stride_2}.":
+        " Vous avez oublié le pas : il divise le côté de sortie par {stride}, les positions par {stride_2}.",
+    "your network fails on a 256 px image: {str_error_splitlines_0}":
+        "votre réseau échoue sur une image de 256 px : {str_error_splitlines_0}",
+    " SmallResNet has no MaxPool after block 4, so block 4 keeps stride 1.":
+        " SmallResNet n'a pas de MaxPool après le bloc 4, donc le bloc 4 garde un pas de 1.",
+    "block {k} of {name}: {number:.3g} is in billions (G); give the count itself, {right:,}":
+        "bloc {k} de {name} : {number:.3g} est en milliards (G) ; donnez le compte lui-même, {right:,}",
+    " That is block {k} of {other}: the two lists are swapped.":
+        " C'est le bloc {k} de {other} : les deux listes sont inversées.",
+    "block {k} of {name}: you have {number:,.0f}, helpers.macs counts {right:,}.{hint}":
+        "bloc {k} de {name} : vous avez {number:,.0f}, helpers.macs compte {right:,}.{hint}",
+    " You used the input side; count the positions of the OUTPUT map.":
+        " Vous avez utilisé le côté d'entrée ; comptez les positions de la carte de SORTIE.",
+    " Each output value sums over all input channels: multiply by cin.":
+        " Chaque valeur de sortie somme sur tous les canaux d'entrée : multipliez par cin.",
+    # --- helpers/exercises/ch15.py
+    "top-1 is the ordinary accuracy and top-k can only grow with k (top-38 is always 1): more guesses, more hits. A diagnosis tool shows the top 3-5 with their probabilities.":
+        "top-1 est l'exactitude ordinaire et top-k ne peut que croître avec k (top-38 vaut toujours 1) : plus d'essais, plus de réussites. Un outil de diagnostic montre les 3 à 5 premières avec leurs probabilités.",
+    "a linear classifier trained {STEPS} steps on 16 separable points: mean top probability {smoothed:.3f} with your loss, {plain:.3f} with plain cross-entropy. The smoothed loss is smallest at 1 - ε + ε/K = {ceiling:.3f}, so it stops pushing the logits apart once the answer is right.":
+        "un classifieur linéaire entraîné {STEPS} pas sur 16 points séparables : probabilité maximale moyenne {smoothed:.3f} avec votre perte, {plain:.3f} avec l'entropie croisée simple. La perte lissée est minimale en 1 - ε + ε/K = {ceiling:.3f}, donc elle cesse d'écarter les logits une fois la réponse juste.",
+    "your ratio":
+        "votre rapport",
+    "{param_ratio:.1f}x fewer parameters but only {ratio:.2f}x fewer multiply-adds: removing block 4 saves {saved:.0%} of the computation. Each stride-2 block costs about the same (chapter 14): its maps are 4x smaller but its channels twice as many on both sides. The last block holds most of the weights (they grow with C_in x C_out, not with the image), not most of the work.":
+        "{param_ratio:.1f} fois moins de paramètres mais seulement {ratio:.2f} fois moins de multiplications-additions : retirer le bloc 4 économise {saved:.0%} du calcul. Chaque bloc de pas 2 coûte à peu près autant (chapitre 14) : ses cartes sont 4 fois plus petites mais ses canaux deux fois plus nombreux des deux côtés. Le dernier bloc contient la plupart des poids (ils croissent avec C_in x C_out, pas avec l'image), pas la plupart du travail.",
+    "your ratio is {got:.4g}; helpers.macs counts {c_resnet_stride:,} multiply-adds for the stride-2 ResNet and {c_resnet_minimal:,} for ResNet_minimal":
+        "votre rapport vaut {got:.4g} ; helpers.macs compte {c_resnet_stride:,} multiplications-additions pour le ResNet à pas 2 et {c_resnet_minimal:,} pour ResNet_minimal",
+    "give the function itself (topk_accuracy, not topk_accuracy(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (topk_accuracy, pas topk_accuracy(...)) ; reçu {type_answer_name}",
+    "{len_probs} rows of 38 probabilities, k = {k}":
+        "{len_probs} lignes de 38 probabilités, k = {k}",
+    " That is a count: divide by the number of rows.":
+        " C'est un compte : divisez par le nombre de lignes.",
+    "topk_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
+        "topk_accuracy a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
+    "{got:.2f} is the ratio of the PARAMETERS; count multiply-adds with helpers.macs.total_macs":
+        "{got:.2f} est le rapport des PARAMÈTRES ; comptez les multiplications-additions avec helpers.macs.total_macs",
+    "{got:.3f} is ResNet_minimal / stride-2 ResNet: divide the other way round (how many times fewer)":
+        "{got:.3f} vaut ResNet_minimal / ResNet à pas 2 : divisez dans l'autre sens (combien de fois moins)",
+    "{got:.3f} is the share saved; the question asks for the ratio stride-2 / minimal":
+        "{got:.3f} est la part économisée ; la question demande le rapport pas 2 / minimal",
+    "give the function itself (smoothed_cross_entropy, not smoothed_cross_entropy(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (smoothed_cross_entropy, pas smoothed_cross_entropy(...)) ; reçu {type_answer_name}",
+    " The logits here are large (up to 150): softmax then log overflows or gives log(0). logits.log_softmax(dim=1) computes the same stably.":
+        " Les logits sont grands ici (jusqu'à 150) : softmax puis log déborde ou donne log(0). logits.log_softmax(dim=1) calcule la même chose de façon stable.",
+    "for {shown} your loss is {got:.5g}, nn.CrossEntropyLoss(label_smoothing={smoothing}) gives {expected:.5g}.{hint}":
+        "pour {shown} votre perte vaut {got:.5g}, nn.CrossEntropyLoss(label_smoothing={smoothing}) donne {expected:.5g}.{hint}",
+    "trained with your loss, a classifier is as confident ({smoothed:.3f}) as with plain cross-entropy ({plain:.3f}): the smoothing has no effect":
+        "entraîné avec votre perte, un classifieur est aussi sûr de lui ({smoothed:.3f}) qu'avec l'entropie croisée simple ({plain:.3f}) : le lissage n'a aucun effet",
+    " You took the k SMALLEST probabilities: topk returns the largest (or sort with descending=True).":
+        " Vous avez pris les k PLUS PETITES probabilités : topk renvoie les plus grandes (ou triez avec descending=True).",
+    " That is plain cross-entropy: the smoothing is missing.":
+        " C'est l'entropie croisée simple : le lissage manque.",
+    " You compared with the k-th class only: a hit is the true class anywhere among the k (.any).":
+        " Vous avez comparé avec la k-ième classe seulement : c'est une réussite si la vraie classe est n'importe où parmi les k (.any).",
+    " You spread the smoothing over the K - 1 other classes; PyTorch spreads it over all K, the true one included: (1 - ε) one-hot + ε / K.":
+        " Vous avez réparti le lissage sur les K - 1 autres classes ; PyTorch le répartit sur les K, la vraie comprise : (1 - ε) one-hot + ε / K.",
+    " That is a sum over the batch: take the mean.":
+        " C'est une somme sur le lot : prenez la moyenne.",
+    # --- helpers/exercises/ch16.py
+    "from least to most work: {ranking}. Rank correlation with the parameter counts: {rho:+.2f}. {cheapest} does the least work with {value:.1f} M parameters; the MaxPool ResNet does {value2:.1f}x the stride-2 one's work with the same weights. Work follows the size of the maps the convolutions run on, not the number of weights.":
+        "du moins au plus de travail : {ranking}. Corrélation de rang avec le nombre de paramètres : {rho:+.2f}. {cheapest} fait le moins de travail avec {value:.1f} M de paramètres ; le ResNet à MaxPool fait {value2:.1f} fois le travail de celui à pas 2 avec les mêmes poids. Le travail suit la taille des cartes sur lesquelles tournent les convolutions, pas le nombre de poids.",
+    "mirroring the input changes the plain model's probabilities by up to {change:.3f}, the averaged prediction's by 0: the four views are the same set for the image and its mirrors, so the prediction no longer depends on which way the leaf was photographed. It costs four forward passes per image.":
+        "retourner l'entrée change les probabilités du modèle simple jusqu'à {change:.3f}, celles de la prédiction moyennée de 0 : les quatre vues forment le même ensemble pour l'image et ses miroirs, donc la prédiction ne dépend plus du sens dans lequel la feuille a été photographiée. Cela coûte quatre passes avant par image.",
+    "in the first table the best test accuracy ({first_test_acc_max:.2f}) belongs to a model that validation did not choose; reporting it would be the maximum of three noisy numbers, a biased estimate. The chosen model's test accuracy ({value:.2f}) is not.":
+        "dans le premier tableau, la meilleure exactitude de test ({first_test_acc_max:.2f}) appartient à un modèle que la validation n'a pas choisi ; la rapporter reviendrait à prendre le maximum de trois nombres bruités, une estimation biaisée. L'exactitude de test du modèle choisi ({value:.2f}) ne l'est pas.",
+    "give a dictionary {{model name: multiply-adds}}, got {type_answer_name}":
+        "donnez un dictionnaire {{nom du modèle: multiplications-additions}}, reçu {type_answer_name}",
+    "not answered yet: replace each ... with a number":
+        "pas encore de réponse : remplacez chaque ... par un nombre",
+    "your dictionary misses {missing}: one entry per name in models.PLANTVILLAGE_MODELS":
+        "il manque à votre dictionnaire {missing} : une entrée par nom de models.PLANTVILLAGE_MODELS",
+    " That is its number of PARAMETERS; helpers.macs.total_macs counts the multiply-adds.":
+        " C'est son nombre de PARAMÈTRES ; helpers.macs.total_macs compte les multiplications-additions.",
+    "{name}: you have {shown}, helpers.macs counts {expected:,} for one 256 px image.{hint}":
+        "{name} : vous avez {shown}, helpers.macs compte {expected:,} pour une image de 256 px.{hint}",
+    "give the function itself (predict_tta, not predict_tta(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (predict_tta, pas predict_tta(...)) ; reçu {type_answer_name}",
+    "predict_tta(model, images.flip(-1)) differs from predict_tta(model, images) by {tta_change:.3g}":
+        "predict_tta(model, images.flip(-1)) diffère de predict_tta(model, images) de {tta_change:.3g}",
+    "give the function itself (choose, not choose(table)); got {type_answer_name}":
+        "donnez la fonction elle-même (choose, pas choose(table)) ; reçu {type_answer_name}",
+    "the value for {name}":
+        "la valeur pour {name}",
+    " That is in billions (G): give the count itself.":
+        " C'est en milliards (G) : donnez le compte lui-même.",
+    "for 6 images and 5 classes predict_tta should return probabilities of shape (6, 5), got {value}":
+        "pour 6 images et 5 classes, predict_tta doit renvoyer des probabilités de forme (6, 5), reçu {value}",
+    " The model was left in training mode: call model.eval() first (Dropout drops units at random and BatchNorm uses the batch's statistics in training mode).":
+        " Le modèle est resté en mode entraînement : appelez d'abord model.eval() (en mode entraînement, Dropout supprime des unités au hasard et BatchNorm utilise les statistiques du lot).",
+    "your probabilities differ from the average of the softmax over the 4 views (largest difference {value:.3g}).{hint}":
+        "vos probabilités diffèrent de la moyenne des softmax sur les 4 vues (plus grand écart {value:.3g}).{hint}",
+    "choose should return (model name, its test accuracy), got {result!r}":
+        "choose doit renvoyer (nom du modèle, son exactitude de test), reçu {result!r}",
+    "the test accuracy you return":
+        "l'exactitude de test que vous renvoyez",
+    "you chose '{name}', but '{best}' has the best validation accuracy ({table_loc_best_val_acc:.2f}) in this table:\n{table}":
+        "vous avez choisi '{name}', mais '{best}' a la meilleure exactitude de validation ({table_loc_best_val_acc:.2f}) dans ce tableau :\n{table}",
+    " That is its validation accuracy, already used to choose it: report the test accuracy.":
+        " C'est son exactitude de validation, déjà utilisée pour le choisir : rapportez l'exactitude de test.",
+    "you chose '{best}' (right) but returned {number:.3g}; its test accuracy is {table_loc_best_test_acc:.3g}.{hint}":
+        "vous avez choisi '{best}' (juste) mais renvoyé {number:.3g} ; son exactitude de test vaut {table_loc_best_test_acc:.3g}.{hint}",
+    " That is for a 128 px image (a quarter of the pixels): count at 256 px, input (1, 3, 256, 256).":
+        " C'est pour une image de 128 px (un quart des pixels) : comptez à 256 px, entrée (1, 3, 256, 256).",
+    "you chose '{name}', the model with the best TEST accuracy: choose on validation ('{best}' here); the test set only measures the chosen model, once":
+        "vous avez choisi '{name}', le modèle avec la meilleure exactitude de TEST : choisissez sur la validation ('{best}' ici) ; le jeu de test ne fait que mesurer le modèle choisi, une fois",
+    " You used three views (the image and its two mirrors), as section 4 does: add the image flipped both ways, images.flip(-1, -2).":
+        " Vous avez utilisé trois vues (l'image et ses deux miroirs), comme la section 4 : ajoutez l'image retournée dans les deux sens, images.flip(-1, -2).",
+    " You averaged the logits: average the probabilities (softmax of each view, then the mean).":
+        " Vous avez moyenné les logits : moyennez les probabilités (softmax de chaque vue, puis la moyenne).",
+    " images.flip(1) reverses the colour channels: the width is dim -1, the height dim -2.":
+        " images.flip(1) inverse les canaux de couleur : la largeur est la dimension -1, la hauteur la dimension -2.",
+    # --- helpers/exercises/core.py
+    "your tensor":
+        "votre tenseur",
+    "your function":
+        "votre fonction",
+    "a tensor of shape {shape}":
+        "un tenseur de forme {shape}",
+    "an array of shape {shape}":
+        "un tableau de forme {shape}",
+    "{what} should be a number, got {kind} {value}":
+        "{what} doit être un nombre, reçu {kind} {value}",
+    "Hint {number}/{total} for {label}: {hint}":
+        "Indice {number}/{total} pour {label} : {hint}",
+    "A solution for {label}:\n\n{source}":
+        "Une solution pour {label} :\n\n{source}",
+    "{what} should be a number, not a bool ({value})":
+        "{what} doit être un nombre, pas un booléen ({value})",
+    "{what} should be a {names}, got {kind}":
+        "{what} doit être de type {names}, reçu {kind}",
+    "{what} is {value}, expected {expected}.{extra}":
+        "{what} vaut {value}, attendu {expected}.{extra}",
+    "{what} should be a tensor, got {kind}":
+        "{what} doit être un tenseur, reçu {kind}",
+    "{what}: expected shape {expected}, got {shape}":
+        "{what} : forme attendue {expected}, reçu {shape}",
+    "{what}: expected dtype {dtype}, got {got}":
+        "{what} : dtype attendu {dtype}, reçu {got}",
+    "{what}: {bad} of {total} values differ; e.g. at {index} you have {got:.6g}, expected {expected:.6g}":
+        "{what} : {bad} valeurs sur {total} diffèrent ; par ex. en {index} vous avez {got:.6g}, attendu {expected:.6g}",
+    "{name} should be a function, got {kind}":
+        "{name} doit être une fonction, reçu {kind}",
+    "not answered yet: replace the `...` with your answer and run the cell again (`ex.{name}.hint()` gives a hint)":
+        "pas encore de réponse : remplacez le `...` par votre réponse et relancez la cellule (`ex.{name}.hint()` donne un indice)",
+    "your answer raised {error_type}: {error}":
+        "votre réponse a levé {error_type} : {error}",
+    "correct!":
+        "correct !",
+    "{label}: no hint for this one; `ex.{name}.solution()` shows a solution":
+        "{label} : pas d'indice pour celui-ci ; `ex.{name}.solution()` montre une solution",
+    "{what} should be one number, got a {kind} of shape {shape}":
+        "{what} doit être un seul nombre, reçu un {kind} de forme {shape}",
+    " or ":
+        " ou ",
+    "{name}({shown}) returned {got}, expected {expected}":
+        "{name}({shown}) a renvoyé {got}, attendu {expected}",
+    "not answered yet: your function still raises NotImplementedError":
+        "pas encore de réponse : votre fonction lève encore NotImplementedError",
+    "{name}({shown}) raised {kind}: {error}":
+        "{name}({shown}) a levé {kind} : {error}",
+    "not answered yet":
+        "pas encore de réponse",
+}
