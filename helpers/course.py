@@ -38,6 +38,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,15 +200,26 @@ def select(setting: Setting, wanted: Sequence[str] | None = None, folder: Path =
     return paths
 
 
-def run_setting(setting: Setting, base: Path, wanted: Sequence[str] | None = None,
+def run_setting(setting: Setting, base: Path, wanted: Sequence[str] | None = None, jobs: int = 1,
                 report: Callable[[str], None] = print) -> dict[str, float]:
-    """Run the setting's chapters one at a time; return the seconds of each (stops at a failure)."""
+    """Run the setting's chapters, ``jobs`` at a time; return the seconds of each, in learning order.
+
+    With ``jobs > 1`` each chapter's kernel gets ``cpu_count // jobs`` threads, so the chapters share the
+    cores instead of fighting for them. The first failure is raised once the running chapters end.
+    """
     env = prepare(setting, base)
-    seconds: dict[str, float] = {}
-    for path in select(setting, wanted):
-        seconds[chapter_id(path)] = run_chapter(path, env, setting.name).seconds
-        report(f"{setting.name}: chapter {chapter_id(path)} ran in {seconds[chapter_id(path)]:.0f} s")
-    return seconds
+    if jobs > 1:
+        env["OMP_NUM_THREADS"] = str(max(1, config.cpu_count() // jobs))
+    paths = select(setting, wanted)
+
+    def one(path: Path) -> float:
+        seconds = run_chapter(path, env, setting.name).seconds
+        report(f"{setting.name}: chapter {chapter_id(path)} ran in {seconds:.0f} s")
+        return seconds
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each chapter runs in its own kernel process
+        futures = {chapter_id(path): pool.submit(one, path) for path in paths}
+    return {chapter: future.result() for chapter, future in futures.items()}
 
 
 # --- The minutes table -----------------------------------------------------------------------------
@@ -258,8 +270,8 @@ def minutes_table(saved: dict | None = None) -> str:
     lines.append("")
     lines.append(f"Minutes of wall-clock time per chapter, measured by `{meta.get('command', '?')}` on "
                  f"{meta.get('date', '?')} ({meta.get('machine', '?')}; load average "
-                 f"{meta.get('load_average', '?')} at the start). \"as drawn\": the chapter reads no "
-                 "PlantVillage, so it runs as on a fresh clone.")
+                 f"{meta.get('load_average', '?')} at the start; {meta.get('jobs', 1)} chapter(s) at a "
+                 "time). \"as drawn\": the chapter reads no PlantVillage, so it runs as on a fresh clone.")
     return "\n".join(lines)
 
 
@@ -268,8 +280,8 @@ def write_guide_table(guide: Path = GUIDE, saved: dict | None = None) -> bool:
     return doc_tables.write_table(guide, TABLE, minutes_table(saved))
 
 
-def measure(names: Sequence[str], base: Path, path: Path = MINUTES_FILE) -> dict:
-    """Time every chapter of each quick setting, one at a time, and save the result in ``path``."""
+def measure(names: Sequence[str], base: Path, path: Path = MINUTES_FILE, jobs: int = 1) -> dict:
+    """Time every chapter of each quick setting (``jobs`` at a time) and save the result in ``path``."""
     saved = load_minutes(path) or {"settings": {}}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for name in names:
@@ -278,10 +290,11 @@ def measure(names: Sequence[str], base: Path, path: Path = MINUTES_FILE) -> dict
         if why:
             print(f"{name}: skipped ({why})")
             continue
-        seconds = run_setting(setting, base / name)
+        seconds = run_setting(setting, base / name, jobs=jobs)
         saved["settings"][name] = {"summary": setting.summary,
                                    "seconds": {k: round(v, 1) for k, v in seconds.items()}}
-    saved["measured"] = {"command": "python -m helpers.course timings --measure",
+    saved["measured"] = {"command": "python -m helpers.course timings --measure"
+                                    + (f" --jobs {jobs}" if jobs > 1 else ""), "jobs": jobs,
                          "date": time.strftime("%Y-%m-%d"), "machine": _machine(),
                          "load_average": None if load is None else round(load, 2)}
     path.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
@@ -293,14 +306,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run every chapter of a setting, one at a time")
+    run = sub.add_parser("run", help="run every chapter of a setting")
     run.add_argument("setting", choices=tuple(SETTINGS))
     run.add_argument("--chapters", nargs="+", default=None, metavar="ID", help="e.g. 10 11 09a")
+    run.add_argument("--jobs", type=int, default=1, help="chapters at a time (default 1)")
     run.add_argument("--base", type=Path, default=None,
                      help="folder for the setting's private data/work/runs (default: a temporary one)")
     timings = sub.add_parser("timings", help="print (or measure, or write) the minutes per chapter")
     timings.add_argument("--measure", action="store_true", help="time every chapter in the quick settings")
     timings.add_argument("--write", action="store_true", help=f"update the table in {GUIDE.name}")
+    timings.add_argument("--jobs", type=int, default=1,
+                         help="chapters at a time (default 1: what a student sees)")
     timings.add_argument("--base", type=Path, default=None)
     args = parser.parse_args(argv)
     import tempfile
@@ -314,10 +330,11 @@ def main(argv: list[str] | None = None) -> int:
                 if why:
                     print(f"{setting.name}: skipped ({why})")
                     return 0
-                seconds = run_setting(setting, base, args.chapters)
+                seconds = run_setting(setting, base, args.chapters, jobs=args.jobs)
                 print(f"{setting.name}: {len(seconds)} chapters ran, {sum(seconds.values()) / 60:.1f} min")
                 return 0
-            saved = measure(("quick-drawn", "quick-mini"), base) if args.measure else load_minutes()
+            saved = (measure(("quick-drawn", "quick-mini"), base, jobs=args.jobs) if args.measure
+                     else load_minutes())
         except (ChapterFailed, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
