@@ -595,8 +595,9 @@ def comparable_results(model_names: list[str], runs_dir: str | Path | None = Non
     ``keys`` names what they share. Of the settings the finished runs of these models were trained
     with, the one that covers the most models is chosen (ties: the one with the newest run), and each
     model gets its newest run with that setting (:func:`load_results` with ``where``), or None. Returns
-    ``(results per model, the setting)``; the setting is None when no model has a finished run. Runs on another split, another copy of the
-    data or another image size are left out, so that a table never puts them side by side.
+    ``(results per model, the setting)``; the setting is None when no model has a finished run. Runs on
+    another split, another copy of the data or another image size are left out, so that a table never
+    puts them side by side.
     """
     root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
     groups: dict[tuple[Any, ...], tuple[set[str], str]] = {}
