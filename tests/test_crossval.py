@@ -94,3 +94,16 @@ def test_publish_needs_every_fold_and_ranks_by_the_mean(tmp_path: Path) -> None:
     text = crossval.markdown_table(saved)
     assert "| `large` | 128 | 20 | 70.0 ± 2.0 (3 folds) | 10 |" in text
     assert text.index("`large`") < text.index("`small`") and "python -m helpers.crossval x" in text
+
+
+def test_the_readme_shows_the_published_cross_validation_and_ships_its_winner() -> None:
+    """README's table is what `--publish` wrote; `small-data` is the best mean, trained on every image."""
+    from helpers import doc_tables, recipes
+
+    saved = crossval.load_published()
+    assert saved, "docs/small-data-crossval.json is missing: python -m helpers.crossval ... --publish"
+    assert doc_tables.shown_table(crossval.README, crossval.TABLE) == crossval.markdown_table(saved)
+    table = crossval.published_table(saved)
+    assert set(table["candidate"]) == set(recipes.CANDIDATES), "every candidate run to the end, no other"
+    best = dict(recipes.CANDIDATES[table["candidate"].iloc[0]], train_on="all")
+    assert recipes.RECIPES["small-data"] == best
