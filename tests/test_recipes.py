@@ -34,13 +34,13 @@ def test_every_recipe_and_candidate_names_only_real_options() -> None:
         recipes.recipe_settings("no-such-recipe")
 
 
-def test_the_small_data_recipe_is_a_screened_candidate() -> None:
-    """The shipped preset: from scratch, leaf split, train+val, one rung of the cross-validated ladder."""
+def test_the_small_data_recipe_is_the_chosen_candidate_on_every_image() -> None:
+    """The shipped preset: from scratch, the cross-validated candidate, trained on every image."""
     small = recipes.RECIPES["small-data"]
     assert small["model"] == "resnet_minimal" and small["split"] == "leaf"
-    assert small["train_on"] == "train+val"
+    assert small["train_on"] == "all", "its epochs are fixed: nothing is held out"
     assert small["cache"] and small["crop_scale"] is not None and small["optimizer"] == "adamw"
-    assert small == recipes.CANDIDATES["ls-64"], "the preset is the rung the README measures"
+    assert small == {**recipes.CANDIDATES[recipes.CHOSEN], "train_on": "all"}
     copy = recipes.recipe_settings("small-data")
     assert copy == small and copy is not small, "callers get a copy they may change"
 
@@ -60,17 +60,17 @@ def test_model_is_required_without_a_recipe(capsys: pytest.CaptureFixture) -> No
     assert "--model" in capsys.readouterr().err
 
 
-def test_recipe_run_trains_on_train_and_val_and_records_the_recipe(tiny_data: Path, tmp_path: Path) -> None:
+def test_recipe_run_trains_on_every_image_and_records_the_recipe(tiny_data: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     assert train.main(["--recipe", "small-data", "--data", str(tiny_data), "--epochs", "2", *FAST,
                        "--run-dir", str(run)]) == 0
     results = json.loads((run / "results.json").read_text())
     split = load_split(results["split_file"])
     assert results["recipe"] == "small-data" and results["recipe_settings"] == recipes.RECIPES["small-data"]
-    assert results["split"] == "leaf" and split["grouping"] == "leaf" and results["train_on"] == "train+val"
-    assert results["images"]["train"] == len(split["train"]) + len(split["val"])
-    assert results["images"]["val"] == 0
-    assert results["val_acc"] is None and results["complete"] and 0 <= results["test_acc"] <= 1
+    assert results["split"] == "leaf" and split["grouping"] == "leaf" and results["train_on"] == "all"
+    assert results["images"]["train"] == len(split["train"]) + len(split["val"]) + len(split["test"])
+    assert results["images"]["val"] == results["images"]["test"] == 0
+    assert results["val_acc"] is None and results["complete"] and results["test_acc"] is None
     assert results["augmentation"]["crop_scale"] == recipes.RECIPES["small-data"]["crop_scale"]
     assert results["augmentation"]["tta"] == recipes.RECIPES["small-data"]["tta"]
     assert results["cpu_time_s"] > 0 and results["input_size"] == [3, 32, 32]
