@@ -3,7 +3,7 @@
 Examples::
 
     python -m helpers.crossval --recipe small-data --folds 5              # the shipped recipe
-    python -m helpers.crossval --candidates plain-64 ls-64 --only-folds 0 1 2   # screening
+    python -m helpers.crossval --candidates ls-64 r112-e30 --folds 3 --publish   # compare, publish
     python -m helpers.crossval --smoke                                     # seconds, generated tiny set
 
 Each candidate (a recipe or screening candidate of :mod:`helpers.recipes`) is trained once per
