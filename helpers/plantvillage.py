@@ -41,6 +41,7 @@ from helpers.data.loaders import (
 from helpers.data.locate import (
     DATA_KINDS,
     EXPECTED_CLASSES,
+    EXPECTED_COUNTS,
     EXPECTED_IMAGES,
     GET_FULL_SET,
     HOW_TO_GET,
@@ -91,7 +92,8 @@ __all__ = [
     "BatchNormalize", "bench_loader", "cached_datasets", "CachedDataset", "candidate_folders", "capped",
     "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError", "DEFAULT_FRACTIONS",
     "default_root", "denormalize", "describe_data", "DeviceLoader", "eval_transform", "EXPECTED_CLASSES",
-    "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "GROUPINGS", "HOW_TO_GET",
+    "EXPECTED_COUNTS", "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "GROUPINGS",
+    "HOW_TO_GET",
     "IMAGE_EXTENSIONS", "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "kfold_splits", "leaf_groups",
     "load_image", "load_split", "loader_throughput", "MAJORITY_CLASS", "MAJORITY_COUNT", "make_loader",
     "make_split", "MEAN", "mini_root", "pick_for_data", "plantvillage_datasets", "plantvillage_loaders",
