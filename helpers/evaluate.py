@@ -18,7 +18,8 @@ images); classes the run knows but the folder lacks are fine.
 Every image goes through what the run's validation images went through: RGB, transparency on
 white, resized to the size the run was trained at, the run's normalisation
 (:func:`helpers.runs.load_run`). Files that cannot be read are skipped and named. The command
-prints accuracy, top-5 accuracy, per-class accuracy with support and two majority baselines,
+prints accuracy, balanced accuracy and macro-F1 (every class weighs the same: PlantVillage's classes
+hold 152 to 5,507 images), top-5 accuracy, per-class accuracy with support and two majority baselines,
 and writes ``RUN_DIR/evaluations/<folder>-<hash>.csv`` (per class) and ``.json`` (summary,
 settings, counts). The same in Python: :func:`evaluate_run`.
 """
@@ -45,7 +46,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from helpers import config, engine
+from helpers import config, engine, metrics
 from helpers.checkpoint import CheckpointError
 from helpers.data.datasets import load_image
 from helpers.data.errors import DataNotFoundError
@@ -368,11 +369,14 @@ def evaluate_run(
     })
 
     counts = np.bincount(y_true, minlength=len(run.class_names))
+    balanced = metrics.scores(metrics.confusion_matrix(y_true, y_pred, len(run.class_names)))
     majority, majority_source = _training_majority(run)
     n = len(y_true)
     elapsed = time.perf_counter() - started
     summary: dict[str, Any] = {
         "accuracy": float((y_pred == y_true).mean()), "correct": int((y_pred == y_true).sum()),
+        "balanced_accuracy": balanced["balanced_accuracy"], "macro_f1": balanced["macro_f1"],
+        "classes_scored": int((counts > 0).sum()),
         "top5_accuracy": float(in_top.mean()), "top_k": k, "images": n,
         "baselines": {
             "folder_majority_class": run.class_names[int(counts.argmax())],
@@ -476,6 +480,9 @@ def format_report(evaluation: Evaluation) -> str:
     lines += [
         "",
         f"accuracy        {s['accuracy']:7.2%}  ({s['correct']} of {s['images']} images)",
+        f"balanced acc.   {s['balanced_accuracy']:7.2%}  (mean recall of the {s['classes_scored']} classes "
+        "here: each class weighs the same)",
+        f"macro-F1        {s['macro_f1']:7.2%}  (mean F1 of the classes here or predicted)",
         f"top-{s['top_k']} accuracy  {s['top5_accuracy']:7.2%}",
         f"baselines       the folder's majority class {base['folder_majority_share']:.2%} "
         f"({base['folder_majority_class']})",

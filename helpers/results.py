@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers import plots
+from helpers import metrics, plots
 
 REPORT_RESULTS: dict[str, dict[str, Any]] = {
     "simple_cnn": {"accuracy_pct": 10.0, "accuracy_text": "never above 10% in 20 epochs (predicts one class)",
@@ -42,13 +42,18 @@ REPORT_TORCHSUMMARY_MB = {
 
 
 def describe_run(results: dict[str, Any]) -> str:
-    """One sentence: test accuracy, baseline, epochs, time per epoch, memory, device and data of a run."""
+    """One sentence: test accuracy (balanced and macro-F1 too when recorded), baseline, epochs, time per
+    epoch, memory, device and data of a run."""
     acc = results.get("test_acc")
     baseline = (results.get("baselines") or {}).get("majority_class_acc")
     images = results.get("images") or {}
     parts = [f"{results.get('model')}: test accuracy "
              + (f"{100 * acc:.2f}%" if acc is not None else "not measured")
              + f" on {results.get('test_images', 0):,} test images"]
+    balanced = run_scores(results)
+    if balanced is not None:
+        parts.append(f"(balanced accuracy {100 * balanced['balanced_accuracy']:.2f}%, "
+                     f"macro-F1 {100 * balanced['macro_f1']:.2f}%)")
     if baseline is not None:
         parts.append(f"(majority class {100 * baseline:.1f}%)")
     parts.append(f"after {results.get('epochs')} epochs")
@@ -74,6 +79,21 @@ def reuse_note(results: dict[str, Any]) -> str:
     return (f"results from {results.get('run_dir')}, trained by {who} on {results.get('finished_at')} "
             f"({results.get('device_name')}, {results.get('data_source')} data, "
             f"{results.get('epochs')} epochs): {REUSED}")
+
+
+def run_scores(results: dict[str, Any]) -> dict[str, float] | None:
+    """Test accuracy, balanced accuracy and macro-F1 of a run (:func:`helpers.metrics.scores`), or None.
+
+    From its test confusion matrix when it has one (runs written before ``results.json`` recorded
+    ``test_balanced_acc`` have it too), else from the recorded numbers.
+    """
+    found = confusion_array(results)
+    if found is not None and found[0].sum() > 0:
+        return metrics.scores(found[0])
+    keys = {"accuracy": "test_acc", "balanced_accuracy": "test_balanced_acc", "macro_f1": "test_macro_f1"}
+    if any(results.get(key) is None for key in keys.values()):
+        return None
+    return {name: float(results[key]) for name, key in keys.items()}
 
 
 def confusion_array(results: dict[str, Any]) -> tuple[np.ndarray, list[str]] | None:

@@ -254,15 +254,19 @@ def majority_baseline(train_targets: list[int], test_targets: list[int], num_cla
 def test_metrics(model: nn.Module, loader: Any, device: torch.device, num_classes: int,
                  max_batches: int | None, precision: str = "auto", channels_last: bool | None = None,
                  tta: Any = ()) -> tuple[dict[str, float], np.ndarray]:
-    """Test loss and accuracy and the confusion matrix from ``engine.predict`` (``tta``: its views)."""
+    """Test loss, accuracy, balanced accuracy and macro-F1, and the confusion matrix from ``engine.predict``
+    (``tta``: its views)."""
     y_true, y_pred, probs = engine.predict(model, loader, device, max_batches=max_batches,
                                            precision=precision, channels_last=channels_last, tta=tta)
     if len(y_true) == 0:
-        return {"test_loss": float("nan"), "test_acc": float("nan"), "test_images": 0}, np.zeros(
+        return {"test_loss": float("nan"), "test_acc": float("nan"), "test_balanced_acc": float("nan"),
+                "test_macro_f1": float("nan"), "test_images": 0}, np.zeros(
             (num_classes, num_classes), dtype=np.int64)
     picked = probs[torch.arange(len(y_true)), y_true].clamp_min(1e-12)
     cm = metrics.confusion_matrix(y_true, y_pred, num_classes)
+    scores = metrics.scores(cm)
     return {"test_loss": float(-picked.log().mean()), "test_acc": float((y_true == y_pred).float().mean()),
+            "test_balanced_acc": scores["balanced_accuracy"], "test_macro_f1": scores["macro_f1"],
             "test_images": len(y_true)}, cm
 
 
@@ -455,7 +459,8 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     run_dir.mkdir(parents=True, exist_ok=True)
     history.to_csv(run_dir / "history.csv", index=False)
     num_classes = len(classes)
-    test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_images": 0}
+    test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_balanced_acc": None,
+                            "test_macro_f1": None, "test_images": 0}
     if complete and len(test_set):
         test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches,
                                 settings["precision"], settings["channels_last"], tta=args.tta)
@@ -594,10 +599,10 @@ def comparable_results(model_names: list[str], runs_dir: str | Path | None = Non
 
     ``keys`` names what they share. Of the settings the finished runs of these models were trained
     with, the one that covers the most models is chosen (ties: the one with the newest run), and each
-    model gets its newest run with that setting (:func:`load_results` with ``where``), or None. Returns
-    ``(results per model, the setting)``; the setting is None when no model has a finished run. Runs on
-    another split, another copy of the data or another image size are left out, so that a table never
-    puts them side by side.
+    model gets its newest run with that setting (:func:`load_results` with ``where``), or None.
+    Returns ``(results per model, the setting)``; the setting is None when no model has a finished
+    run. Runs on another split, another copy of the data or another image size are left out, so that a
+    table never puts them side by side.
     """
     root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
     groups: dict[tuple[Any, ...], tuple[set[str], str]] = {}

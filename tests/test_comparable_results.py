@@ -1,4 +1,5 @@
-"""helpers.train.comparable_results: chapter 16 compares only runs on one split, data copy and size."""
+"""What chapter 16 reads from results files: runs on one split, data copy and size (train.comparable_results),
+and their accuracy, balanced accuracy and macro-F1 (results.run_scores)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from helpers import train
+import pandas as pd
+import pytest
+
+from helpers import results, train
 
 NAMES = ["simple_cnn", "deep_cnn", "resnet_minimal"]
 
@@ -18,9 +22,9 @@ def write_run(root: Path, folder: str, model: str, *, split: str = "split-a.json
     run = root / folder
     run.mkdir(parents=True)
     settings: dict[str, Any] = {"model": model, "split_file": split, "data": data, "image_size": size}
-    results = {"model": model, "complete": complete, "finished_at": finished, "test_acc": test_acc,
+    payload = {"model": model, "complete": complete, "finished_at": finished, "test_acc": test_acc,
                "split_file": split, "data": data, "image_size": size, "settings": settings}
-    (run / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    (run / "results.json").write_text(json.dumps(payload), encoding="utf-8")
 
 
 def test_only_runs_with_the_most_common_split_data_and_size_are_compared(tmp_path: Path) -> None:
@@ -61,3 +65,15 @@ def test_a_tie_goes_to_the_newest_setting_and_unfinished_runs_do_not_count(tmp_p
 
 def test_no_runs_gives_no_setting(tmp_path: Path) -> None:
     assert train.comparable_results(NAMES, tmp_path / "missing") == (dict.fromkeys(NAMES), None)
+
+
+def test_run_scores_come_from_the_confusion_matrix_or_the_recorded_numbers() -> None:
+    cm = pd.DataFrame([[3, 0], [1, 0]], index=["a", "b"], columns=["a", "b"])   # b is never predicted
+    with_matrix = {"model": "deep_cnn", "test_acc": 0.75, "confusion_matrix": cm}
+    assert results.run_scores(with_matrix) == pytest.approx(
+        {"accuracy": 0.75, "balanced_accuracy": 0.5, "macro_f1": (6 / 7 + 0) / 2})
+    recorded = {"test_acc": 0.75, "test_balanced_acc": 0.5, "test_macro_f1": 0.4}
+    assert results.run_scores(recorded) == {"accuracy": 0.75, "balanced_accuracy": 0.5, "macro_f1": 0.4}
+    assert results.run_scores({"test_acc": 0.75}) is None, "an old run without a matrix: nothing to invent"
+    sentence = results.describe_run({**with_matrix, "test_images": 4, "epochs": 1})
+    assert "test accuracy 75.00%" in sentence and "balanced accuracy 50.00%, macro-F1 42.86%" in sentence

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -109,6 +110,39 @@ def test_report_baselines_and_files_written(full, run_dir: Path, tiny: Path) -> 
     text = full.report()
     assert f"{summary['accuracy']:7.2%}" in text and "training-majority class" in text
     assert "Tomato___Late_blight" in text and "trained on" in text
+
+
+def by_hand(predictions: pd.DataFrame) -> tuple[float, float]:
+    """Balanced accuracy and macro-F1 counted from the per-image predictions, not from a confusion matrix."""
+    true, predicted = predictions["true"], predictions["predicted"]
+    recalls = [(predicted[true == c] == c).mean() for c in sorted(set(true))]
+    f1 = [2 * ((true == c) & (predicted == c)).sum() / ((true == c).sum() + (predicted == c).sum())
+          for c in sorted(set(true) | set(predicted))]
+    return float(np.mean(recalls)), float(np.mean(f1))
+
+
+def test_balanced_accuracy_and_macro_f1_are_printed_and_saved(full, run_dir: Path, tiny: Path,
+                                                              tmp_path: Path) -> None:
+    summary = full.summary
+    balanced, f1 = by_hand(full.predictions)
+    assert summary["balanced_accuracy"] == pytest.approx(balanced)
+    assert summary["balanced_accuracy"] == pytest.approx(full.per_class["accuracy"].mean()), "38 classes of 3"
+    assert summary["macro_f1"] == pytest.approx(f1) and summary["classes_scored"] == 38
+    saved = json.loads(full.files["json"].read_text())
+    assert [saved[key] for key in ("balanced_accuracy", "macro_f1")] == [
+        summary["balanced_accuracy"], summary["macro_f1"]]
+    text = full.report()
+    assert f"balanced acc.   {summary['balanced_accuracy']:7.2%}" in text
+    assert f"macro-F1        {summary['macro_f1']:7.2%}" in text
+    # Unequal classes: 3, 2 and 1 images. Balanced accuracy weighs each class the same, accuracy each image.
+    folder = _copy_classes(tiny, tmp_path / "unequal", KNOWN)
+    for name, keep in zip(KNOWN, (3, 2, 1), strict=True):
+        for image in sorted((folder / name).iterdir())[keep:]:
+            image.unlink()
+    evaluation = evaluate_run(run_dir, folder, workers=0, save=False)
+    assert evaluation.summary["images"] == 6 and evaluation.summary["classes_scored"] == 3
+    assert (evaluation.summary["balanced_accuracy"], evaluation.summary["macro_f1"]) == pytest.approx(
+        by_hand(evaluation.predictions))
 
 
 def test_the_model_sees_the_image_size_it_was_trained_at(run_dir: Path, tiny: Path) -> None:

@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.metrics import accuracy, baselines, confusion_matrix, mcnemar, most_confused, per_class_accuracy
+from helpers.metrics import (
+    accuracy,
+    balanced_accuracy,
+    baselines,
+    confusion_matrix,
+    format_scores,
+    macro_f1,
+    mcnemar,
+    most_confused,
+    per_class_accuracy,
+    scores,
+)
 
 NAMES = ["cat", "dog", "bird"]
 Y_TRUE = [0, 0, 0, 1, 1, 2, 2, 2, 2]
@@ -112,3 +123,36 @@ def test_mcnemar_without_discordant_images_finds_no_difference() -> None:
     assert mcnemar([0] * 10, [1] * 10)["p_value"] == pytest.approx(2 / 1024)
     with pytest.raises(ValueError, match="same images"):
         mcnemar([True, False], [True])
+def test_balanced_accuracy_and_macro_f1_match_hand_computed_values() -> None:
+    # Recalls 1/3, 1/2, 3/4. F1 = 2TP / (support + predicted): cat 2/6, dog 2/5, bird 6/7.
+    assert balanced_accuracy(HAND_CM) == pytest.approx((1 / 3 + 1 / 2 + 3 / 4) / 3)   # 19/36
+    assert macro_f1(HAND_CM) == pytest.approx((2 / 6 + 2 / 5 + 6 / 7) / 3)            # 167/315
+    found = scores(HAND_CM)
+    assert found == pytest.approx({"accuracy": 5 / 9, "balanced_accuracy": 19 / 36, "macro_f1": 167 / 315})
+    assert format_scores(HAND_CM) == "accuracy 55.6%, balanced accuracy 52.8%, macro-F1 53.0%"
+
+
+def test_a_class_never_predicted_scores_zero_and_a_class_seen_nowhere_is_left_out() -> None:
+    # Class 2 occurs once and is never predicted; class 3 is neither true nor predicted.
+    cm = confusion_matrix([0, 0, 1, 1, 2], [0, 0, 0, 1, 0], num_classes=4)
+    assert scores(cm) == pytest.approx({"accuracy": 3 / 5, "balanced_accuracy": (1 + 1 / 2 + 0) / 3,
+                                        "macro_f1": (4 / 6 + 2 / 3 + 0) / 3})
+
+
+def test_a_class_predicted_but_never_true_counts_in_macro_f1_not_in_balanced_accuracy() -> None:
+    cm = confusion_matrix([0, 0, 1], [0, 2, 1], num_classes=3)
+    assert balanced_accuracy(cm) == pytest.approx((1 / 2 + 1) / 2)
+    assert macro_f1(cm) == pytest.approx((2 / 3 + 1 + 0) / 3)
+
+
+def test_the_majority_answer_scores_its_share_but_one_class_in_balanced_accuracy() -> None:
+    # 8 of 10 images in class 0 and a model that always says 0: 80% accurate, no better than chance per class.
+    cm = confusion_matrix([0] * 8 + [1, 2], [0] * 10, num_classes=3)
+    assert scores(cm) == pytest.approx({"accuracy": 0.8, "balanced_accuracy": 1 / 3,
+                                        "macro_f1": (2 * 8 / (8 + 10)) / 3})
+
+
+def test_scores_of_an_empty_matrix_are_an_error() -> None:
+    for score in (balanced_accuracy, macro_f1, scores):
+        with pytest.raises(ValueError, match="empty"):
+            score(np.zeros((3, 3), dtype=int))

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import engine, train
+from helpers import engine, metrics, train
 from helpers.checkpoint import previous_path
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.data.transforms import MEAN, STD
@@ -56,6 +56,8 @@ def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
     assert Path(results["split_file"]).is_file()
     cm = pd.read_csv(run / "confusion_matrix.csv", index_col=0)
     assert cm.shape == (38, 38) and cm.to_numpy().sum() == results["test_images"] == 16
+    assert results["test_balanced_acc"] == pytest.approx(metrics.balanced_accuracy(cm.to_numpy()))
+    assert results["test_macro_f1"] == pytest.approx(metrics.macro_f1(cm.to_numpy()))
     loaded = train.load_results("resnet_minimal", runs_dir=tmp_path / "runs")
     assert loaded is not None and loaded["test_acc"] == results["test_acc"]
     assert loaded["history"]["epoch"].tolist() == [1]
