@@ -286,8 +286,9 @@ def item_indices(loader: Iterable) -> list[int]:
     dataset = getattr(loader, "dataset", None)
     if dataset is None:
         raise TypeError(f"{type(loader).__name__} has no data set to index")
-    if isinstance(dataset, Subset):
-        return [int(i) for i in dataset.indices]
+    indices = getattr(dataset, "indices", None)  # a Subset, or in-memory tensors cut from a larger set
+    if indices is not None:
+        return [int(i) for i in indices]
     return list(range(len(dataset)))  # type: ignore[arg-type]
 
 
