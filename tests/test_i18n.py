@@ -423,3 +423,14 @@ def test_the_drift_check_on_a_copy_of_the_real_editions(tmp_path: Path) -> None:
     del fr_nb.cells[markdown]
     nbformat.write(fr_nb, copy / "fr" / name)
     assert _kinds(copy) == [(drift.MISSING_CELL, markdown, None)]
+
+
+def test_the_french_notebooks_are_committed_without_outputs() -> None:
+    from helpers.notebooks import has_outputs, notebook_paths
+
+    if not (NOTEBOOKS / drift.FRENCH_FOLDER).is_dir():
+        pytest.skip("notebooks/fr does not exist yet on this branch (the translations come from others)")
+    dirty = [p.name for p in notebook_paths(NOTEBOOKS / drift.FRENCH_FOLDER) if has_outputs(p)]
+    assert not dirty, f"French notebooks with outputs (run `make strip`): {', '.join(dirty)}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "helpers.notebooks strip notebooks/fr" in makefile
