@@ -228,7 +228,7 @@ def test_the_message_list_covers_the_exercises_and_the_data_errors() -> None:
     assert len(found) > 600
     assert "not answered yet" in found and "correct!" in found
     assert "PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{how_to_get}" in found
-    assert "file of unknown class {error} (classes: {self_classes})" in found
+    assert "file of unknown class {error} (classes: {classes})" in found
     for exercises in all_exercises().values():
         for exercise in exercises:
             assert exercise.title in found and all(hint in found for hint in exercise.hints)
