@@ -103,8 +103,9 @@ lint: setup  ## ruff over the package, the tests and the notebooks, then the not
 	$(VENV)/bin/ruff check helpers tests notebooks conftest.py
 	$(PY) -m helpers.notebooks lint notebooks
 
-strip: setup  ## remove outputs from every notebook before committing
+strip: setup  ## remove outputs from every notebook before committing (the French edition's too)
 	$(PY) -m helpers.notebooks strip notebooks
+	@if [ -d notebooks/fr ]; then $(PY) -m helpers.notebooks strip notebooks/fr; fi
 
 bench: setup  ## FashionMNIST benchmark on CPU (3 epochs per model)
 	$(PY) -m helpers.bench fashionmnist

@@ -228,7 +228,7 @@ def test_the_message_list_covers_the_exercises_and_the_data_errors() -> None:
     assert len(found) > 600
     assert "not answered yet" in found and "correct!" in found
     assert "PlantVillage not found: {root} does not exist.\nLooked in:\n{looked}\n{how_to_get}" in found
-    assert "file of unknown class {error} (classes: {self_classes})" in found
+    assert "file of unknown class {error} (classes: {classes})" in found
     for exercises in all_exercises().values():
         for exercise in exercises:
             assert exercise.title in found and all(hint in found for hint in exercise.hints)
@@ -397,3 +397,40 @@ def test_make_lab_opens_the_edition_asked_for() -> None:
     assert lab_line(LANG="fr_FR.UTF-8").endswith(" notebooks/"), "the locale does not pick the edition"
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test-fr" in ci, "CI runs the French chapters"
+
+
+def test_the_drift_check_on_a_copy_of_the_real_editions(tmp_path: Path) -> None:
+    """On the real chapters: a changed English cell, a changed French code cell, a missing cell."""
+    import shutil
+
+    if not (NOTEBOOKS / drift.FRENCH_FOLDER).is_dir():
+        pytest.skip("notebooks/fr does not exist yet on this branch (the translations come from others)")
+    shutil.copytree(NOTEBOOKS, tmp_path / "notebooks", ignore=shutil.ignore_patterns(".*"))
+    copy = tmp_path / "notebooks"
+    name = drift.english_notebooks(copy)[1].name
+    en_nb = nbformat.read(copy / name, as_version=4)
+    markdown = next(i for i, c in enumerate(en_nb.cells) if c.cell_type == "markdown")
+    code = next(i for i, c in enumerate(en_nb.cells) if c.cell_type == "code")
+    assert drift.drift(copy) == []
+    _edit(copy / name, markdown, en_nb.cells[markdown].source + "\n\nOne more English sentence.")
+    assert _kinds(copy) == [(drift.STALE, markdown, markdown)]
+    shutil.copy(NOTEBOOKS / name, copy / name)
+    french_code = nbformat.read(copy / "fr" / name, as_version=4).cells[code].source
+    _edit(copy / "fr" / name, code, french_code + "\nx = 0")
+    assert _kinds(copy) == [(drift.CODE_DIFFERS, code, code)]
+    assert drift.update_code(copy) == {name: 1} and drift.drift(copy) == []
+    fr_nb = nbformat.read(copy / "fr" / name, as_version=4)
+    del fr_nb.cells[markdown]
+    nbformat.write(fr_nb, copy / "fr" / name)
+    assert _kinds(copy) == [(drift.MISSING_CELL, markdown, None)]
+
+
+def test_the_french_notebooks_are_committed_without_outputs() -> None:
+    from helpers.notebooks import has_outputs, notebook_paths
+
+    if not (NOTEBOOKS / drift.FRENCH_FOLDER).is_dir():
+        pytest.skip("notebooks/fr does not exist yet on this branch (the translations come from others)")
+    dirty = [p.name for p in notebook_paths(NOTEBOOKS / drift.FRENCH_FOLDER) if has_outputs(p)]
+    assert not dirty, f"French notebooks with outputs (run `make strip`): {', '.join(dirty)}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "helpers.notebooks strip notebooks/fr" in makefile

@@ -64,8 +64,8 @@ class PlantVillageDataset(Dataset):
         try:
             self.targets = [self.class_to_idx[Path(f).parts[0]] for f in self.files]
         except KeyError as error:
-            raise ValueError(tr("file of unknown class {error} (classes: {self_classes})", error=error,
-                                self_classes=self.classes)) from None
+            raise ValueError(tr("file of unknown class {error} (classes: {classes})", error=error,
+                                classes=self.classes)) from None
         self.transform = transform if transform is not None else eval_transform()
         self.image_size = image_size
         self.bad_files: set[str] = set()
@@ -113,10 +113,10 @@ class PlantVillageDataset(Dataset):
                     index = other
                     break
             if image is None:
-                raise RuntimeError(tr("No readable image found near {value}: {len_self_bad_files} bad "
+                raise RuntimeError(tr("No readable image found near {value}: {bad_files} bad "
                                       "files so far; check the data folder",
                                       value=self.root / self.files[index],
-                                      len_self_bad_files=len(self.bad_files)))
+                                      bad_files=len(self.bad_files)))
         return self.transform(image), self.targets[index]
 
 

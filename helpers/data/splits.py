@@ -85,8 +85,8 @@ def fingerprint(files: Sequence[str]) -> str:
 
 def _check_grouping(grouping: str) -> str:
     if grouping not in GROUPINGS:
-        raise ValueError(tr("grouping must be one of {join_GROUPINGS}, not {grouping!r}",
-                            join_GROUPINGS=', '.join(GROUPINGS), grouping=grouping))
+        raise ValueError(tr("grouping must be one of {groupings}, not {grouping!r}",
+                            groupings=', '.join(GROUPINGS), grouping=grouping))
     return grouping
 
 
@@ -224,8 +224,8 @@ def load_split(path: str | Path) -> dict[str, Any]:
                                    path=path)) from None
     missing = [key for key in ("classes", *SPLIT_NAMES) if key not in split]
     if missing:
-        raise ValueError(tr("{path} is not a split file (missing {join_missing})", path=path,
-                            join_missing=', '.join(missing)))
+        raise ValueError(tr("{path} is not a split file (missing {missing})", path=path,
+                            missing=', '.join(missing)))
     split.setdefault("grouping", "random")
     split["path"] = str(path)
     return split

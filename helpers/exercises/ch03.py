@@ -107,8 +107,8 @@ def check_value_gamma(answer: Any) -> str:
     got = as_number(answer, tr("your V*(S)"))
     expected = _value_iteration(0.9)
     if abs(got - expected) < 1e-4:
-        return tr("V*(S) = {expected:.4f} with gamma = 0.9, against {value_iteration_0_95:.4f} with 0.95.",
-                  expected=expected, value_iteration_0_95=_value_iteration(0.95))
+        return tr("V*(S) = {expected:.4f} with gamma = 0.9, against {value_095:.4f} with 0.95.",
+                  expected=expected, value_095=_value_iteration(0.95))
     n = 8
     hints = {
         _value_iteration(0.95): tr("that is the value with gamma = 0.95 (the notebook's): use 0.9"),
@@ -179,9 +179,9 @@ def check_choose(answer: Any) -> str:
         got = _frequencies(answer, q_row, epsilon)
         if np.abs(got - np.array(expected)).max() > 0.03:
             raise Wrong(tr("for Q = {q_row_tolist} and epsilon = {epsilon} your actions came out with "
-                           "frequencies {np_round_got_3_tolist}, expected about {expected}: {why}",
+                           "frequencies {frequencies}, expected about {expected}: {why}",
                            q_row_tolist=q_row.tolist(), epsilon=epsilon,
-                           np_round_got_3_tolist=np.round(got, 3).tolist(), expected=expected, why=why))
+                           frequencies=np.round(got, 3).tolist(), expected=expected, why=why))
     return tr("exploration and exploitation in four lines.")
 
 

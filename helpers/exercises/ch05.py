@@ -68,9 +68,9 @@ def check_linear(answer: Any) -> str:
             raise
         except RuntimeError as error:
             raise Wrong(tr("with X {tuple_X_shape} and weight {tuple_weight_shape} your function fails: "
-                           "{str_error_splitlines_0}. The weight is (out, in): transpose it",
+                           "{error_line}. The weight is (out, in): transpose it",
                            tuple_X_shape=tuple(X.shape), tuple_weight_shape=tuple(weight.shape),
-                           str_error_splitlines_0=str(error).splitlines()[0])) from None
+                           error_line=str(error).splitlines()[0])) from None
         expect_type(got, torch.Tensor, "linear(...)")
         if got.shape != (n, fan_out):
             raise Wrong(tr("for X {tuple_X_shape} and weight {tuple_weight_shape} your output has shape "

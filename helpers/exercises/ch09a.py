@@ -212,13 +212,13 @@ def check_cheaper_resnet(answer: Any) -> str:
     work = int(table["macs"].sum())
     share = work / reference
     if share > 0.30:
-        raise Wrong(tr("your model does {work_1000000000_0:.2f} GMAC, {share:.0%} of ResNet_minimal's "
-                       "{reference_1000000000_0:.2f} GMAC; aim for under 30%: if the stem halves the "
-                       "image, every block works on 4x fewer pixels", work_1000000000_0=work / 1e9,
-                       share=share, reference_1000000000_0=reference / 1e9))
-    return (tr("{work_1000000000_0:.2f} GMAC instead of {reference_1000000000_0:.2f} ({share:.0%}) with "
+        raise Wrong(tr("your model does {work_g:.2f} GMAC, {share:.0%} of ResNet_minimal's "
+                       "{reference_g:.2f} GMAC; aim for under 30%: if the stem halves the "
+                       "image, every block works on 4x fewer pixels", work_g=work / 1e9,
+                       share=share, reference_g=reference / 1e9))
+    return (tr("{work_g:.2f} GMAC instead of {reference_g:.2f} ({share:.0%}) with "
                "the same {n_params:,} weights. The price: every block sees a 4x coarser image.",
-               work_1000000000_0=work / 1e9, reference_1000000000_0=reference / 1e9, share=share,
+               work_g=work / 1e9, reference_g=reference / 1e9, share=share,
                n_params=n_params))
 
 

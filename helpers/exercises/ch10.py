@@ -254,13 +254,13 @@ def check_blank_corners(answer: Any) -> str:
     if after > 2 * chance:
         showing = [name for (r, c), name in names.items() if not (out[:, :, r, c] == GREY).all()]
         raise Wrong(tr("the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your "
-                       "images: the {join_showing_or_corner} square(s) still show the background",
-                       after=after, chance=chance, join_showing_or_corner=', '.join(showing) or 'corner'))
+                       "images: the {corners} square(s) still show the background",
+                       after=after, chance=chance, corners=', '.join(showing) or 'corner'))
     for (r, c), name in names.items():
         if not (out[:, :, r, c] == GREY).all():
-            raise Wrong(tr("the {name} corner is {out_0_r_c_tolist}, not the course's grey {GREY_3} (the "
+            raise Wrong(tr("the {name} corner is {pixel}, not the course's grey {GREY_3} (the "
                            "fill of pv.augmentations' rotations)", name=name,
-                           out_0_r_c_tolist=out[0, :, r, c].tolist(), GREY_3=[GREY] * 3))
+                           pixel=out[0, :, r, c].tolist(), GREY_3=[GREY] * 3))
     inside = torch.ones(images.shape[-2:], dtype=torch.bool)
     for rows in (slice(0, 2), slice(-2, None)):
         for cols in (slice(0, 2), slice(-2, None)):

@@ -223,9 +223,9 @@ def check_add_batchnorm(answer: Any) -> str:
         except NotImplementedError:  # a RuntimeError too: the stub, not a shape mistake
             raise
         except RuntimeError as error:
-            raise Wrong(tr("your network fails on a batch of 8 images: {str_error_splitlines_0}. A "
+            raise Wrong(tr("your network fails on a batch of 8 images: {error_line}. A "
                            "BatchNorm2d after a convolution needs that convolution's out_channels",
-                           str_error_splitlines_0=str(error).splitlines()[0])) from None
+                           error_line=str(error).splitlines()[0])) from None
         convs = [i for i, (_, m) in enumerate(calls) if isinstance(m, nn.Conv2d)]
         if len(convs) != 10:
             raise Wrong(tr("the small DeepCNN has 10 convolutions; yours calls {len_convs}: add layers, "

@@ -124,9 +124,9 @@ def check_random_hflip(answer: Any) -> str:
     for mask in (first, second):
         count = int(mask.sum())
         if count in (0, len(mask)):
-            raise Wrong(tr("{none_if_count_0_else_all} of the 200 images came back mirrored in one call: "
+            raise Wrong(tr("{how_many} of the 200 images came back mirrored in one call: "
                            "draw one coin per image (torch.rand(len(images)) < 0.5), not one for the whole "
-                           "batch", none_if_count_0_else_all='none' if count == 0 else 'all'))
+                           "batch", how_many='none' if count == 0 else 'all'))
         if not 60 <= count <= 140:
             raise Wrong(tr("{count} of 200 images came back mirrored: each one should be, with probability "
                            "0.5", count=count))

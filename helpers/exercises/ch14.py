@@ -64,8 +64,8 @@ def check_block_macs(answer: Any) -> str:
     expected = {name: _residual_stages(name) for name in NAMES}
     for name in NAMES:
         if not isinstance(answer[name], list | tuple | pd.Series):
-            raise Wrong(tr("answer['{name}'] should be a list of 4 numbers, got {type_answer_name_name}",
-                           name=name, type_answer_name_name=type(answer[name]).__name__))
+            raise Wrong(tr("answer['{name}'] should be a list of 4 numbers, got {got_type}",
+                           name=name, got_type=type(answer[name]).__name__))
         got = list(answer[name])
         if len(got) == 8:
             raise Wrong(tr("answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network "
@@ -88,12 +88,12 @@ def check_block_macs(answer: Any) -> str:
                                "{right:,}.{hint}", k=k, name=name, number=number, right=right, hint=hint))
     pool, stride = expected["resnet_maxpool"], expected["resnet_stride"]
     share = stride.iloc[-1] / _stages("resnet_stride").sum()
-    return (tr("every block costs the same within a network ({pool_iloc_0_1000000000_0:.2f} G with "
+    return (tr("every block costs the same within a network ({first_block_g:.2f} G with "
                "MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the "
                "one before and 2 x 2 = 4 times the work per position (twice the input and twice the output "
                "channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's "
                "blocks are each {value2:.1f}x dearer because they run at twice the side.",
-               pool_iloc_0_1000000000_0=pool.iloc[0] / 1e9, value=stride.iloc[0] / 1e9, share=share,
+               first_block_g=pool.iloc[0] / 1e9, value=stride.iloc[0] / 1e9, share=share,
                value2=pool.iloc[0] / stride.iloc[0]))
 
 
@@ -230,8 +230,8 @@ def check_small_resnet_stride2(answer: Any) -> str:
     try:
         table = macs.count_macs(model, (1, 3, 256, 256))
     except ValueError as error:
-        raise Wrong(tr("your network fails on a 256 px image: {str_error_splitlines_0}",
-                       str_error_splitlines_0=str(error).splitlines()[0])) from None
+        raise Wrong(tr("your network fails on a 256 px image: {error_line}",
+                       error_line=str(error).splitlines()[0])) from None
     shape = table["output_shape"].iloc[-1]
     if shape != (1, 38):
         raise Wrong(tr("your network returns shape {shape} for one image, expected (1, 38)", shape=shape))
@@ -249,11 +249,11 @@ def check_small_resnet_stride2(answer: Any) -> str:
                        hint=hint))
     total, before = int(table["macs"].sum()), int(_stages("small_resnet").sum())
     if total > 0.6 * before:
-        raise Wrong(tr("your network does {total_1000000000_0:.2f} G multiply-adds per 256 px image, "
-                       "SmallResNet {before_1000000000_0:.2f} G: its first three blocks should run at half "
+        raise Wrong(tr("your network does {total_g:.2f} G multiply-adds per 256 px image, "
+                       "SmallResNet {before_g:.2f} G: its first three blocks should run at half "
                        "the side (stride 2 in their first convolution and shortcut) instead of being "
-                       "followed by a MaxPool", total_1000000000_0=total / 1e9,
-                       before_1000000000_0=before / 1e9))
+                       "followed by a MaxPool", total_g=total / 1e9,
+                       before_g=before / 1e9))
     names = [n for n, m in model.named_modules() if isinstance(m, models.ResidualBlock)]
     per_block = ""
     if len(names) == 4:
@@ -261,10 +261,10 @@ def check_small_resnet_stride2(answer: Any) -> str:
         shown = ", ".join(f"{c:.3f}" for c in costs)
         per_block = (tr(" The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is "
                         "{value:.0%} of the total.", shown=shown, value=costs.iloc[3] * 1e9 / total))
-    return (tr("{total_1000000000_0:.2f} G multiply-adds per 256 px image instead of "
-               "{before_1000000000_0:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same "
-               "16 x 16 maps at the end.{per_block}", total_1000000000_0=total / 1e9,
-               before_1000000000_0=before / 1e9, before_total=before / total, params=params,
+    return (tr("{total_g:.2f} G multiply-adds per 256 px image instead of "
+               "{before_g:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same "
+               "16 x 16 maps at the end.{per_block}", total_g=total / 1e9,
+               before_g=before / 1e9, before_total=before / total, params=params,
                per_block=per_block))
 
 

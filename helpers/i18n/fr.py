@@ -379,10 +379,10 @@ MESSAGES: dict[str, str] = {
     "Return that name and table.loc[name, 'test_acc'].":
         "Renvoyez ce nom et table.loc[name, 'test_acc'].",
     # --- helpers/data/datasets.py
-    "file of unknown class {error} (classes: {self_classes})":
-        "fichier d'une classe inconnue {error} (classes : {self_classes})",
-    "No readable image found near {value}: {len_self_bad_files} bad files so far; check the data folder":
-        "Aucune image lisible trouvée près de {value} : {len_self_bad_files} fichiers illisibles jusqu'ici ; vérifiez le dossier des données",
+    "file of unknown class {error} (classes: {classes})":
+        "fichier d'une classe inconnue {error} (classes : {classes})",
+    "No readable image found near {value}: {bad_files} bad files so far; check the data folder":
+        "Aucune image lisible trouvée près de {value} : {bad_files} fichiers illisibles jusqu'ici ; vérifiez le dossier des données",
     # --- helpers/data/download.py
     "Downloading {KAGGLE_DATASET} with kagglehub (credentials: {credentials}); an interrupted download resumes when you run this again.":
         "Téléchargement de {KAGGLE_DATASET} avec kagglehub (identifiants : {credentials}) ; un téléchargement interrompu reprend quand vous relancez cette commande.",
@@ -461,14 +461,14 @@ MESSAGES: dict[str, str] = {
     # --- helpers/data/splits.py
     "fractions must sum to 1, got {fractions}":
         "les fractions doivent avoir une somme de 1, reçu {fractions}",
-    "grouping must be one of {join_GROUPINGS}, not {grouping!r}":
-        "grouping doit être l'un de {join_GROUPINGS}, pas {grouping!r}",
+    "grouping must be one of {groupings}, not {grouping!r}":
+        "grouping doit être l'un de {groupings}, pas {grouping!r}",
     "{root} has no images to split":
         "{root} n'a aucune image à répartir",
     "fractions must be three non-negative numbers summing to 1, got {fractions}":
         "fractions doit être trois nombres positifs ou nuls de somme 1, reçu {fractions}",
-    "{path} is not a split file (missing {join_missing})":
-        "{path} n'est pas un fichier de répartition (il manque {join_missing})",
+    "{path} is not a split file (missing {missing})":
+        "{path} n'est pas un fichier de répartition (il manque {missing})",
     "k must be an integer of at least 2, got {k!r}":
         "k doit être un entier d'au moins 2, reçu {k!r}",
     "No split file at {path}; make one with make_split(root)":
@@ -595,8 +595,8 @@ MESSAGES: dict[str, str] = {
         "le +1 du but remonte d'un coup par mise à jour, actualisé par gamma à chaque fois.",
     "exploration and exploitation in four lines.":
         "exploration et exploitation en quatre lignes.",
-    "V*(S) = {expected:.4f} with gamma = 0.9, against {value_iteration_0_95:.4f} with 0.95.":
-        "V*(S) = {expected:.4f} avec gamma = 0.9, contre {value_iteration_0_95:.4f} avec 0.95.",
+    "V*(S) = {expected:.4f} with gamma = 0.9, against {value_095:.4f} with 0.95.":
+        "V*(S) = {expected:.4f} avec gamma = 0.9, contre {value_095:.4f} avec 0.95.",
     "that is the value with gamma = 0.95 (the notebook's): use 0.9":
         "c'est la valeur avec gamma = 0.95 (celui du notebook) : utilisez 0.9",
     "you left out the step penalties (-0.01 for each of the 7 moves before the goal)":
@@ -637,8 +637,8 @@ MESSAGES: dict[str, str] = {
         "pour {what} (récompense {reward}, Q(s') = {next_row_tolist}, done={done}, gamma={gamma}) vous avez renvoyé {got:.4g}, attendu {expected:.4g} : {hint}",
     "your value {got:.4f} is not V*(S) = {expected:.4f}: {hint}":
         "votre valeur {got:.4f} n'est pas V*(S) = {expected:.4f} : {hint}",
-    "for Q = {q_row_tolist} and epsilon = {epsilon} your actions came out with frequencies {np_round_got_3_tolist}, expected about {expected}: {why}":
-        "pour Q = {q_row_tolist} et epsilon = {epsilon} vos actions sont sorties avec les fréquences {np_round_got_3_tolist}, attendu environ {expected} : {why}",
+    "for Q = {q_row_tolist} and epsilon = {epsilon} your actions came out with frequencies {frequencies}, expected about {expected}: {why}":
+        "pour Q = {q_row_tolist} et epsilon = {epsilon} vos actions sont sorties avec les fréquences {frequencies}, attendu environ {expected} : {why}",
     "use the best action's value, max over Q(s', ·), not the mean":
         "utilisez la valeur de la meilleure action, le max sur Q(s', ·), pas la moyenne",
     "multiply the future value by the discount gamma":
@@ -727,8 +727,8 @@ MESSAGES: dict[str, str] = {
         "pour X {tuple_X_shape} et un poids {tuple_weight_shape}, votre sortie a la forme {tuple_got_shape}, attendu {n_fan_out} : le résultat a une ligne par exemple et une colonne par sortie",
     "your output is X @ W^T without the bias: add b (it broadcasts over the rows)":
         "votre sortie est X @ W^T sans le biais : ajoutez b (il est diffusé sur les lignes)",
-    "with X {tuple_X_shape} and weight {tuple_weight_shape} your function fails: {str_error_splitlines_0}. The weight is (out, in): transpose it":
-        "avec X {tuple_X_shape} et un poids {tuple_weight_shape}, votre fonction échoue : {str_error_splitlines_0}. Le poids est (out, in) : transposez-le",
+    "with X {tuple_X_shape} and weight {tuple_weight_shape} your function fails: {error_line}. The weight is (out, in): transpose it":
+        "avec X {tuple_X_shape} et un poids {tuple_weight_shape}, votre fonction échoue : {error_line}. Le poids est (out, in) : transposez-le",
     # --- helpers/exercises/ch06.py
     "three steps, the same parameters as the loop: this is what engine.fit repeats for every batch.":
         "trois pas, les mêmes paramètres que la boucle : c'est ce qu'engine.fit répète pour chaque lot.",
@@ -897,8 +897,8 @@ MESSAGES: dict[str, str] = {
         "le même compte que helpers.macs dans tous les cas (pas, taille impaire, 1x1, groups, lot).",
     "the windows overlap, so 30, 70 and 37 each win two windows.":
         "les fenêtres se chevauchent, donc 30, 70 et 37 gagnent chacun deux fenêtres.",
-    "{work_1000000000_0:.2f} GMAC instead of {reference_1000000000_0:.2f} ({share:.0%}) with the same {n_params:,} weights. The price: every block sees a 4x coarser image.":
-        "{work_1000000000_0:.2f} GMAC au lieu de {reference_1000000000_0:.2f} ({share:.0%}) avec les mêmes {n_params:,} poids. Le prix : chaque bloc voit une image 4 fois plus grossière.",
+    "{work_g:.2f} GMAC instead of {reference_g:.2f} ({share:.0%}) with the same {n_params:,} weights. The price: every block sees a 4x coarser image.":
+        "{work_g:.2f} GMAC au lieu de {reference_g:.2f} ({share:.0%}) avec les mêmes {n_params:,} poids. Le prix : chaque bloc voit une image 4 fois plus grossière.",
     "your answer should be a function conv_output_size(w, k, p, s), got {type_answer_name}":
         "votre réponse doit être une fonction conv_output_size(w, k, p, s), reçu {type_answer_name}",
     "the formula is floor((W - K + 2P) / S) + 1":
@@ -919,8 +919,8 @@ MESSAGES: dict[str, str] = {
         "votre modèle sort la forme {out_shape} pour une image de 256 px ; il doit donner (1, 38) : un logit par classe",
     "your model has {n_params:,} parameters, ResNet_minimal has {MINIMAL_PARAMETERS:,}: keep the same layers and weights and change WHERE the work happens (e.g. the stem's stride)":
         "votre modèle a {n_params:,} paramètres, ResNet_minimal en a {MINIMAL_PARAMETERS:,} : gardez les mêmes couches et les mêmes poids et changez l'endroit OÙ se fait le travail (par ex. le pas du stem)",
-    "your model does {work_1000000000_0:.2f} GMAC, {share:.0%} of ResNet_minimal's {reference_1000000000_0:.2f} GMAC; aim for under 30%: if the stem halves the image, every block works on 4x fewer pixels":
-        "votre modèle fait {work_1000000000_0:.2f} GMAC, {share:.0%} des {reference_1000000000_0:.2f} GMAC de ResNet_minimal ; visez moins de 30 % : si le stem divise l'image par deux, chaque bloc travaille sur 4 fois moins de pixels",
+    "your model does {work_g:.2f} GMAC, {share:.0%} of ResNet_minimal's {reference_g:.2f} GMAC; aim for under 30%: if the stem halves the image, every block works on 4x fewer pixels":
+        "votre modèle fait {work_g:.2f} GMAC, {share:.0%} des {reference_g:.2f} GMAC de ResNet_minimal ; visez moins de 30 % : si le stem divise l'image par deux, chaque bloc travaille sur 4 fois moins de pixels",
     "conv_output_size{case} returned {value}: a size is a whole number of pixels; the formula floors the division: use // instead of /":
         "conv_output_size{case} a renvoyé {value} : une taille est un nombre entier de pixels ; la formule arrondit la division vers le bas : utilisez // au lieu de /",
     "count the OUTPUT positions ({h_out}x{w_out}), not the input's ({h}x{w}): stride and padding change them":
@@ -1031,16 +1031,16 @@ MESSAGES: dict[str, str] = {
         "votre fonction a modifié les images qu'elle a reçues : travaillez sur une copie (images.clone()) et renvoyez-la",
     "blank_corners must return a uint8 batch shaped like its input {tuple_images_shape}, got {out_dtype} {tuple_out_shape}":
         "blank_corners doit renvoyer un lot uint8 de la forme de son entrée {tuple_images_shape}, reçu {out_dtype} {tuple_out_shape}",
-    "the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your images: the {join_showing_or_corner} square(s) still show the background":
-        "le classifieur de coins obtient encore {after:.0%} (hasard {chance:.0%}) sur vos images : le ou les carrés {join_showing_or_corner} montrent encore le fond",
+    "the corner classifier still scores {after:.0%} (chance {chance:.0%}) on your images: the {corners} square(s) still show the background":
+        "le classifieur de coins obtient encore {after:.0%} (hasard {chance:.0%}) sur vos images : le ou les carrés {corners} montrent encore le fond",
     "you changed pixels outside the four 2 x 2 corner squares (e.g. row {r}, column {c}): the leaf and the rest of the picture must stay as they were":
         "vous avez changé des pixels hors des quatre carrés de coin 2 x 2 (par ex. ligne {r}, colonne {c}) : la feuille et le reste de l'image doivent rester tels quels",
     "blank_corners(images, size=3) left part of the 3 x 3 corner squares: use `size`":
         "blank_corners(images, size=3) a laissé une partie des carrés de coin 3 x 3 : utilisez `size`",
     "your bits are inverted: True must mean 'brighter than the mean'":
         "vos bits sont inversés : True doit signifier « plus clair que la moyenne »",
-    "the {name} corner is {out_0_r_c_tolist}, not the course's grey {GREY_3} (the fill of pv.augmentations' rotations)":
-        "le coin {name} vaut {out_0_r_c_tolist}, pas le gris du cours {GREY_3} (le remplissage des rotations de pv.augmentations)",
+    "the {name} corner is {pixel}, not the course's grey {GREY_3} (the fill of pv.augmentations' rotations)":
+        "le coin {name} vaut {pixel}, pas le gris du cours {GREY_3} (le remplissage des rotations de pv.augmentations)",
     "blocks":
         "blocs",
     "brighter":
@@ -1153,8 +1153,8 @@ MESSAGES: dict[str, str] = {
         "votre fonction a changé les poids des convolutions : gardez les convolutions, ajoutez seulement BatchNorm",
     " That is last / first: divide the first layer's norm by the last layer's.":
         " C'est dernière / première : divisez la norme de la première couche par celle de la dernière.",
-    "your network fails on a batch of 8 images: {str_error_splitlines_0}. A BatchNorm2d after a convolution needs that convolution's out_channels":
-        "votre réseau échoue sur un lot de 8 images : {str_error_splitlines_0}. Un BatchNorm2d après une convolution a besoin des out_channels de cette convolution",
+    "your network fails on a batch of 8 images: {error_line}. A BatchNorm2d after a convolution needs that convolution's out_channels":
+        "votre réseau échoue sur un lot de 8 images : {error_line}. Un BatchNorm2d après une convolution a besoin des out_channels de cette convolution",
     "convolution {name} is followed by {type_following_name}, not BatchNorm2d: put one right after every Conv2d":
         "la convolution {name} est suivie de {type_following_name}, pas de BatchNorm2d : mettez-en un juste après chaque Conv2d",
     " That is the ratio of the WEIGHTS' norms: use layer.weight.grad.":
@@ -1200,8 +1200,8 @@ MESSAGES: dict[str, str] = {
         "l'image {i} est revenue à l'envers (retournée selon la dimension -2, la hauteur) : un miroir horizontal inverse la largeur, la dernière dimension",
     "image {i} has its colour channels reversed (RGB -> BGR): in a batch (N, C, H, W) the width is dim -1, not dim 1":
         "l'image {i} a ses canaux de couleur inversés (RGB -> BGR) : dans un lot (N, C, H, W), la largeur est la dimension -1, pas la dimension 1",
-    "{none_if_count_0_else_all} of the 200 images came back mirrored in one call: draw one coin per image (torch.rand(len(images)) < 0.5), not one for the whole batch":
-        "{none_if_count_0_else_all} des 200 images sont revenues retournées en un appel : faites un tirage par image (torch.rand(len(images)) < 0.5), pas un pour tout le lot",
+    "{how_many} of the 200 images came back mirrored in one call: draw one coin per image (torch.rand(len(images)) < 0.5), not one for the whole batch":
+        "{how_many} des 200 images sont revenues retournées en un appel : faites un tirage par image (torch.rand(len(images)) < 0.5), pas un pour tout le lot",
     "{count} of 200 images came back mirrored: each one should be, with probability 0.5":
         "{count} images sur 200 sont revenues retournées : chacune devrait l'être avec une probabilité de 0.5",
     "with cin = cout = 8 and stride 1 the shortcut is the identity, with no parameters; your block adds {extra}":
@@ -1225,12 +1225,12 @@ MESSAGES: dict[str, str] = {
     "Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected (2, 16, 8, 8)":
         "Residual(main, 8, 16, stride=2) transforme (2, 8, 16, 16) en {shape}, attendu (2, 16, 8, 8)",
     # --- helpers/exercises/ch14.py
-    "every block costs the same within a network ({pool_iloc_0_1000000000_0:.2f} G with MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the one before and 2 x 2 = 4 times the work per position (twice the input and twice the output channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's blocks are each {value2:.1f}x dearer because they run at twice the side.":
-        "chaque bloc coûte autant au sein d'un réseau ({pool_iloc_0_1000000000_0:.2f} G avec MaxPool, {value:.2f} G avec un pas de 2) : chaque bloc a un quart des positions du précédent et 2 x 2 = 4 fois plus de travail par position (deux fois plus de canaux d'entrée et deux fois plus de canaux de sortie). Aucun bloc ne domine : le dernier représente {share:.0%} du réseau à pas 2. Les blocs à MaxPool coûtent chacun {value2:.1f} fois plus car ils travaillent à un côté double.",
+    "every block costs the same within a network ({first_block_g:.2f} G with MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the one before and 2 x 2 = 4 times the work per position (twice the input and twice the output channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's blocks are each {value2:.1f}x dearer because they run at twice the side.":
+        "chaque bloc coûte autant au sein d'un réseau ({first_block_g:.2f} G avec MaxPool, {value:.2f} G avec un pas de 2) : chaque bloc a un quart des positions du précédent et 2 x 2 = 4 fois plus de travail par position (deux fois plus de canaux d'entrée et deux fois plus de canaux de sortie). Aucun bloc ne domine : le dernier représente {share:.0%} du réseau à pas 2. Les blocs à MaxPool coûtent chacun {value2:.1f} fois plus car ils travaillent à un côté double.",
     "output side² x cout x cin x kernel²: the stride-2 convolution of block 1 does a quarter of the work of the same convolution at stride 1.":
         "côté de sortie² x cout x cin x kernel² : la convolution de pas 2 du bloc 1 fait un quart du travail de la même convolution de pas 1.",
-    "{total_1000000000_0:.2f} G multiply-adds per 256 px image instead of {before_1000000000_0:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same 16 x 16 maps at the end.{per_block}":
-        "{total_1000000000_0:.2f} G multiplications-additions par image de 256 px au lieu de {before_1000000000_0:.2f} G ({before_total:.1f} fois moins), les mêmes {params:,} paramètres, les mêmes cartes 16 x 16 à la fin.{per_block}",
+    "{total_g:.2f} G multiply-adds per 256 px image instead of {before_g:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same 16 x 16 maps at the end.{per_block}":
+        "{total_g:.2f} G multiplications-additions par image de 256 px au lieu de {before_g:.2f} G ({before_total:.1f} fois moins), les mêmes {params:,} paramètres, les mêmes cartes 16 x 16 à la fin.{per_block}",
     " The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is {value:.0%} of the total.":
         " Les quatre blocs coûtent maintenant {shown} G : le bloc 4, sans MaxPool à remplacer, représente {value:.0%} du total.",
     "give a dictionary with the keys {list_NAMES}, each with a list of 4 numbers; got {value}":
@@ -1255,10 +1255,10 @@ MESSAGES: dict[str, str] = {
         " Avec un pas de 2 dans un bloc, le MaxPool qui le suit divise l'image par deux une seconde fois.",
     "at 256 px your last block works on {side} x {side} maps, SmallResNet's on 16 x 16: the same downsampling should happen, only inside the blocks.{hint}":
         "à 256 px, votre dernier bloc travaille sur des cartes {side} x {side}, celui de SmallResNet sur 16 x 16 : le même sous-échantillonnage doit avoir lieu, seulement à l'intérieur des blocs.{hint}",
-    "your network does {total_1000000000_0:.2f} G multiply-adds per 256 px image, SmallResNet {before_1000000000_0:.2f} G: its first three blocks should run at half the side (stride 2 in their first convolution and shortcut) instead of being followed by a MaxPool":
-        "votre réseau fait {total_1000000000_0:.2f} G multiplications-additions par image de 256 px, SmallResNet {before_1000000000_0:.2f} G : ses trois premiers blocs devraient travailler à un côté divisé par deux (pas de 2 dans leur première convolution et leur raccourci) au lieu d'être suivis d'un MaxPool",
-    "answer['{name}'] should be a list of 4 numbers, got {type_answer_name_name}":
-        "answer['{name}'] doit être une liste de 4 nombres, reçu {type_answer_name_name}",
+    "your network does {total_g:.2f} G multiply-adds per 256 px image, SmallResNet {before_g:.2f} G: its first three blocks should run at half the side (stride 2 in their first convolution and shortcut) instead of being followed by a MaxPool":
+        "votre réseau fait {total_g:.2f} G multiplications-additions par image de 256 px, SmallResNet {before_g:.2f} G : ses trois premiers blocs devraient travailler à un côté divisé par deux (pas de 2 dans leur première convolution et leur raccourci) au lieu d'être suivis d'un MaxPool",
+    "answer['{name}'] should be a list of 4 numbers, got {got_type}":
+        "answer['{name}'] doit être une liste de 4 nombres, reçu {got_type}",
     "answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network are the MaxPool layers (0 multiply-adds); keep the four ResidualBlocks":
         "answer['{name}'] a 8 nombres : blocks.1, 3, 5 et 7 du réseau à MaxPool sont les couches MaxPool (0 multiplication-addition) ; gardez les quatre ResidualBlock",
     "answer['{name}'] should hold 4 numbers, one per residual block; it has {len_got}":
@@ -1267,8 +1267,8 @@ MESSAGES: dict[str, str] = {
         "bloc {k} de {name}",
     " You forgot the stride: it divides the output side by {stride}, the positions by {stride_2}.":
         " Vous avez oublié le pas : il divise le côté de sortie par {stride}, les positions par {stride_2}.",
-    "your network fails on a 256 px image: {str_error_splitlines_0}":
-        "votre réseau échoue sur une image de 256 px : {str_error_splitlines_0}",
+    "your network fails on a 256 px image: {error_line}":
+        "votre réseau échoue sur une image de 256 px : {error_line}",
     " SmallResNet has no MaxPool after block 4, so block 4 keeps stride 1.":
         " SmallResNet n'a pas de MaxPool après le bloc 4, donc le bloc 4 garde un pas de 1.",
     "block {k} of {name}: {number:.3g} is in billions (G); give the count itself, {right:,}":
