@@ -65,7 +65,7 @@ class TinyVGG(nn.Module):
     CPU the 28 x 28 maps are the expensive ones: every value goes through the element-wise layers,
     hence ``pool_first``), two at 14 x 14, BatchNorm (so Adam can train at a high learning rate),
     and a hidden layer of ``head_hidden`` units in the classifier (many weights, but one cheap
-    matrix product); no Dropout (``dropout``: 3 epochs leave little to over-fit). Its training epoch,
+    matrix product); no Dropout (``dropout``). Its training epoch,
     measured in the same run, must be no slower than learnpytorch.io's TinyVGG recipe's
     (``python -m helpers.bench fashionmnist``; README, "Measured here"). ``convs=(2, 2)`` adds a
     second 28 x 28 convolution: about half a point of accuracy for a markedly slower epoch.
