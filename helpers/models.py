@@ -58,31 +58,39 @@ class TinyVGG(nn.Module):
     then a linear classifier (with an optional hidden layer).
 
     ``hidden`` channels in the first block, ``growth`` times that in the second; ``convs`` says how
-    many convolutions each block has. The defaults are chapter 8's CNN: one convolution at full
-    resolution (on a CPU the 28 x 28 maps are the expensive ones: every value goes through
-    BatchNorm, ReLU and pooling), two at 14 x 14, BatchNorm (so Adam can train at a high learning
-    rate), and a hidden layer of ``head_hidden`` units in the classifier (many weights, but one
-    cheap matrix product). It was chosen on validation accuracy among candidates whose training
-    epoch, measured in the same run, is no slower than learnpytorch.io's TinyVGG recipe's
+    many convolutions each block has. With ``pool_first`` each block's last convolution is pooled
+    *before* its BatchNorm and ReLU (Conv -> MaxPool 2 -> BatchNorm -> ReLU): ReLU and max-pooling
+    commute, so only BatchNorm's position changes, and a quarter as many values go through
+    BatchNorm and ReLU. The defaults are chapter 8's CNN: one convolution at full resolution (on a
+    CPU the 28 x 28 maps are the expensive ones: every value goes through the element-wise layers,
+    hence ``pool_first``), two at 14 x 14, BatchNorm (so Adam can train at a high learning rate),
+    and a hidden layer of ``head_hidden`` units in the classifier (many weights, but one cheap
+    matrix product); no Dropout (``dropout``). Its training epoch,
+    measured in the same run, must be no slower than learnpytorch.io's TinyVGG recipe's
     (``python -m helpers.bench fashionmnist``; README, "Measured here"). ``convs=(2, 2)`` adds a
     second 28 x 28 convolution: about half a point of accuracy for a markedly slower epoch.
-    ``TinyVGG(hidden=10, growth=1, convs=(2, 2), batch_norm=False, dropout=0.0, head_hidden=0)``
+    ``TinyVGG(hidden=10, growth=1, convs=(2, 2), batch_norm=False, dropout=0.0, head_hidden=0,
+    pool_first=False)``
     is learnpytorch.io's TinyVGG (:func:`learnpytorch_tinyvgg`).
     """
 
     def __init__(self, in_channels: int = 1, hidden: int = 16, num_classes: int = 10, image_size: int = 28, *,
                  growth: int = 2, convs: tuple[int, int] = (1, 2), batch_norm: bool = True,
-                 dropout: float = 0.25, head_hidden: int = 128) -> None:
+                 dropout: float = 0.0, head_hidden: int = 128, pool_first: bool = True) -> None:
         super().__init__()
 
         def block(cin: int, cout: int, n: int) -> nn.Sequential:
             layers: list[nn.Module] = []
             for i in range(n):
                 layers.append(nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=1))
+                if pool_first and i == n - 1:
+                    layers.append(nn.MaxPool2d(2))
                 if batch_norm:
                     layers.append(nn.BatchNorm2d(cout))
                 layers.append(nn.ReLU())
-            return nn.Sequential(*layers, nn.MaxPool2d(2))
+            if not pool_first:
+                layers.append(nn.MaxPool2d(2))
+            return nn.Sequential(*layers)
 
         if len(convs) != 2 or min(convs) < 1:
             raise ValueError(f"convs: the number of convolutions of each of the two blocks, e.g. (1, 2); "
@@ -110,7 +118,7 @@ def learnpytorch_tinyvgg(hidden: int = 10, num_classes: int = 10) -> TinyVGG:
     Conv 3x3 -> ReLU -> Conv 3x3 -> ReLU -> MaxPool 2 with ``hidden`` channels throughout, then one
     Linear layer; no BatchNorm, no Dropout. 7,740 parameters."""
     return TinyVGG(hidden=hidden, num_classes=num_classes, growth=1, convs=(2, 2), batch_norm=False,
-                   dropout=0.0, head_hidden=0)
+                   dropout=0.0, head_hidden=0, pool_first=False)
 
 
 # --- Building blocks (chapter 9) ----------------------------------------------------------

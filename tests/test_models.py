@@ -142,6 +142,9 @@ def test_tinyvgg_is_the_course_cnn_and_learnpytorchs_is_plain() -> None:
     assert [(c.in_channels, c.out_channels) for c in convs] == [(1, 16), (16, 32), (32, 32)]
     assert sum(isinstance(m, nn.BatchNorm2d) for m in ours.modules()) == 3
     assert [m.out_features for m in ours.classifier if isinstance(m, nn.Linear)] == [128, 10]
+    assert not any(isinstance(m, nn.Dropout) for m in ours.modules())
+    for block in ours.features:  # pool first: the last convolution's BatchNorm and ReLU run at half the size
+        assert [type(m) for m in block][-4:] == [nn.Conv2d, nn.MaxPool2d, nn.BatchNorm2d, nn.ReLU]
     assert not any(isinstance(m, nn.BatchNorm2d | nn.Dropout) for m in theirs.modules())
     their_convs = [(m.in_channels, m.out_channels) for m in theirs.modules() if isinstance(m, nn.Conv2d)]
     assert their_convs == [(1, 10), (10, 10), (10, 10), (10, 10)]
@@ -149,3 +152,13 @@ def test_tinyvgg_is_the_course_cnn_and_learnpytorchs_is_plain() -> None:
         assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     with pytest.raises(ValueError, match="convolutions of each of the two blocks"):
         models.TinyVGG(convs=(2,))  # type: ignore[arg-type]
+
+
+def test_pool_first_changes_only_where_batchnorm_sits() -> None:
+    """ReLU and max-pooling commute: without BatchNorm, pooling first computes the same function."""
+    torch.manual_seed(0)
+    late, early = (models.TinyVGG(batch_norm=False, pool_first=p).eval() for p in (False, True))
+    early.load_state_dict(late.state_dict())
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.allclose(late(x), early(x), atol=1e-6)
+    assert models.count_parameters(late) == models.count_parameters(early)
