@@ -45,7 +45,8 @@ def test_the_course_settings_cover_what_the_chapters_look_up() -> None:
     assert all(options["epochs"] == 20 and options["image_size"] == 256 for options in runs.values()), \
         "the report's 20 epochs at 256 px, the size of full mode's chapters"
     simple = [(o["lr"], o.get("init", "default")) for o in runs.values() if o["model"] == "simple_cnn"]
-    assert sorted(simple) == [(3e-4, "kaiming"), (1e-2, "default")], "chapter 11: collapse and fix"
+    assert sorted(simple) == [(3e-4, "default"), (3e-4, "kaiming"), (1e-2, "default"), (1e-2, "kaiming")], \
+        "chapter 11: the 2 x 2 grid of learning rate x initialisation (collapse, fix, each change alone)"
     augment = sorted(o.get("augment", False) for o in runs.values() if o["model"] == "small_resnet")
     assert augment == [False, True], "chapter 13: without and with augmentation"
     minimal = runs["resnet_minimal"]

@@ -42,7 +42,8 @@ from helpers.models import PLANTVILLAGE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_CHAPTERS = ("11", "12", "13", "14", "15", "16")
-SHOWN = {"11": ("simple_cnn", "simple_cnn_kaiming"), "12": ("deep_cnn",),
+SHOWN = {"11": ("simple_cnn", "simple_cnn_kaiming", "simple_cnn_kaiming_lr1e-2", "simple_cnn_lr3e-4"),
+         "12": ("deep_cnn",),
          "13": ("small_resnet", "small_resnet_aug"), "14": ("resnet_maxpool", "resnet_stride"),
          "15": ("resnet_minimal",)}
 """The batch's runs each chapter shows instead of training them (chapter 16: the newest of every model)."""
