@@ -55,20 +55,19 @@ from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import collate_cached, folder_cache
+from helpers.data.datasets import PlantVillageDataset, plantvillage_datasets
 from helpers.data.loaders import DeviceLoader
-from helpers.data.locate import mini_root, tiny_plantvillage_root
+from helpers.data.locate import (
+    IMAGE_SIZE,
+    find_plantvillage,
+    mini_root,
+    plantvillage_root,
+    tiny_plantvillage_root,
+)
 from helpers.data.splits import GROUPINGS, SPLIT_NAMES, split_for, split_path
+from helpers.data.transforms import MEAN, STD
 from helpers.mixing import make_mix
 from helpers.models import INITS, PLANTVILLAGE_MODELS, build_model, count_parameters, kaiming_init
-from helpers.plantvillage import (
-    IMAGE_SIZE,
-    MEAN,
-    STD,
-    PlantVillageDataset,
-    find_plantvillage,
-    plantvillage_datasets,
-    plantvillage_root,
-)
 
 log = logging.getLogger("helpers.train")
 

@@ -16,7 +16,6 @@ for a few steps on random 256 px images (no data loading: the model alone) and r
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import multiprocessing as mp
 import platform
@@ -441,38 +440,3 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 # --- python -m helpers.bench models -----------------------------------------------------------
-
-
-def _run_models(args: Any) -> int:
-    """``python -m helpers.bench models``: measure, print, save the table; returns the exit code."""
-    device = torch.device(args.device) if args.device else config.device()
-    table = benchmark_models(args.models, isolate=not args.same_process, batch_size=args.batch_size,
-                             steps=args.steps, warmup=args.warmup, image_size=args.image_size, device=device,
-                             precision=args.precision, channels_last=args.channels_last, compile=args.compile,
-                             threads=args.threads)
-    path = save_table(table)
-    print(f"Training step of each model on random {args.image_size}px images, batch {args.batch_size}, "
-          f"fastest of {args.steps} steps after {args.warmup} warm-up, on {table['device_name'].iloc[0]}:")
-    print(format_table(table))
-    print(f"saved to {path}")
-    return 0
-
-
-def add_models_parser(subparsers: Any) -> None:
-    """``models``: images/s and peak memory of the five PlantVillage models (one fresh process each)."""
-    parser = subparsers.add_parser("models", help="training speed and peak memory of the PlantVillage models")
-    parser.add_argument("--models", nargs="+", default=list(PLANTVILLAGE_MODELS), choices=PLANTVILLAGE_MODELS)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=2, help="timed steps per model (the fastest counts)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
-    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
-                        help="autocast precision (auto: bf16 or fp16 on CUDA, fp32 elsewhere)")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory format (default: on with CUDA)")
-    parser.add_argument("--compile", action="store_true", help="torch.compile each model")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    parser.add_argument("--same-process", action="store_true",
-                        help="all models in this process (faster; CPU memory then not per model)")
-    parser.set_defaults(func=_run_models)

@@ -1,0 +1,7 @@
+"""``python -m helpers.bench <subcommand>``: see :mod:`helpers.bench.cli`."""
+
+import sys
+
+from helpers.bench.cli import main
+
+sys.exit(main())
