@@ -21,7 +21,6 @@ In full mode (``COURSE_MODE=full``) chapters 11-16 find these runs with
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -34,6 +33,7 @@ import torch
 
 from helpers import config, train
 from helpers.data import DataNotFoundError
+from helpers.runs import CHECKPOINT_NAME, read_results
 
 log = logging.getLogger("helpers.batch")
 
@@ -106,9 +106,8 @@ def to_argv(options: dict[str, Any]) -> list[str]:
 
 def finished(run_dir: Path, epochs: int, max_batches: int | None) -> dict[str, Any] | None:
     """The run's ``results.json`` when it finished with these epochs and this batch cap, else None."""
-    try:
-        results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    results = read_results(run_dir)
+    if results is None:
         return None
     settings = results.get("settings") or {}
     if (results.get("complete") and settings.get("epochs") == epochs
@@ -154,7 +153,7 @@ def run_batch(runs: dict[str, dict[str, Any]], runs_dir: Path, *, restart: bool 
             log.info("%s: finished on %s, skipped (%s)", name, done.get("finished_at"), run_dir)
             rows.append(summary_row(name, "skipped: finished", done, run_dir))
             continue
-        resume = not restart and (run_dir / "checkpoint.pt").exists()
+        resume = not restart and (run_dir / CHECKPOINT_NAME).exists()
         argv = [*to_argv(options), *(extra or []), "--run-dir", str(run_dir), "--note", NOTE]
         argv += ["--resume"] if resume else []
         log.info("%s: %s: python -m helpers.train %s", name, "resuming" if resume else "training",

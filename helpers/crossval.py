@@ -52,6 +52,7 @@ from helpers.data.locate import find_plantvillage
 from helpers.data.splits import kfold_path, kfold_splits, save_split
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.models import build_model
+from helpers.runs import CHECKPOINT_NAME, write_json
 
 log = logging.getLogger("helpers.crossval")
 
@@ -102,7 +103,7 @@ def _accuracy(model: torch.nn.Module, loader: Any, tta: Sequence[str], max_batch
 def score_variants(args: argparse.Namespace, run_dir: Path) -> dict[str, float]:
     """Held-out accuracy of the fold's model: averaged weights or not (when the run kept an average),
     each without and with test-time flips (:data:`TTA_FLIPS`)."""
-    state = load_checkpoint(run_dir / "checkpoint.pt")
+    state = load_checkpoint(run_dir / CHECKPOINT_NAME)
     settings = state["settings"]
     folder = Path(settings["data"])
     split = json.loads(Path(settings["split_file"]).read_text(encoding="utf-8"))
@@ -141,7 +142,7 @@ def run_fold(name: str, fold: int, folder: str, split_file: str, run_dir: str, s
         "settings": {key: getattr(args, key) for key in recipes.recipe_settings(name)} | overrides,
         "torch": torch.__version__, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    train.write_json(run_path / FOLD_FILE, record)
+    write_json(run_path / FOLD_FILE, record)
     return record
 
 
@@ -175,7 +176,7 @@ def summarize(root: Path, name: str, k: int, command: str = "") -> dict[str, Any
     summary["cpu_time_s_mean"] = statistics.fmean(r["cpu_time_s"] for r in records)
     summary["wall_time_s_mean"] = statistics.fmean(r["wall_time_s"] for r in records)
     summary.update(machine=_machine(), command=command, written_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
-    train.write_json(root / f"{name}.json", summary)
+    write_json(root / f"{name}.json", summary)
     return summary
 
 

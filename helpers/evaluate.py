@@ -319,7 +319,7 @@ def evaluate_run(
         param = next(run.model.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
     else:
-        device = usable_device(device) if device is not None else config.device()
+        device = usable_device(config.resolve_device(device))
         run = load_run(run, device=device)
     root = find_plantvillage(Path(folder).expanduser(), variant)
     all_files, folder_labels, folder_classes = scan_images(root)

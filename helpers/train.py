@@ -33,7 +33,6 @@ the data, and only rank 0 writes files.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -50,7 +49,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
-from helpers import config, engine, metrics, recipes
+from helpers import config, engine, metrics, recipes, runs
 from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
@@ -73,7 +72,6 @@ log = logging.getLogger("helpers.train")
 
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-RESULT_FILES = ("checkpoint.pt", "history.csv", "results.json", "confusion_matrix.csv")
 TRAIN_ON = ("train", "train+val", "all")
 
 
@@ -163,7 +161,7 @@ def setup_distributed(requested: str | None) -> tuple[torch.device, int, int]:
     """Start the process group under ``torchrun``; return ``(device, rank, world size)``."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
-        return torch.device(requested) if requested else config.device(), 0, 1
+        return config.resolve_device(requested), 0, 1
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     use_cuda = torch.cuda.is_available() and (requested or "cuda").startswith("cuda")
     if use_cuda:
@@ -265,14 +263,6 @@ def test_metrics(model: nn.Module, loader: Any, device: torch.device, num_classe
             "test_images": len(y_true)}, cm
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """JSON with paths and NumPy numbers as plain values, written atomically."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    text = json.dumps(payload, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v))
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def recipe_data(variant: str = "color") -> tuple[Path, str]:
     """A recipe's data when no ``--data`` is given: the mini set (20 photos per class), else the tiny set."""
     mini = mini_root() if variant == "color" else None
@@ -368,7 +358,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.threads:
         torch.set_num_threads(args.threads)
     run_dir = args.run_dir or config.runs_dir() / (args.run_name or args.model)
-    checkpoint = run_dir / "checkpoint.pt"
+    checkpoint = run_dir / runs.CHECKPOINT_NAME
 
     if args.data is not None:
         folder, source = find_plantvillage(args.data, args.variant), "custom"
@@ -452,14 +442,14 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
                   settings: dict[str, Any], started: float, cpu_started: float | None) -> dict[str, Any]:
     """Rank 0: test the model, then write history.csv, confusion_matrix.csv and results.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    history.to_csv(run_dir / "history.csv", index=False)
+    history.to_csv(run_dir / runs.HISTORY_NAME, index=False)
     num_classes = len(classes)
     test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_images": 0}
     if complete and len(test_set):
         test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches,
                                 settings["precision"], settings["channels_last"], tta=args.tta)
         pd.DataFrame(cm, index=pd.Index(classes, name="true \\ predicted"), columns=classes).to_csv(
-            run_dir / "confusion_matrix.csv")
+            run_dir / runs.CONFUSION_NAME)
     elif not complete:
         log.warning("Run interrupted after epoch %d of %d: no test evaluation. Continue with --resume.",
                     int(history["epoch"].iloc[-1]) if len(history) else 0, args.epochs)
@@ -491,14 +481,14 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
                          "ema": args.ema, "tta": list(args.tta), "cache": args.cache},
         "images": {"train": len(train_set), "val": settings.get("val_images"), "test": len(test_set)},
         "class_names": classes, "settings": settings,
-        "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in RESULT_FILES},
+        "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in runs.RUN_FILES},
         "wall_time_s": time.perf_counter() - started,
         "cpu_time_s": None if cpu_started is None else time.process_time() - cpu_started,
         "threads": torch.get_num_threads(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    write_json(run_dir / "results.json", results)
+    runs.write_json(run_dir / runs.RESULTS_NAME, results)
     baseline = results["baselines"]
     if complete and test["test_acc"] is not None:
         log.info("%s: test accuracy %.2f%% on %d images (majority class %.2f%%, random %.2f%%), "
@@ -544,31 +534,7 @@ def load_results(model_name: str, runs_dir: str | Path | None = None, *,
     The dictionary is ``results.json`` plus ``history`` (a DataFrame from ``history.csv``)
     and ``confusion_matrix`` (a DataFrame, classes as index and columns) when present.
     """
-    root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
-    if not root.is_dir():
-        return None
-    found = []
-    for path in root.rglob("results.json"):
-        if "dry-run" in path.relative_to(root).parts[:-1]:
-            continue  # a dry run (COURSE_DRY_RUN=1) writes under runs/dry-run: never a real run's result
-        try:
-            results = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        settings = results.get("settings") or {}
-        if where and any(settings.get(key, results.get(key)) != value for key, value in where.items()):
-            continue
-        if results.get("model") == model_name and results.get("complete"):
-            found.append((results.get("finished_at", ""), path.stat().st_mtime, path, results))
-    if not found:
-        return None
-    _, _, path, results = max(found, key=lambda item: item[:2])
-    results["run_dir"] = str(path.parent)
-    if (path.parent / "history.csv").exists():
-        results["history"] = pd.read_csv(path.parent / "history.csv")
-    if (path.parent / "confusion_matrix.csv").exists():
-        results["confusion_matrix"] = pd.read_csv(path.parent / "confusion_matrix.csv", index_col=0)
-    return results
+    return runs.find_results(model_name, Path(runs_dir) if runs_dir is not None else config.runs_dir(), where)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import engine, train
+from helpers import engine, runs, train
 from helpers.checkpoint import previous_path
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.data.transforms import MEAN, STD
@@ -38,7 +38,7 @@ def read(run: Path) -> tuple[dict, pd.DataFrame]:
 def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
     run = tmp_path / "runs" / "resnet_minimal"
     assert train.main([*FAST, "--data", str(tiny_data), "--epochs", "1", "--run-dir", str(run)]) == 0
-    for name in train.RESULT_FILES:
+    for name in runs.RUN_FILES:
         assert (run / name).is_file(), name
     results, history = read(run)
     assert results["complete"] and results["epochs"] == 1 and history["epoch"].tolist() == [1]

@@ -114,7 +114,7 @@ def _run_throughput(args: argparse.Namespace) -> int:
             args.data, image_size=args.image_size, batch_size=args.batch_size, batches=args.batches,
             workers=args.workers, augment=args.augment, model_names=args.models, steps=args.steps,
             precision=args.precision, channels_last=args.channels_last,
-            device=torch.device(args.device) if args.device else None, paths=args.paths, out_dir=args.out)
+            device=config.resolve_device(args.device), paths=args.paths, out_dir=args.out)
     except DataNotFoundError as error:
         print(error, file=sys.stderr)
         return 1
@@ -159,7 +159,7 @@ def add_throughput_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_models(args: Any) -> int:
     """``python -m helpers.bench models``: measure, print, save the table; returns the exit code."""
-    device = torch.device(args.device) if args.device else config.device()
+    device = config.resolve_device(args.device)
     table = modelbench.benchmark_models(
         args.models, isolate=not args.same_process, batch_size=args.batch_size, steps=args.steps,
         warmup=args.warmup, image_size=args.image_size, device=device, precision=args.precision,
@@ -197,7 +197,7 @@ def add_models_parser(subparsers: Any) -> None:
 
 def _run_gpu(args: argparse.Namespace) -> int:
     """``python -m helpers.bench gpu``: measure, save after each row, print the table last."""
-    device = torch.device(args.device) if args.device else config.device()
+    device = config.resolve_device(args.device)
     defaults = gpubench.SMOKE if args.smoke else gpubench.FULL
     chosen = {key: default if getattr(args, key) is None else getattr(args, key)
               for key, default in defaults.items()}

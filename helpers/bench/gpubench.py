@@ -130,7 +130,7 @@ def bench_gpu(
     for precision in precisions:
         if precision not in PRECISIONS:
             raise ValueError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
-    device = torch.device(device) if device is not None else config.device()
+    device = config.resolve_device(device)
     out = Path(out_dir) if out_dir is not None else config.runs_dir() / "bench"
     out.mkdir(parents=True, exist_ok=True)
     stem = f"gpu-{str(device).replace(':', '')}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -166,7 +166,7 @@ def bench_throughput(root: str | Path | None = None, *, image_size: int = IMAGE_
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    device = device or config.device()
+    device = config.resolve_device(device)
     precision = engine.resolve_precision(precision, device)
     channels_last = engine.resolve_channels_last(channels_last, device)
     train, _, _, classes = plantvillage_datasets(root, image_size)

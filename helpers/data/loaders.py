@@ -133,7 +133,7 @@ def make_loader(
 
     In a dry run (``COURSE_DRY_RUN=1``) batches hold at most ``config.DRY_RUN_BATCH_SIZE`` items.
     """
-    device = device or config.device()
+    device = config.resolve_device(device)
     batch_size = config.cap_batch_size(batch_size)  # COURSE_DRY_RUN: tiny batches
     batch_bytes = None
     shm = _shm_bytes()
@@ -309,7 +309,7 @@ class DeviceLoader:
     def __init__(self, loader: Iterable, device: torch.device | str | None = None,
                  transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         self.loader = loader
-        self.device = torch.device(device) if device is not None else config.device()
+        self.device = config.resolve_device(device)
         self.transform = transform
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -354,7 +354,7 @@ def plantvillage_loaders(
     train, val, test, classes = plantvillage_datasets(root, image_size, augment, rotations,
                                                       variant=variant, seed=seed, split_file=split_file)
     distributed = _distributed() if distributed is None else distributed
-    device = device or config.device()
+    device = config.resolve_device(device)
     sets = [train, val, test]
     if cache:
         sets = [cache_split(dataset, variant=variant) for dataset in sets]
