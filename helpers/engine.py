@@ -195,6 +195,7 @@ def run_epoch(
     on_step: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """One pass over ``loader``: trains when an optimizer is given, else evaluates.
+    Chapter 6 writes this loop by hand.
 
     Returns the mean loss and the accuracy (fraction correct) over the samples seen,
     summed across processes in a distributed run. ``scheduler`` is stepped per batch
@@ -316,7 +317,10 @@ def train_one_epoch(
     device: torch.device,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """Train for one epoch; returns ``{"loss": mean loss, "acc": accuracy}``."""
+    """Train for one epoch; returns ``{"loss": mean loss, "acc": accuracy}``.
+
+    (Chapter 6 writes it by hand.)
+    """
     return run_epoch(model, loader, loss_fn, device, optimizer=optimizer, **kwargs)
 
 
@@ -327,7 +331,10 @@ def evaluate(
     device: torch.device,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """Evaluate without gradients; returns ``{"loss": mean loss, "acc": accuracy}``."""
+    """Evaluate without gradients; returns ``{"loss": mean loss, "acc": accuracy}``.
+
+    (Chapter 7 introduces it.)
+    """
     return run_epoch(model, loader, loss_fn, device, optimizer=None, **kwargs)
 
 
@@ -343,6 +350,7 @@ def predict(
     tta: Iterable[str] = (),
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``.
+    Chapter 7 introduces it.
 
     ``precision`` and ``channels_last`` as in :func:`run_epoch`; probabilities are float32.
     ``tta`` names test-time views from :data:`TTA_VIEWS` (e.g. ``("hflip", "vflip")``): the
@@ -443,38 +451,31 @@ def fit(
     mix: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
     ema_decay: float | None = None,
 ) -> pd.DataFrame:
-    """Train ``model`` for ``epochs`` epochs and return the history as a DataFrame.
+    """Train ``model`` for ``epochs`` epochs and return the history (chapter 6 writes this loop by hand).
 
-    One row per epoch: ``epoch, train_loss, train_acc, val_loss, val_acc, lr, epoch_time_s,
-    peak_memory_mb``. Options:
+    The lesson's steps, one named function each: prepare -> resume -> each epoch: train (the weight
+    average updated after every step), validate, record, checkpoint, stop? One history row per epoch:
+    ``epoch, train_loss, train_acc, val_loss, val_acc, lr, epoch_time_s, peak_memory_mb``. Options:
 
-    * ``optimizer`` defaults to Adam(``lr``), or AdamW(``lr``, ``weight_decay``) when ``weight_decay``
-      is set: decoupled weight decay, each step multiplies every weight by ``1 - lr * weight_decay``
-      before Adam's step (:func:`default_optimizer`); ``loss_fn`` defaults to cross-entropy.
-    * ``scheduler`` steps once per epoch (``ReduceLROnPlateau`` gets the validation loss)
-      or once per batch with ``scheduler_interval="batch"``.
-    * ``grad_clip`` clips the global gradient norm; ``patience`` stops early when the
-      validation loss has not improved for that many epochs, restoring the best weights.
-    * ``precision`` (``"auto"``: bfloat16 or float16 autocast on CUDA, float32 elsewhere),
-      ``channels_last`` (default: on for CUDA) and ``compile`` (``torch.compile``): see the
-      module docstring. On CUDA ``cudnn.benchmark`` is on during the run.
-    * ``checkpoint`` is saved after every epoch (and the previous epoch's file kept as
-      ``<name>.prev.pt``); ``resume=True`` continues from it, or from the previous one when
-      the newest is missing, corrupt or fails its checksum, so ``epochs`` is the total count,
-      not the number still to run. The random number generators' states are saved too, so a
-      resumed run shuffles its data (and draws dropout masks and, without worker processes,
-      augmentations) as the uninterrupted run would have.
-    * ``mix`` transforms each training batch's ``(inputs, labels)`` into ``(inputs, targets)``
-      for the loss, e.g. :func:`helpers.mixing.make_mix` (MixUp/CutMix with soft targets).
-    * ``ema_decay`` (e.g. 0.99) keeps an exponential moving average of the weights
-      (:func:`make_ema`), updated after every step. Validation, early stopping and the model
-      ``fit`` leaves behind use the average; each checkpoint stores the average as its model
-      weights and the training weights under ``extra["training_weights"]``, which ``resume``
-      continues from.
-    * ``max_batches`` caps batches per epoch (smoke mode). ``COURSE_DRY_RUN=1`` caps every
-      pass at one batch and ``epochs`` at 2 (:func:`helpers.config.dry_run`).
-    * ``settings`` are stored in the checkpoint with the run's own: the resolved precision,
-      channels-last, compile and ``input_size`` (one training sample's shape, also kept on
+    * ``optimizer``: Adam(``lr``), or AdamW(``lr``, ``weight_decay``) when ``weight_decay`` is set
+      (decoupled decay, :func:`default_optimizer`); ``loss_fn``: cross-entropy.
+    * ``scheduler`` steps once per epoch (``ReduceLROnPlateau`` gets the validation loss) or once
+      per batch with ``scheduler_interval="batch"``. ``grad_clip`` clips the global gradient norm;
+      ``patience`` stops early after that many epochs without a better validation loss,
+      restoring the best weights.
+    * ``precision``, ``channels_last``, ``compile``: see the module docstring.
+    * ``checkpoint`` is saved after every epoch, the previous epoch's file kept as
+      ``<name>.prev.pt``; ``resume=True`` continues from it (or from the previous one when the newest
+      is missing, corrupt or fails its checksum): ``epochs`` is the total count. The random number
+      generators' states are saved too: a resumed run shuffles as the uninterrupted one would have.
+    * ``mix`` turns each training batch's ``(inputs, labels)`` into ``(inputs, targets)`` for the
+      loss, e.g. :func:`helpers.mixing.make_mix` (MixUp/CutMix). ``ema_decay`` (e.g. 0.99) keeps an
+      exponential moving average of the weights (:func:`make_ema`): validation, early stopping,
+      the checkpoint's model and the model left behind use it (the training weights, for resume,
+      are under ``extra["training_weights"]``).
+    * ``max_batches`` caps batches per epoch (smoke mode); ``COURSE_DRY_RUN=1`` caps every pass at
+      one batch and ``epochs`` at 2. ``settings`` are stored in the checkpoint with the run's own
+      (resolved precision, channels-last, compile, ``input_size``: one sample's shape, also kept on
       the model as ``trained_input_size`` so that prediction defaults to it).
     """
     run = _prepare(model, train_loader, val_loader, epochs=epochs, optimizer=optimizer, lr=lr,

@@ -347,6 +347,51 @@ def run_settings(args: argparse.Namespace, folder: Path, source: str, train_set:
 # --- The command --------------------------------------------------------------------------------
 
 
+def choose_data(args: argparse.Namespace) -> tuple[Path, str]:
+    """The PlantVillage folder to train on and where it comes from (``custom``, a recipe's, the default)."""
+    if args.data is not None:
+        return find_plantvillage(args.data, args.variant), "custom"
+    if args.recipe is not None:
+        return recipe_data(args.variant)
+    return plantvillage_root(args.variant)
+
+
+def split_datasets(args: argparse.Namespace, folder: Path, source: str,
+                   main_process: bool) -> tuple[Any, Any, Any, list[str]]:
+    """The split (``--split-file``, else the seeded one of ``--split``) and its three data sets.
+
+    Rank 0 writes (or checks) the split file and the cache first; the other ranks then read them.
+    """
+    if args.split_file is not None:
+        split_file, grouping = Path(args.split_file), None  # the file's own grouping
+    else:
+        split_file, grouping = split_path(folder, seed=args.seed, grouping=args.split), args.split
+    if not main_process:
+        _barrier()
+    split = split_for(folder, seed=args.seed, path=split_file, grouping=grouping)
+    datasets = make_datasets(args, folder, source, split)
+    if main_process:
+        _barrier()
+    return datasets
+
+
+def _announce(args: argparse.Namespace, checkpoint: Path, parameters: int, folder: Path, source: str,
+              sets: tuple[Any, Any, Any], num_classes: int, device: torch.device, world: int) -> None:
+    """Rank 0's log of what is about to train: resume or start over, model, data, device, recipe."""
+    has_checkpoint = checkpoint.exists() or previous_path(checkpoint).exists()
+    if args.resume and not has_checkpoint:
+        log.info("No checkpoint in %s yet: starting from epoch 1", checkpoint.parent)
+    elif not args.resume and checkpoint.exists():
+        log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
+    train_set, val_set, test_set = sets
+    log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
+             "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
+             len(test_set), num_classes, source, Path(train_set.split_file).name, device, world)
+    if args.recipe:
+        log.info("Recipe %s: %s", args.recipe, ", ".join(f"{key}={getattr(args, key)}" for key in
+                                                        recipes.recipe_settings(args.recipe)))
+
+
 def train(args: argparse.Namespace) -> dict[str, Any] | None:
     """Run the whole training described by ``args``; rank 0 returns the results (others None)."""
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -360,22 +405,8 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     run_dir = args.run_dir or config.runs_dir() / (args.run_name or args.model)
     checkpoint = run_dir / runs.CHECKPOINT_NAME
 
-    if args.data is not None:
-        folder, source = find_plantvillage(args.data, args.variant), "custom"
-    elif args.recipe is not None:
-        folder, source = recipe_data(args.variant)
-    else:
-        folder, source = plantvillage_root(args.variant)
-    if args.split_file is not None:
-        split_file, grouping = Path(args.split_file), None  # the file's own grouping
-    else:
-        split_file, grouping = split_path(folder, seed=args.seed, grouping=args.split), args.split
-    if not main_process:  # rank 0 writes (or checks) the split file and the cache first; the others then
-        _barrier()        # read the same ones
-    split = split_for(folder, seed=args.seed, path=split_file, grouping=grouping)
-    train_set, val_set, test_set, classes = make_datasets(args, folder, source, split)
-    if main_process:
-        _barrier()
+    folder, source = choose_data(args)
+    train_set, val_set, test_set, classes = split_datasets(args, folder, source, main_process)
     num_classes = len(classes)
 
     model = build_model(args.model, num_classes=num_classes)
@@ -399,20 +430,11 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     steps = len(train_loader) if args.max_batches is None else min(len(train_loader), args.max_batches)
     scheduler, interval = make_scheduler(args.scheduler, optimizer, args.epochs, steps)
-    has_checkpoint = checkpoint.exists() or previous_path(checkpoint).exists()
-    if args.resume and not has_checkpoint and main_process:
-        log.info("No checkpoint in %s yet: starting from epoch 1", run_dir)
-    elif not args.resume and checkpoint.exists() and main_process:
-        log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
     settings = run_settings(args, folder, source, train_set, val_set, classes, precision=precision,
                             channels_last=channels_last, drop_last=drop_last, world=world)
     if main_process:
-        log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
-                 "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
-                 len(test_set), num_classes, source, Path(train_set.split_file).name, device, world)
-        if args.recipe:
-            log.info("Recipe %s: %s", args.recipe, ", ".join(f"{key}={getattr(args, key)}" for key in
-                                                            recipes.recipe_settings(args.recipe)))
+        _announce(args, checkpoint, parameters, folder, source, (train_set, val_set, test_set), num_classes,
+                  device, world)
 
     history = engine.fit(
         model, train_loader, val_loader, epochs=args.epochs, optimizer=optimizer, scheduler=scheduler,

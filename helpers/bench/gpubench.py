@@ -141,26 +141,10 @@ def bench_gpu(
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     started = clock()
     rows: list[dict[str, Any]] = []
+    options = dict(batch_size=batch_size, steps=steps, warmup=warmup, image_size=image_size, device=device,
+                   compile_backend=compile_backend)
     for plan in gpu_plan(models, precisions, layouts, compile_model):
-        row: dict[str, Any] = {**plan, "status": "ok", "error": ""}
-        spent = clock() - started
-        if spent > budget_s:
-            row.update(status="skipped", error=f"time budget of {budget_s:.0f} s spent")
-        elif plan["compile"] and spent > budget_s - reserve_s:
-            row.update(status="skipped", error=f"less than the {reserve_s:.0f} s a compilation needs left "
-                                               f"of the {budget_s:.0f} s budget")
-        else:
-            try:
-                result = measure(plan["model"], batch_size=batch_size, steps=steps, warmup=warmup,
-                                 image_size=image_size, device=device, precision=plan["precision"],
-                                 channels_last=plan["channels_last"], compile=plan["compile"],
-                                 compile_backend=compile_backend)
-                row.update({key: result[key] for key in MEASURED if key in result})
-            except Exception as error:  # noqa: BLE001 - one failed configuration must not stop the others
-                row.update(status="error", error=_error_text(error))
-            finally:
-                if device.type == "cuda":
-                    torch.cuda.empty_cache()
+        row = _model_row(plan, measure, options, clock() - started, budget_s, reserve_s)
         row["elapsed_s"] = round(clock() - started, 2)
         rows.append(row)
         _flush(rows, meta, csv_path, json_path)
@@ -177,6 +161,28 @@ def bench_gpu(
         _flush(rows, {**meta, "compile": summary}, csv_path, json_path)
     table.attrs.update(csv=str(csv_path), json=str(json_path), **meta)
     return table
+
+
+def _model_row(plan: dict[str, Any], measure: Measure, options: dict[str, Any], spent: float,
+               budget_s: float, reserve_s: float) -> dict[str, Any]:
+    """One configuration's row: measured, or skipped when the time budget is spent (a compiled one
+    needs ``reserve_s`` left), or the error that stopped it (the other configurations still run)."""
+    row: dict[str, Any] = {**plan, "status": "ok", "error": ""}
+    if spent > budget_s:
+        return {**row, "status": "skipped", "error": f"time budget of {budget_s:.0f} s spent"}
+    if plan["compile"] and spent > budget_s - reserve_s:
+        return {**row, "status": "skipped", "error": f"less than the {reserve_s:.0f} s a compilation needs "
+                                                     f"left of the {budget_s:.0f} s budget"}
+    try:
+        result = measure(plan["model"], precision=plan["precision"], channels_last=plan["channels_last"],
+                         compile=plan["compile"], **options)
+        row.update({key: result[key] for key in MEASURED if key in result})
+    except Exception as error:  # noqa: BLE001 - one failed configuration must not stop the others
+        row.update(status="error", error=_error_text(error))
+    finally:
+        if options["device"].type == "cuda":
+            torch.cuda.empty_cache()
+    return row
 
 
 def _data_rows(measure_data: Callable[..., pd.DataFrame], root: str | Path | None, batch_size: int,

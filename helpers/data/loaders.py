@@ -130,6 +130,7 @@ def make_loader(
     collate_fn: Any | None = None,
 ) -> DataLoader:
     """A DataLoader tuned for the device: workers, pinned memory and persistent workers on GPU.
+    Chapter 8 introduces it.
 
     In a dry run (``COURSE_DRY_RUN=1``) batches hold at most ``config.DRY_RUN_BATCH_SIZE`` items.
     """
