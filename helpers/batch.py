@@ -143,8 +143,12 @@ def summary_row(name: str, status: str, results: dict[str, Any] | None, run_dir:
 
 
 def run_batch(runs: dict[str, dict[str, Any]], runs_dir: Path, *, restart: bool = False,
-              extra: list[str] | None = None) -> pd.DataFrame:
-    """Train each run in turn (finished ones skipped, interrupted ones resumed); the summary table."""
+              machine: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Train each run in turn (finished ones skipped, interrupted ones resumed); the summary table.
+
+    Each run's options, with ``machine`` (settings of this machine: ``device``, ``workers``, ...),
+    become a :class:`helpers.train.TrainSettings` (:func:`helpers.train.make_settings`).
+    """
     rows = []
     for name, options in runs.items():
         run_dir = runs_dir / name
@@ -154,11 +158,11 @@ def run_batch(runs: dict[str, dict[str, Any]], runs_dir: Path, *, restart: bool 
             rows.append(summary_row(name, "skipped: finished", done, run_dir))
             continue
         resume = not restart and (run_dir / CHECKPOINT_NAME).exists()
-        argv = [*to_argv(options), *(extra or []), "--run-dir", str(run_dir), "--note", NOTE]
-        argv += ["--resume"] if resume else []
+        settings = train.make_settings(**{**options, **(machine or {})}, run_dir=run_dir, note=NOTE,
+                                       resume=resume)
         log.info("%s: %s: python -m helpers.train %s", name, "resuming" if resume else "training",
-                 " ".join(argv))
-        results = train.train(train.parse_args(argv))
+                 " ".join(to_argv({**options, **(machine or {}), "run_dir": run_dir, "resume": resume})))
+        results = train.train(settings)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()  # the next model starts with the memory free
         status = ("resumed" if resume else "trained") if results and results["complete"] else "interrupted"
@@ -208,13 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: python -m helpers.train {' '.join(to_argv(options))}")
         return 0
     runs_dir = args.runs_dir or config.runs_dir()
-    extra = [*(["--device", args.device] if args.device else []),
-             *(["--workers", str(args.workers)] if args.workers is not None else []),
-             *(["--threads", str(args.threads)] if args.threads else []),
-             *(["--no-progress"] if args.no_progress else [])]
+    machine = {key: getattr(args, key) for key in ("device", "workers", "threads", "no_progress")
+               if getattr(args, key) not in (None, False)}
     started = time.perf_counter()
     try:
-        table = run_batch(runs, runs_dir, restart=args.restart, extra=extra)
+        table = run_batch(runs, runs_dir, restart=args.restart, machine=machine)
     except (DataNotFoundError, train.SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -38,6 +38,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,79 @@ TRAIN_ON = ("train", "train+val", "all")
 
 class SettingsError(ValueError):
     """The command's options cannot work together (e.g. simple_cnn at 64 px)."""
+
+
+@dataclass
+class TrainSettings:
+    """One training run's settings, typed: a field per option of ``python -m helpers.train``
+    (``batch_size`` is ``--batch-size``), with the command's defaults. The command line fills it
+    (:func:`parse_args`); code builds it with :func:`make_settings` (``helpers.batch``,
+    ``helpers.crossval``, chapter 15's :func:`write_notebook_run`), so a misspelt or renamed setting
+    fails where it is written, not when the run starts. ``tests/test_train.py`` keeps the fields and
+    the options the same."""
+
+    recipe: str | None = None
+    model: str | None = None
+    data: Path | None = None
+    variant: str = "color"
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adamw"
+    grad_clip: float | None = None
+    patience: int | None = None
+    augment: bool = False
+    rotations: bool = False
+    scheduler: str = "none"
+    precision: str = "auto"
+    channels_last: bool | None = None
+    compile: bool = False
+    workers: int | None = None
+    threads: int | None = None
+    max_batches: int | None = None
+    image_size: int = IMAGE_SIZE
+    init: str = "default"
+    seed: int = 42
+    split: str = "random"
+    split_file: Path | None = None
+    train_on: str = "train"
+    cache: bool = False
+    crop_scale: list[float] | None = None
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
+    mix_prob: float = 1.0
+    ema: float | None = None
+    tta: list[str] = field(default_factory=list)
+    run_name: str | None = None
+    run_dir: Path | None = None
+    resume: bool = False
+    device: str | None = None
+    no_progress: bool = False
+    note: str | None = None
+
+
+def make_settings(**options: Any) -> TrainSettings:
+    """Settings from code, checked as the command line checks its options: a ``recipe``'s values
+    first, then ``options`` (field names of :class:`TrainSettings`). A name that is no setting is a
+    ``TypeError``; a value outside an option's choices, or no model, a :class:`SettingsError`."""
+    recipe = options.get("recipe")
+    settings = TrainSettings(**{**(recipes.recipe_settings(recipe) if recipe else {}), **options})
+    for name in ("data", "split_file", "run_dir"):
+        value = getattr(settings, name)
+        if value is not None:
+            setattr(settings, name, Path(value))
+    for action in build_parser()._actions:
+        if action.choices is None:
+            continue
+        value = getattr(settings, action.dest)
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(v is not None and v not in action.choices for v in values):
+            raise SettingsError(f"{action.dest}={value!r}: choose from {', '.join(map(str, action.choices))}")
+    if settings.model is None:
+        raise SettingsError("give model= (one of: " + ", ".join(PLANTVILLAGE_MODELS) + ") or a recipe=")
+    return settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -273,7 +347,7 @@ def recipe_data(variant: str = "color") -> tuple[Path, str]:
     return tiny_plantvillage_root(), "tiny"
 
 
-def make_datasets(args: argparse.Namespace, folder: Path, source: str,
+def make_datasets(args: TrainSettings, folder: Path, source: str,
                   split: dict[str, Any]) -> tuple[Any, Any, Any, list[str]]:
     """Train / validation / test sets over ``split``: JPEGs, or views of the folder's cache (``--cache``).
 
@@ -314,7 +388,7 @@ def make_datasets(args: argparse.Namespace, folder: Path, source: str,
     return sets[0], sets[1], sets[2], classes
 
 
-def make_loader_for(args: argparse.Namespace, dataset: Any, device: torch.device, distributed: bool,
+def make_loader_for(args: TrainSettings, dataset: Any, device: torch.device, distributed: bool,
                     train: bool = False, drop_last: bool = False) -> Any:
     """The loader of one data set: ``make_loader``, and with ``--cache`` batch transforms on the device."""
     sampler = DistributedSampler(dataset, shuffle=train, seed=args.seed) if distributed else None
@@ -330,7 +404,7 @@ def make_loader_for(args: argparse.Namespace, dataset: Any, device: torch.device
     return DeviceLoader(loader, device, BatchAugment(args.augment, args.rotations, crop_scale=crop))
 
 
-def run_settings(args: argparse.Namespace, folder: Path, source: str, train_set: Any, val_set: Any,
+def run_settings(args: TrainSettings, folder: Path, source: str, train_set: Any, val_set: Any,
                  classes: list[str], *, precision: str, channels_last: bool, drop_last: bool = False,
                  world: int = 1) -> dict[str, Any]:
     """The settings saved in the checkpoint and ``results.json``: the options and what they resolved to."""
@@ -347,7 +421,7 @@ def run_settings(args: argparse.Namespace, folder: Path, source: str, train_set:
 # --- The command --------------------------------------------------------------------------------
 
 
-def choose_data(args: argparse.Namespace) -> tuple[Path, str]:
+def choose_data(args: TrainSettings) -> tuple[Path, str]:
     """The PlantVillage folder to train on and where it comes from (``custom``, a recipe's, the default)."""
     if args.data is not None:
         return find_plantvillage(args.data, args.variant), "custom"
@@ -356,7 +430,7 @@ def choose_data(args: argparse.Namespace) -> tuple[Path, str]:
     return plantvillage_root(args.variant)
 
 
-def split_datasets(args: argparse.Namespace, folder: Path, source: str,
+def split_datasets(args: TrainSettings, folder: Path, source: str,
                    main_process: bool) -> tuple[Any, Any, Any, list[str]]:
     """The split (``--split-file``, else the seeded one of ``--split``) and its three data sets.
 
@@ -375,7 +449,7 @@ def split_datasets(args: argparse.Namespace, folder: Path, source: str,
     return datasets
 
 
-def _announce(args: argparse.Namespace, checkpoint: Path, parameters: int, folder: Path, source: str,
+def _announce(args: TrainSettings, checkpoint: Path, parameters: int, folder: Path, source: str,
               sets: tuple[Any, Any, Any], num_classes: int, device: torch.device, world: int) -> None:
     """Rank 0's log of what is about to train: resume or start over, model, data, device, recipe."""
     has_checkpoint = checkpoint.exists() or previous_path(checkpoint).exists()
@@ -392,7 +466,7 @@ def _announce(args: argparse.Namespace, checkpoint: Path, parameters: int, folde
                                                         recipes.recipe_settings(args.recipe)))
 
 
-def train(args: argparse.Namespace) -> dict[str, Any] | None:
+def train(args: TrainSettings) -> dict[str, Any] | None:
     """Run the whole training described by ``args``; rank 0 returns the results (others None)."""
     started, cpu_started = time.perf_counter(), time.process_time()
     device, rank, world = setup_distributed(args.device)
@@ -458,7 +532,7 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     return results
 
 
-def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, history: pd.DataFrame,
+def write_results(args: TrainSettings, run_dir: Path, model: nn.Module, history: pd.DataFrame,
                   complete: bool, device: torch.device, world: int, parameters: int, classes: list[str],
                   train_set: Any, test_set: Any, test_loader: Any, folder: Path, source: str,
                   settings: dict[str, Any], started: float, cpu_started: float | None) -> dict[str, Any]:
@@ -521,18 +595,17 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     return results
 
 
-def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | Path, options: list[str],
+def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | Path, options: TrainSettings,
                        loaders: tuple[Any, Any, Any], device: torch.device, started: float,
                        note: str) -> dict[str, Any]:
     """Test a model trained in a notebook and write its run as the training command does (same files).
 
-    ``options`` are the training command's options that say what the notebook did (``["--model",
-    "resnet_minimal", "--epochs", "20", ...]``); ``run_dir`` holds the checkpoint ``fit`` wrote;
+    ``options`` are the training settings that say what the notebook did (``make_settings(model=
+    "resnet_minimal", epochs=20, ...)``); ``run_dir`` holds the checkpoint ``fit`` wrote;
     ``loaders`` are the train, validation and test loaders. :func:`load_results` then finds the run,
-    so a later chapter reuses it.
+    so a later chapter reuses it (chapter 15).
     """
-    args = parse_args(options)
-    args.run_dir, args.note = Path(run_dir), note
+    args = replace(options, run_dir=Path(run_dir), note=note)
     train_set, val_set, test_set = (loader.dataset for loader in loaders)
     folder, source, classes = Path(train_set.root), train_set.source, list(train_set.classes)
     precision = engine.resolve_precision(args.precision, device)
@@ -559,14 +632,14 @@ def load_results(model_name: str, runs_dir: str | Path | None = None, *,
     return runs.find_results(model_name, Path(runs_dir) if runs_dir is not None else config.runs_dir(), where)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The options of ``argv``: a ``--recipe``'s settings first, then the options given."""
+def parse_args(argv: list[str] | None = None) -> TrainSettings:
+    """The settings ``argv`` gives: a ``--recipe``'s settings first, then the options given."""
     parser = build_parser()
     recipes.apply_recipe(parser, argv)
     args = parser.parse_args(argv)
     if args.model is None:
         parser.error("give --model (one of: " + ", ".join(PLANTVILLAGE_MODELS) + ") or a --recipe")
-    return args
+    return TrainSettings(**vars(args))
 
 
 def main(argv: list[str] | None = None) -> int:

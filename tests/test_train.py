@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -162,3 +163,24 @@ def test_precision_and_channels_last_options() -> None:
     assert args.precision == "fp16" and args.channels_last is False and args.compile is True
     with pytest.raises(SystemExit):
         parser.parse_args(["--model", "resnet_minimal", "--precision", "half"])
+
+
+def test_the_settings_dataclass_and_the_command_line_agree() -> None:
+    """Every option is a field with the same default, and code builds the same settings as argv does."""
+    options = {action.dest for action in train.build_parser()._actions} - {"help"}
+    assert options == {f.name for f in dataclasses.fields(train.TrainSettings)}
+    assert train.parse_args(["--model", "resnet_minimal"]) == train.make_settings(model="resnet_minimal")
+    from_argv = train.parse_args(["--recipe", "small-data", "--epochs", "3", "--data", "x", "--tta", "hflip"])
+    assert from_argv == train.make_settings(recipe="small-data", epochs=3, data="x", tta=["hflip"])
+    assert from_argv.data == Path("x") and from_argv.epochs == 3
+
+
+def test_a_misspelt_or_impossible_setting_fails_where_it_is_written() -> None:
+    with pytest.raises(TypeError, match="epoch"):
+        train.make_settings(model="resnet_minimal", epoch=3)
+    with pytest.raises(train.SettingsError, match="optimizer='adam2'"):
+        train.make_settings(model="resnet_minimal", optimizer="adam2")
+    with pytest.raises(train.SettingsError, match="tta"):
+        train.make_settings(model="resnet_minimal", tta=["sideways"])
+    with pytest.raises(train.SettingsError, match="give model="):
+        train.make_settings(epochs=1)
