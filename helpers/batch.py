@@ -86,7 +86,8 @@ def load_settings(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]
 
 
 def to_argv(options: dict[str, Any]) -> list[str]:
-    """The command line of ``python -m helpers.train`` for a run's options."""
+    """The command line of ``python -m helpers.train`` for a run's options, as the batch shows it (``--list``,
+    the log); the runs themselves start from :func:`helpers.train.make_settings`."""
     parser = train.build_parser()
     switches = {s for action in parser._actions for s in action.option_strings}
     argv: list[str] = []
