@@ -53,7 +53,7 @@ from helpers.data.loaders import make_loader, representative_indices
 from helpers.data.locate import VARIANTS, find_plantvillage, scan_images
 from helpers.data.transforms import ToNormalizedTensor
 from helpers.predict import DeviceNotAvailableError, usable_device
-from helpers.runs import Run, load_run
+from helpers.runs import RESULTS_NAME, Run, load_run
 
 EVALUATIONS = "evaluations"
 """The folder inside a run directory that receives the evaluation files."""
@@ -238,14 +238,14 @@ def _training_majority(run: Run) -> tuple[int | None, str]:
     """The run's training-majority class (index) and where that came from."""
     baselines = (run.results or {}).get("baselines") or {}
     if isinstance(baselines.get("majority_class"), int):
-        return baselines["majority_class"], "results.json"
+        return baselines["majority_class"], RESULTS_NAME
     split_file = run.settings.get("split_file")
     try:
         split = json.loads(Path(split_file).read_text(encoding="utf-8")) if split_file else None
     except (OSError, json.JSONDecodeError):
         split = None
     if not split or not split.get("train"):
-        return None, "unknown (no results.json baselines or split file)"
+        return None, f"unknown (no {RESULTS_NAME} baselines or split file)"
     index = {name: i for i, name in enumerate(run.class_names)}
     counts = Counter(index.get(Path(f).parts[0]) for f in split["train"])
     counts.pop(None, None)
