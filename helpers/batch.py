@@ -21,7 +21,6 @@ In full mode (``COURSE_MODE=full``) chapters 11-16 find these runs with
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -34,6 +33,7 @@ import torch
 
 from helpers import config, train
 from helpers.data import DataNotFoundError
+from helpers.runs import CHECKPOINT_NAME, read_results
 
 log = logging.getLogger("helpers.batch")
 
@@ -86,7 +86,8 @@ def load_settings(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]
 
 
 def to_argv(options: dict[str, Any]) -> list[str]:
-    """The command line of ``python -m helpers.train`` for a run's options."""
+    """The command line of ``python -m helpers.train`` for a run's options, as the batch shows it (``--list``,
+    the log); the runs themselves start from :func:`helpers.train.make_settings`."""
     parser = train.build_parser()
     switches = {s for action in parser._actions for s in action.option_strings}
     argv: list[str] = []
@@ -106,9 +107,8 @@ def to_argv(options: dict[str, Any]) -> list[str]:
 
 def finished(run_dir: Path, epochs: int, max_batches: int | None) -> dict[str, Any] | None:
     """The run's ``results.json`` when it finished with these epochs and this batch cap, else None."""
-    try:
-        results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    results = read_results(run_dir)
+    if results is None:
         return None
     settings = results.get("settings") or {}
     if (results.get("complete") and settings.get("epochs") == epochs
@@ -144,8 +144,12 @@ def summary_row(name: str, status: str, results: dict[str, Any] | None, run_dir:
 
 
 def run_batch(runs: dict[str, dict[str, Any]], runs_dir: Path, *, restart: bool = False,
-              extra: list[str] | None = None) -> pd.DataFrame:
-    """Train each run in turn (finished ones skipped, interrupted ones resumed); the summary table."""
+              machine: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Train each run in turn (finished ones skipped, interrupted ones resumed); the summary table.
+
+    Each run's options, with ``machine`` (settings of this machine: ``device``, ``workers``, ...),
+    become a :class:`helpers.train.TrainSettings` (:func:`helpers.train.make_settings`).
+    """
     rows = []
     for name, options in runs.items():
         run_dir = runs_dir / name
@@ -154,12 +158,12 @@ def run_batch(runs: dict[str, dict[str, Any]], runs_dir: Path, *, restart: bool 
             log.info("%s: finished on %s, skipped (%s)", name, done.get("finished_at"), run_dir)
             rows.append(summary_row(name, "skipped: finished", done, run_dir))
             continue
-        resume = not restart and (run_dir / "checkpoint.pt").exists()
-        argv = [*to_argv(options), *(extra or []), "--run-dir", str(run_dir), "--note", NOTE]
-        argv += ["--resume"] if resume else []
+        resume = not restart and (run_dir / CHECKPOINT_NAME).exists()
+        settings = train.make_settings(**{**options, **(machine or {})}, run_dir=run_dir, note=NOTE,
+                                       resume=resume)
         log.info("%s: %s: python -m helpers.train %s", name, "resuming" if resume else "training",
-                 " ".join(argv))
-        results = train.train(train.parse_args(argv))
+                 " ".join(to_argv({**options, **(machine or {}), "run_dir": run_dir, "resume": resume})))
+        results = train.train(settings)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()  # the next model starts with the memory free
         status = ("resumed" if resume else "trained") if results and results["complete"] else "interrupted"
@@ -209,13 +213,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: python -m helpers.train {' '.join(to_argv(options))}")
         return 0
     runs_dir = args.runs_dir or config.runs_dir()
-    extra = [*(["--device", args.device] if args.device else []),
-             *(["--workers", str(args.workers)] if args.workers is not None else []),
-             *(["--threads", str(args.threads)] if args.threads else []),
-             *(["--no-progress"] if args.no_progress else [])]
+    machine = {key: getattr(args, key) for key in ("device", "workers", "threads", "no_progress")
+               if getattr(args, key) not in (None, False)}
     started = time.perf_counter()
     try:
-        table = run_batch(runs, runs_dir, restart=args.restart, extra=extra)
+        table = run_batch(runs, runs_dir, restart=args.restart, machine=machine)
     except (DataNotFoundError, train.SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

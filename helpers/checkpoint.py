@@ -136,6 +136,7 @@ def save_checkpoint(
     keep_previous: bool = False,
 ) -> Path:
     """Write everything needed to resume training to ``path`` (atomic, with a checksum).
+    Chapter 8 introduces it.
 
     ``keep_previous=True`` first renames an existing ``path`` to :func:`previous_path`,
     so the last two saves are on disk.
@@ -182,7 +183,7 @@ def load_checkpoint(
     scaler: Any | None = None,
     map_location: str | torch.device = "cpu",
 ) -> dict[str, Any]:
-    """Load a checkpoint (``weights_only=True``) and restore the objects given.
+    """Load a checkpoint (``weights_only=True``) and restore the objects given. (Chapter 8 introduces it.)
 
     Returns the raw dictionary with ``history`` turned back into a DataFrame. The model
     gets back its ``trained_input_size`` attribute (from ``settings["input_size"]``, else

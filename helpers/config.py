@@ -156,7 +156,6 @@ def cpu_count() -> int:
     return max(1, min(cpus, int(limit))) if limit else cpus
 
 
-
 def device() -> torch.device:
     """The best available device: CUDA, then Apple's MPS, then the CPU."""
     if torch.cuda.is_available():
@@ -165,6 +164,14 @@ def device() -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def resolve_device(requested: str | torch.device | None = None) -> torch.device:
+    """``requested`` as a ``torch.device``, or the best available one (:func:`device`) when not given.
+
+    Every function with a ``device=None`` parameter (and every ``--device`` option) goes through here.
+    """
+    return torch.device(requested) if requested else device()
 
 
 def seed_everything(seed: int = 42) -> int:
@@ -238,6 +245,17 @@ def shared_data_dir() -> Path | None:
 def in_ci() -> bool:
     """True under continuous integration, where progress bars stay quiet."""
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def progress_bar() -> type:
+    """The ``tqdm`` class to draw progress with: Jupyter's widget bar when ipywidgets is installed,
+    else the text bar (no warning)."""
+    try:
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
+    return tqdm
 
 
 def describe() -> dict[str, str]:

@@ -52,6 +52,7 @@ from helpers.data.locate import find_plantvillage
 from helpers.data.splits import kfold_path, kfold_splits, save_split
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.models import build_model
+from helpers.runs import CHECKPOINT_NAME, write_json
 
 log = logging.getLogger("helpers.crossval")
 
@@ -83,15 +84,15 @@ def write_folds(folder: Path, k: int, seed: int, folds_dir: Path) -> list[Path]:
     return files
 
 
-def fold_argv(name: str, folder: Path, split_file: Path, run_dir: Path, seed: int, threads: int,
-              overrides: dict[str, Any]) -> list[str]:
-    """The ``helpers.train`` command line of one fold of candidate ``name``."""
-    argv = ["--recipe", name, "--data", str(folder), "--split-file", str(split_file),
-            "--run-dir", str(run_dir), "--seed", str(seed), "--threads", str(threads), "--resume",
-            "--no-progress", "--workers", "0", "--train-on", "train+val"]  # the held-out fold stays out
-    for key, value in overrides.items():
-        argv += [f"--{key.replace('_', '-')}", str(value)]
-    return argv
+def fold_settings(name: str, folder: Path, split_file: Path, run_dir: Path, seed: int, threads: int,
+                  overrides: dict[str, Any]) -> train.TrainSettings:
+    """The training settings of one fold of candidate ``name``: its recipe, then ``overrides``.
+
+    Every fold trains on train+val of its split, so the held-out fold stays out.
+    """
+    return train.make_settings(recipe=name, data=folder, split_file=split_file, run_dir=run_dir, seed=seed,
+                               threads=threads, resume=True, no_progress=True, workers=0,
+                               **{"train_on": "train+val", **overrides})
 
 
 def _accuracy(model: torch.nn.Module, loader: Any, tta: Sequence[str], max_batches: int | None) -> float:
@@ -99,10 +100,10 @@ def _accuracy(model: torch.nn.Module, loader: Any, tta: Sequence[str], max_batch
     return float((y_true == y_pred).float().mean()) if len(y_true) else float("nan")
 
 
-def score_variants(args: argparse.Namespace, run_dir: Path) -> dict[str, float]:
+def score_variants(args: train.TrainSettings, run_dir: Path) -> dict[str, float]:
     """Held-out accuracy of the fold's model: averaged weights or not (when the run kept an average),
     each without and with test-time flips (:data:`TTA_FLIPS`)."""
-    state = load_checkpoint(run_dir / "checkpoint.pt")
+    state = load_checkpoint(run_dir / CHECKPOINT_NAME)
     settings = state["settings"]
     folder = Path(settings["data"])
     split = json.loads(Path(settings["split_file"]).read_text(encoding="utf-8"))
@@ -126,8 +127,7 @@ def run_fold(name: str, fold: int, folder: str, split_file: str, run_dir: str, s
     """Train and score one fold (in this process); writes and returns its ``fold.json`` record."""
     torch.set_num_threads(threads)
     run_path = Path(run_dir)
-    argv = fold_argv(name, Path(folder), Path(split_file), run_path, seed, threads, overrides)
-    args = train.parse_args(argv)
+    args = fold_settings(name, Path(folder), Path(split_file), run_path, seed, threads, overrides)
     results = train.train(args)
     if results is None or not results.get("complete"):
         raise RuntimeError(f"{name} fold {fold} did not finish; run the command again to resume it")
@@ -141,7 +141,7 @@ def run_fold(name: str, fold: int, folder: str, split_file: str, run_dir: str, s
         "settings": {key: getattr(args, key) for key in recipes.recipe_settings(name)} | overrides,
         "torch": torch.__version__, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    train.write_json(run_path / FOLD_FILE, record)
+    write_json(run_path / FOLD_FILE, record)
     return record
 
 
@@ -175,7 +175,7 @@ def summarize(root: Path, name: str, k: int, command: str = "") -> dict[str, Any
     summary["cpu_time_s_mean"] = statistics.fmean(r["cpu_time_s"] for r in records)
     summary["wall_time_s_mean"] = statistics.fmean(r["wall_time_s"] for r in records)
     summary.update(machine=_machine(), command=command, written_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
-    train.write_json(root / f"{name}.json", summary)
+    write_json(root / f"{name}.json", summary)
     return summary
 
 

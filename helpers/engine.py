@@ -27,12 +27,14 @@ what keeps a GPU busy. Those settings follow the device, never ``COURSE_MODE``:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -166,22 +168,12 @@ def make_ema(model: nn.Module, decay: float) -> AveragedModel:
     return ema
 
 
-def _tqdm() -> type:
-    """Jupyter's widget bar when ipywidgets is installed, else the text bar (no warning)."""
-    try:
-        import ipywidgets  # noqa: F401
-        from tqdm.auto import tqdm
-    except ImportError:
-        from tqdm.std import tqdm
-    return tqdm
-
-
 def _progress(iterable: Iterable, total: int | None, desc: str, enabled: bool | None) -> Iterable:
     """A progress bar over ``iterable``: on by default, quiet under CI and on non-zero ranks."""
     show = (not config.in_ci()) if enabled is None else enabled
     if not (show and is_main_process()):
         return iterable
-    return _tqdm()(iterable, total=total, desc=desc, leave=False)
+    return config.progress_bar()(iterable, total=total, desc=desc, leave=False)
 
 
 def run_epoch(
@@ -203,6 +195,7 @@ def run_epoch(
     on_step: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """One pass over ``loader``: trains when an optimizer is given, else evaluates.
+    Chapter 6 writes this loop by hand.
 
     Returns the mean loss and the accuracy (fraction correct) over the samples seen,
     summed across processes in a distributed run. ``scheduler`` is stepped per batch
@@ -221,62 +214,99 @@ def run_epoch(
     loader = capped(loader, max_batches)  # capped + in-order data: a stratified subset, not the first classes
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
     if training and scaler is None:
         scaler = make_scaler(precision, device)
     totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, count
-    try:
-        total = len(loader)  # type: ignore[arg-type]
-    except TypeError:
-        total = None
-    if max_batches is not None:
-        total = min(total or max_batches, max_batches)
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    batches = _progress(loader, _epoch_length(loader, max_batches), desc, progress)
     with torch.set_grad_enabled(training):
-        for step, (inputs, targets) in enumerate(_progress(loader, total, desc, progress)):
+        for step, (inputs, labels) in enumerate(batches):
             if max_batches is not None and step >= max_batches:
                 break
-            inputs = inputs.to(device, non_blocking=True)
-            if inputs.dim() == 4:
-                inputs = inputs.contiguous(memory_format=memory_format)
-            targets = targets.to(device, non_blocking=True)
-            labels = targets
+            inputs, labels = _to_device(inputs, labels, device, memory_format)
+            targets = labels
             if training and mix is not None:
-                inputs, targets = mix(inputs, targets)
+                inputs, targets = mix(inputs, labels)
             with autocast_for(precision, device):
                 outputs = model(inputs)
                 loss = loss_fn(outputs, targets)
             if training:
                 record_input_size(model, inputs)
                 optimizer.zero_grad(set_to_none=True)
-                if scaler is not None and scaler.is_enabled():
-                    scaler.scale(loss).backward()
-                    if grad_clip is not None:
-                        scaler.unscale_(optimizer)
-                        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                    scaler.step(optimizer)
-                    scaler.update()
-                else:
-                    loss.backward()
-                    if grad_clip is not None:
-                        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                    optimizer.step()
+                optimizer_step(loss, optimizer, scaler, grad_clip=grad_clip)
                 if scheduler is not None:
                     scheduler.step()
                 if on_step is not None:
                     on_step()
-            n = labels.shape[0]
-            totals[0] += loss.detach().double() * n
-            if labels.is_floating_point() and labels.dim() == 2 and labels.shape[-1] > 1:
-                labels = labels.argmax(dim=-1)  # soft labels: the most probable class
-            if outputs.dim() > 1 and outputs.shape[-1] > 1:
-                totals[1] += (outputs.argmax(dim=-1) == labels).sum()
-            else:  # one logit per sample: binary classification
-                totals[1] += ((outputs.reshape(-1) > 0).long() == labels.reshape(-1).long()).sum()
-            totals[2] += n
+            _count(totals, loss, outputs, labels)
     if dist.is_available() and dist.is_initialized():
         dist.all_reduce(totals)
     count = max(totals[2].item(), 1.0)
     return {"loss": totals[0].item() / count, "acc": totals[1].item() / count}
+
+
+def _epoch_length(loader: Iterable[Batch], max_batches: int | None) -> int | None:
+    """Batches the pass will take (for the progress bar), None when the loader cannot say."""
+    try:
+        total = len(loader)  # type: ignore[arg-type]
+    except TypeError:
+        total = None
+    return min(total or max_batches, max_batches) if max_batches is not None else total
+
+
+def _to_device(inputs: torch.Tensor, labels: torch.Tensor, device: torch.device,
+               memory_format: torch.memory_format) -> Batch:
+    """One batch on ``device`` (asynchronously from pinned memory), images in ``memory_format``."""
+    inputs = inputs.to(device, non_blocking=True)
+    if inputs.dim() == 4:
+        inputs = inputs.contiguous(memory_format=memory_format)
+    return inputs, labels.to(device, non_blocking=True)
+
+
+def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                   scaler: torch.amp.GradScaler | None = None, *, grad_clip: float | None = None) -> None:
+    """Backward pass and one optimiser step: through ``scaler`` for float16 (loss scaled up, gradients
+    unscaled before clipping, the step skipped on overflow), plainly otherwise; ``grad_clip`` clips
+    the global gradient norm. The one owner of the step, used by :func:`run_epoch` and the benchmarks.
+    """
+    scaled = scaler is not None and scaler.is_enabled()
+    (scaler.scale(loss) if scaled else loss).backward()
+    if grad_clip is not None:
+        if scaled:
+            scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], grad_clip)
+    if scaled:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
+
+
+@contextlib.contextmanager
+def cudnn_tuning(device: torch.device) -> Iterator[None]:
+    """``torch.backends.cudnn.benchmark`` on during the block on CUDA (fixed shapes: cuDNN times its
+    convolution algorithms once and keeps the fastest), the previous setting restored afterwards."""
+    before = torch.backends.cudnn.benchmark
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
+
+
+def _count(totals: torch.Tensor, loss: torch.Tensor, outputs: torch.Tensor, labels: torch.Tensor) -> None:
+    """Add a batch's loss sum, correct predictions and size to ``totals`` (soft labels count as their
+    argmax; one logit per sample is binary classification)."""
+    n = labels.shape[0]
+    totals[0] += loss.detach().double() * n
+    if labels.is_floating_point() and labels.dim() == 2 and labels.shape[-1] > 1:
+        labels = labels.argmax(dim=-1)  # soft labels: the most probable class
+    if outputs.dim() > 1 and outputs.shape[-1] > 1:
+        totals[1] += (outputs.argmax(dim=-1) == labels).sum()
+    else:  # one logit per sample: binary classification
+        totals[1] += ((outputs.reshape(-1) > 0).long() == labels.reshape(-1).long()).sum()
+    totals[2] += n
 
 
 def train_one_epoch(
@@ -287,7 +317,10 @@ def train_one_epoch(
     device: torch.device,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """Train for one epoch; returns ``{"loss": mean loss, "acc": accuracy}``."""
+    """Train for one epoch; returns ``{"loss": mean loss, "acc": accuracy}``.
+
+    (Chapter 6 writes it by hand.)
+    """
     return run_epoch(model, loader, loss_fn, device, optimizer=optimizer, **kwargs)
 
 
@@ -298,7 +331,10 @@ def evaluate(
     device: torch.device,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """Evaluate without gradients; returns ``{"loss": mean loss, "acc": accuracy}``."""
+    """Evaluate without gradients; returns ``{"loss": mean loss, "acc": accuracy}``.
+
+    (Chapter 7 introduces it.)
+    """
     return run_epoch(model, loader, loss_fn, device, optimizer=None, **kwargs)
 
 
@@ -314,6 +350,7 @@ def predict(
     tta: Iterable[str] = (),
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return ``(y_true, y_pred, probabilities)`` on the CPU for everything in ``loader``.
+    Chapter 7 introduces it.
 
     ``precision`` and ``channels_last`` as in :func:`run_epoch`; probabilities are float32.
     ``tta`` names test-time views from :data:`TTA_VIEWS` (e.g. ``("hflip", "vflip")``): the
@@ -414,41 +451,106 @@ def fit(
     mix: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
     ema_decay: float | None = None,
 ) -> pd.DataFrame:
-    """Train ``model`` for ``epochs`` epochs and return the history as a DataFrame.
+    """Train ``model`` for ``epochs`` epochs and return the history (chapter 6 writes this loop by hand).
 
-    One row per epoch: ``epoch, train_loss, train_acc, val_loss, val_acc, lr, epoch_time_s,
-    peak_memory_mb``. Options:
+    The lesson's steps, one named function each: prepare -> resume -> each epoch: train (the weight
+    average updated after every step), validate, record, checkpoint, stop? One history row per epoch:
+    ``epoch, train_loss, train_acc, val_loss, val_acc, lr, epoch_time_s, peak_memory_mb``. Options:
 
-    * ``optimizer`` defaults to Adam(``lr``), or AdamW(``lr``, ``weight_decay``) when ``weight_decay``
-      is set: decoupled weight decay, each step multiplies every weight by ``1 - lr * weight_decay``
-      before Adam's step (:func:`default_optimizer`); ``loss_fn`` defaults to cross-entropy.
-    * ``scheduler`` steps once per epoch (``ReduceLROnPlateau`` gets the validation loss)
-      or once per batch with ``scheduler_interval="batch"``.
-    * ``grad_clip`` clips the global gradient norm; ``patience`` stops early when the
-      validation loss has not improved for that many epochs, restoring the best weights.
-    * ``precision`` (``"auto"``: bfloat16 or float16 autocast on CUDA, float32 elsewhere),
-      ``channels_last`` (default: on for CUDA) and ``compile`` (``torch.compile``): see the
-      module docstring. On CUDA ``cudnn.benchmark`` is on during the run.
-    * ``checkpoint`` is saved after every epoch (and the previous epoch's file kept as
-      ``<name>.prev.pt``); ``resume=True`` continues from it, or from the previous one when
-      the newest is missing, corrupt or fails its checksum, so ``epochs`` is the total count,
-      not the number still to run. The random number generators' states are saved too, so a
-      resumed run shuffles its data (and draws dropout masks and, without worker processes,
-      augmentations) as the uninterrupted run would have.
-    * ``mix`` transforms each training batch's ``(inputs, labels)`` into ``(inputs, targets)``
-      for the loss, e.g. :func:`helpers.mixing.make_mix` (MixUp/CutMix with soft targets).
-    * ``ema_decay`` (e.g. 0.99) keeps an exponential moving average of the weights
-      (:func:`make_ema`), updated after every step. Validation, early stopping and the model
-      ``fit`` leaves behind use the average; each checkpoint stores the average as its model
-      weights and the training weights under ``extra["training_weights"]``, which ``resume``
-      continues from.
-    * ``max_batches`` caps batches per epoch (smoke mode). ``COURSE_DRY_RUN=1`` caps every
-      pass at one batch and ``epochs`` at 2 (:func:`helpers.config.dry_run`).
-    * ``settings`` are stored in the checkpoint with the run's own: the resolved precision,
-      channels-last, compile and ``input_size`` (one training sample's shape, also kept on
+    * ``optimizer``: Adam(``lr``), or AdamW(``lr``, ``weight_decay``) when ``weight_decay`` is set
+      (decoupled decay, :func:`default_optimizer`); ``loss_fn``: cross-entropy.
+    * ``scheduler`` steps once per epoch (``ReduceLROnPlateau`` gets the validation loss) or once
+      per batch with ``scheduler_interval="batch"``. ``grad_clip`` clips the global gradient norm;
+      ``patience`` stops early after that many epochs without a better validation loss,
+      restoring the best weights.
+    * ``precision``, ``channels_last``, ``compile``: see the module docstring.
+    * ``checkpoint`` is saved after every epoch, the previous epoch's file kept as
+      ``<name>.prev.pt``; ``resume=True`` continues from it (or from the previous one when the newest
+      is missing, corrupt or fails its checksum): ``epochs`` is the total count. The random number
+      generators' states are saved too: a resumed run shuffles as the uninterrupted one would have.
+    * ``mix`` turns each training batch's ``(inputs, labels)`` into ``(inputs, targets)`` for the
+      loss, e.g. :func:`helpers.mixing.make_mix` (MixUp/CutMix). ``ema_decay`` (e.g. 0.99) keeps an
+      exponential moving average of the weights (:func:`make_ema`): validation, early stopping,
+      the checkpoint's model and the model left behind use it (the training weights, for resume,
+      are under ``extra["training_weights"]``).
+    * ``max_batches`` caps batches per epoch (smoke mode); ``COURSE_DRY_RUN=1`` caps every pass at
+      one batch and ``epochs`` at 2. ``settings`` are stored in the checkpoint with the run's own
+      (resolved precision, channels-last, compile, ``input_size``: one sample's shape, also kept on
       the model as ``trained_input_size`` so that prediction defaults to it).
     """
-    device = device or config.device()
+    run = _prepare(model, train_loader, val_loader, epochs=epochs, optimizer=optimizer, lr=lr,
+                   weight_decay=weight_decay, loss_fn=loss_fn, scheduler=scheduler,
+                   scheduler_interval=scheduler_interval, device=device, grad_clip=grad_clip,
+                   patience=patience, restore_best=restore_best, precision=precision, compile=compile,
+                   channels_last=channels_last, checkpoint=checkpoint, max_batches=max_batches,
+                   settings=settings, progress=progress, mix=mix, ema_decay=ema_decay)
+    if resume:
+        _resume(run)
+    _start_average(run)
+    epoch = run.start_epoch
+    with cudnn_tuning(run.device):
+        try:
+            for epoch in range(run.start_epoch + 1, run.epochs + 1):
+                train = _train(run, epoch)
+                val = _validate(run, epoch)
+                _record(run, epoch, train, val)
+                _save_checkpoint(run, epoch)
+                if on_epoch_end is not None:
+                    on_epoch_end(epoch, run.history)
+                if _should_stop(run, epoch):
+                    break
+        except KeyboardInterrupt:
+            log.warning("Interrupted during epoch %d; the last finished epoch is in the checkpoint. "
+                        "Run again with resume=True to continue.", epoch)
+    return _finish(run)
+
+
+@dataclass
+class _Run:
+    """Everything :func:`fit` carries from one epoch to the next (built by :func:`_prepare`)."""
+
+    model: nn.Module
+    train_loader: Iterable[Batch]
+    val_loader: Iterable[Batch] | None
+    optimizer: torch.optim.Optimizer
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    scheduler: Any | None
+    scheduler_interval: str
+    scaler: torch.amp.GradScaler | None
+    device: torch.device
+    epochs: int
+    settings: dict[str, Any]
+    common: dict[str, Any]
+    grad_clip: float | None
+    patience: int | None
+    keep_best: bool
+    checkpoint: Path | None
+    compile: bool
+    mix: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None
+    ema_decay: float | None
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    start_epoch: int = 0
+    best_loss: float = float("inf")
+    bad_epochs: int = 0
+    best_state: dict[str, Any] | None = None
+    averaged: tuple[dict[str, Any], int] | None = None  # a resumed run's average and its update count
+    ema: AveragedModel | None = None
+    step_model: nn.Module | None = None
+    eval_model: nn.Module | None = None
+    rotate: bool = False  # keep the previous file only once it is this run's (never an older run's)
+
+
+def _prepare(model: nn.Module, train_loader: Iterable[Batch], val_loader: Iterable[Batch] | None, *,
+             epochs: int, optimizer: torch.optim.Optimizer | None, lr: float, weight_decay: float,
+             loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None, scheduler: Any | None,
+             scheduler_interval: str, device: torch.device | None, grad_clip: float | None,
+             patience: int | None, restore_best: bool, precision: Precision, compile: bool,
+             channels_last: bool | None, checkpoint: str | Path | None, max_batches: int | None,
+             settings: dict[str, Any] | None, progress: bool | None, mix: Any,
+             ema_decay: float | None) -> _Run:
+    """Step 1, prepare: the device's settings resolved, the model moved, optimizer, loss and scaler
+    made, and the settings the checkpoint records."""
+    device = config.resolve_device(device)
     epochs, max_batches = config.cap_epochs(epochs), config.cap_batches(max_batches)  # COURSE_DRY_RUN
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
@@ -456,8 +558,6 @@ def fit(
     if channels_last:
         model.to(memory_format=torch.channels_last)
     optimizer = optimizer or default_optimizer(model, lr, weight_decay)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
-    scaler = make_scaler(precision, device)
     run_settings = {
         "epochs": epochs, "lr": optimizer.param_groups[0]["lr"],
         "weight_decay": optimizer.param_groups[0].get("weight_decay", 0.0),
@@ -468,112 +568,139 @@ def fit(
         "ema_decay": ema_decay, "mix": repr(mix) if mix is not None else None,
         **(settings or {}),
     }
-    history = pd.DataFrame()
-    start_epoch, best_loss, bad_epochs, best_state = 0, float("inf"), 0, None
-    averaged_state, ema_updates = None, 0
-    checkpoint = Path(checkpoint) if checkpoint else None
-    rotate = False  # keep the previous file only once it is this run's (never an older run's)
-    if resume and checkpoint is not None and (checkpoint.exists() or previous_path(checkpoint).exists()):
-        state = load_latest_checkpoint(checkpoint, model, optimizer=optimizer, scheduler=scheduler,
-                                       scaler=scaler, map_location=device)
-        history, start_epoch = state["history"], state["epoch"]
-        best_loss = state["extra"].get("best_loss", best_loss)
-        bad_epochs = state["extra"].get("bad_epochs", 0)
-        best_state = state["extra"].get("best_state")  # saved when early stopping may restore it
-        if state["extra"].get("rng") is not None:  # the next epoch shuffles as the uninterrupted run would
-            set_rng_state(state["extra"]["rng"])
-        if state["extra"].get(TRAINING_WEIGHTS) is not None:  # the model entry holds the average
-            averaged_state, ema_updates = state["model"], int(state["extra"].get("ema_updates", 0))
-            unwrap(model).load_state_dict(state["extra"][TRAINING_WEIGHTS])
-        if state["loaded_from"] != str(checkpoint) and checkpoint.exists() and is_main_process():
-            aside = checkpoint.with_name(f"{checkpoint.stem}.corrupt{checkpoint.suffix}")
-            checkpoint.replace(aside)  # so the next save does not rotate it over the good previous file
-            log.warning("Moved the unusable %s to %s", checkpoint, aside)
-        log.info("Resumed from %s at epoch %d", state["loaded_from"], start_epoch)
-        rotate = True
-    ema = make_ema(model, ema_decay) if ema_decay else None
-    if ema is not None and averaged_state is not None:
-        ema.module.load_state_dict(averaged_state)
-        ema.n_averaged.fill_(ema_updates)
-    step_model = torch.compile(model) if compile else model
-    eval_model = ema.module if ema is not None else step_model  # what validation sees and fit returns
-    batch_scheduler = scheduler if scheduler_interval == "batch" else None
-    common = dict(precision=precision, max_batches=max_batches, channels_last=channels_last,
-                  progress=progress)
-    on_step = (lambda: ema.update_parameters(unwrap(model))) if ema is not None else None
+    return _Run(model=model, train_loader=train_loader, val_loader=val_loader, optimizer=optimizer,
+                loss_fn=loss_fn or nn.CrossEntropyLoss(), scheduler=scheduler,
+                scheduler_interval=scheduler_interval, scaler=make_scaler(precision, device), device=device,
+                epochs=epochs, settings=run_settings,
+                common=dict(precision=precision, max_batches=max_batches, channels_last=channels_last,
+                            progress=progress),
+                grad_clip=grad_clip, patience=patience, keep_best=patience is not None and restore_best,
+                checkpoint=Path(checkpoint) if checkpoint else None, compile=compile, mix=mix,
+                ema_decay=ema_decay)
 
-    keep_best = patience is not None and restore_best
 
-    def save(epoch: int) -> None:
-        nonlocal rotate
-        size = trained_input_size(model)
-        if size is not None:
-            run_settings["input_size"] = list(size)
-        if checkpoint is not None and is_main_process():
-            extra: dict[str, Any] = {"best_loss": best_loss, "bad_epochs": bad_epochs, "rng": rng_state()}
-            if keep_best and best_state is not None:  # so a resumed run can still restore the best
-                extra["best_state"] = best_state
-            if ema is not None:  # the average is the model to use; the training weights are for resume
-                extra[TRAINING_WEIGHTS] = unwrap(model).state_dict()
-                extra["ema_updates"] = int(ema.n_averaged)
-            if not rotate:  # a new run: an older run's files are no fallback for this one
-                previous_path(checkpoint).unlink(missing_ok=True)
-            save_checkpoint(checkpoint, model=ema.module if ema is not None else model, epoch=epoch,
-                            optimizer=optimizer, scheduler=scheduler, scaler=scaler, history=history,
-                            settings=run_settings, extra=extra, keep_previous=rotate)
-            rotate = True
+def _resume(run: _Run) -> None:
+    """Step 2, resume: continue from the checkpoint (or the previous epoch's file) when there is one:
+    weights, optimizer, scheduler, scaler, history, early-stopping state and the RNGs."""
+    checkpoint = run.checkpoint
+    if checkpoint is None or not (checkpoint.exists() or previous_path(checkpoint).exists()):
+        return
+    state = load_latest_checkpoint(checkpoint, run.model, optimizer=run.optimizer, scheduler=run.scheduler,
+                                   scaler=run.scaler, map_location=run.device)
+    extra = state["extra"]
+    run.history, run.start_epoch = state["history"], state["epoch"]
+    run.best_loss = extra.get("best_loss", run.best_loss)
+    run.bad_epochs = extra.get("bad_epochs", 0)
+    run.best_state = extra.get("best_state")  # saved when early stopping may restore it
+    if extra.get("rng") is not None:  # the next epoch shuffles as the uninterrupted run would
+        set_rng_state(extra["rng"])
+    if extra.get(TRAINING_WEIGHTS) is not None:  # the model entry holds the average
+        run.averaged = state["model"], int(extra.get("ema_updates", 0))
+        unwrap(run.model).load_state_dict(extra[TRAINING_WEIGHTS])
+    if state["loaded_from"] != str(checkpoint) and checkpoint.exists() and is_main_process():
+        aside = checkpoint.with_name(f"{checkpoint.stem}.corrupt{checkpoint.suffix}")
+        checkpoint.replace(aside)  # so the next save does not rotate it over the good previous file
+        log.warning("Moved the unusable %s to %s", checkpoint, aside)
+    log.info("Resumed from %s at epoch %d", state["loaded_from"], run.start_epoch)
+    run.rotate = True
 
-    benchmark_before = torch.backends.cudnn.benchmark
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed shapes: time the conv algorithms once, keep the fastest
-    epoch = start_epoch
-    try:
-        for epoch in range(start_epoch + 1, epochs + 1):
-            _set_sampler_epoch(train_loader, epoch)
-            lr_now = optimizer.param_groups[0]["lr"]
-            if device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(device)
-            started = time.perf_counter()
-            train = run_epoch(step_model, train_loader, loss_fn, device, optimizer=optimizer,
-                              scaler=scaler, grad_clip=grad_clip, scheduler=batch_scheduler,
-                              desc=f"epoch {epoch}/{epochs} train", mix=mix, on_step=on_step, **common)
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
-            elapsed = time.perf_counter() - started
-            val = (evaluate(eval_model, val_loader, loss_fn, device, desc=f"epoch {epoch} val", **common)
-                   if val_loader is not None else {"loss": float("nan"), "acc": float("nan")})
-            row = {"epoch": epoch, "train_loss": train["loss"], "train_acc": train["acc"],
-                   "val_loss": val["loss"], "val_acc": val["acc"], "lr": lr_now,
-                   "epoch_time_s": elapsed, "peak_memory_mb": peak_memory_mb(device)}
-            history = pd.concat([history, pd.DataFrame([row])], ignore_index=True)
-            if scheduler is not None and scheduler_interval == "epoch":
-                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                    scheduler.step(val["loss"])
-                else:
-                    scheduler.step()
-            if val_loader is not None and val["loss"] < best_loss:
-                best_loss, bad_epochs = val["loss"], 0
-                if keep_best:  # a copy of the weights only when early stopping may need it
-                    best_state = copy.deepcopy(unwrap(eval_model).state_dict())
-            else:
-                bad_epochs += 1
-            save(epoch)
-            if is_main_process():
-                log.info("epoch %d: train loss %.4f acc %.3f | val loss %.4f acc %.3f | %.1fs",
-                         epoch, train["loss"], train["acc"], val["loss"], val["acc"], elapsed)
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, history)
-            if patience is not None and val_loader is not None and bad_epochs >= patience:
-                log.info("Early stopping at epoch %d: no validation improvement for %d epochs",
-                         epoch, patience)
-                break
-    except KeyboardInterrupt:
-        log.warning("Interrupted during epoch %d; the last finished epoch is in the checkpoint. "
-                    "Run again with resume=True to continue.", epoch)
-    finally:
-        torch.backends.cudnn.benchmark = benchmark_before
-    if keep_best and best_state is not None:
-        unwrap(model).load_state_dict(best_state)
-    elif ema is not None:
-        unwrap(model).load_state_dict(ema.module.state_dict())
-    return history
+
+def _start_average(run: _Run) -> None:
+    """The weight average (``ema_decay``), restored on resume; which model trains (compiled or not)
+    and which one validation sees (the average when there is one)."""
+    if run.ema_decay:
+        run.ema = make_ema(run.model, run.ema_decay)
+        if run.averaged is not None:
+            run.ema.module.load_state_dict(run.averaged[0])
+            run.ema.n_averaged.fill_(run.averaged[1])
+    run.step_model = torch.compile(run.model) if run.compile else run.model
+    run.eval_model = run.ema.module if run.ema is not None else run.step_model
+
+
+def _train(run: _Run, epoch: int) -> dict[str, float]:
+    """Step 3, train: one epoch, the average updated after every step. Returns the loss, the accuracy,
+    the learning rate the epoch started with and its ``seconds``."""
+    _set_sampler_epoch(run.train_loader, epoch)
+    if run.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(run.device)
+    ema = run.ema
+    on_step = (lambda: ema.update_parameters(unwrap(run.model))) if ema is not None else None
+    lr = run.optimizer.param_groups[0]["lr"]
+    started = time.perf_counter()
+    train = run_epoch(run.step_model, run.train_loader, run.loss_fn, run.device, optimizer=run.optimizer,
+                      scaler=run.scaler, grad_clip=run.grad_clip,
+                      scheduler=run.scheduler if run.scheduler_interval == "batch" else None,
+                      desc=f"epoch {epoch}/{run.epochs} train", mix=run.mix, on_step=on_step, **run.common)
+    if run.device.type == "cuda":
+        torch.cuda.synchronize(run.device)
+    return {**train, "lr": lr, "seconds": time.perf_counter() - started}
+
+
+def _validate(run: _Run, epoch: int) -> dict[str, float]:
+    """Step 4, validate: the evaluated model (the average, if kept) on the validation loader."""
+    if run.val_loader is None:
+        return {"loss": float("nan"), "acc": float("nan")}
+    return evaluate(run.eval_model, run.val_loader, run.loss_fn, run.device, desc=f"epoch {epoch} val",
+                    **run.common)
+
+
+def _record(run: _Run, epoch: int, train: dict[str, float], val: dict[str, float]) -> None:
+    """Step 5: the epoch's history row, the per-epoch scheduler step, the best validation loss so far."""
+    row = {"epoch": epoch, "train_loss": train["loss"], "train_acc": train["acc"],
+           "val_loss": val["loss"], "val_acc": val["acc"], "lr": train["lr"],
+           "epoch_time_s": train["seconds"], "peak_memory_mb": peak_memory_mb(run.device)}
+    if run.scheduler is not None and run.scheduler_interval == "epoch":
+        if isinstance(run.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            run.scheduler.step(val["loss"])
+        else:
+            run.scheduler.step()
+    run.history = pd.concat([run.history, pd.DataFrame([row])], ignore_index=True)
+    if run.val_loader is not None and val["loss"] < run.best_loss:
+        run.best_loss, run.bad_epochs = val["loss"], 0
+        if run.keep_best:  # a copy of the weights only when early stopping may need it
+            run.best_state = copy.deepcopy(unwrap(run.eval_model).state_dict())
+    else:
+        run.bad_epochs += 1
+    if is_main_process():
+        log.info("epoch %d: train loss %.4f acc %.3f | val loss %.4f acc %.3f | %.1fs",
+                 epoch, train["loss"], train["acc"], val["loss"], val["acc"], train["seconds"])
+
+
+def _save_checkpoint(run: _Run, epoch: int) -> None:
+    """Step 6, checkpoint: the model to use (the average, if kept), what resuming needs, the settings
+    with the trained input size; the previous epoch's file kept as the fallback."""
+    size = trained_input_size(run.model)
+    if size is not None:
+        run.settings["input_size"] = list(size)
+    if run.checkpoint is None or not is_main_process():
+        return
+    extra: dict[str, Any] = {"best_loss": run.best_loss, "bad_epochs": run.bad_epochs, "rng": rng_state()}
+    if run.keep_best and run.best_state is not None:  # so a resumed run can still restore the best
+        extra["best_state"] = run.best_state
+    if run.ema is not None:  # the average is the model to use; the training weights are for resume
+        extra[TRAINING_WEIGHTS] = unwrap(run.model).state_dict()
+        extra["ema_updates"] = int(run.ema.n_averaged)
+    if not run.rotate:  # a new run: an older run's files are no fallback for this one
+        previous_path(run.checkpoint).unlink(missing_ok=True)
+    model = run.ema.module if run.ema is not None else run.model
+    save_checkpoint(run.checkpoint, model=model, epoch=epoch, optimizer=run.optimizer,
+                    scheduler=run.scheduler, scaler=run.scaler, history=run.history,
+                    settings=run.settings, extra=extra, keep_previous=run.rotate)
+    run.rotate = True
+
+
+def _should_stop(run: _Run, epoch: int) -> bool:
+    """Step 7, stop? Early stopping: ``patience`` epochs without a better validation loss."""
+    if run.patience is None or run.val_loader is None or run.bad_epochs < run.patience:
+        return False
+    log.info("Early stopping at epoch %d: no validation improvement for %d epochs", epoch, run.patience)
+    return True
+
+
+def _finish(run: _Run) -> pd.DataFrame:
+    """The weights ``fit`` leaves in the model: the best (early stopping), else the average, else the last."""
+    if run.keep_best and run.best_state is not None:
+        unwrap(run.model).load_state_dict(run.best_state)
+    elif run.ema is not None:
+        unwrap(run.model).load_state_dict(run.ema.module.state_dict())
+    return run.history

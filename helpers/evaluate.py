@@ -54,7 +54,7 @@ from helpers.data.loaders import make_loader, representative_indices
 from helpers.data.locate import VARIANTS, find_plantvillage, scan_images
 from helpers.data.transforms import ToNormalizedTensor
 from helpers.predict import DeviceNotAvailableError, usable_device
-from helpers.runs import Run, load_run
+from helpers.runs import RESULTS_NAME, Run, load_run
 
 EVALUATIONS = "evaluations"
 """The folder inside a run directory that receives the evaluation files."""
@@ -239,14 +239,14 @@ def _training_majority(run: Run) -> tuple[int | None, str]:
     """The run's training-majority class (index) and where that came from."""
     baselines = (run.results or {}).get("baselines") or {}
     if isinstance(baselines.get("majority_class"), int):
-        return baselines["majority_class"], "results.json"
+        return baselines["majority_class"], RESULTS_NAME
     split_file = run.settings.get("split_file")
     try:
         split = json.loads(Path(split_file).read_text(encoding="utf-8")) if split_file else None
     except (OSError, json.JSONDecodeError):
         split = None
     if not split or not split.get("train"):
-        return None, "unknown (no results.json baselines or split file)"
+        return None, f"unknown (no {RESULTS_NAME} baselines or split file)"
     index = {name: i for i, name in enumerate(run.class_names)}
     counts = Counter(index.get(Path(f).parts[0]) for f in split["train"])
     counts.pop(None, None)
@@ -314,15 +314,62 @@ def evaluate_run(
         raise EvaluationError(f"max_images must be at least 1, not {max_images}")
     if batch_size < 1:
         raise EvaluationError(f"batch_size must be at least 1, not {batch_size}")
+    run, device = _open_run(run, device)
+    images = _known_images(run, find_plantvillage(Path(folder).expanduser(), variant), ignore_unknown)
+    dataset = _sample(images, run, max_images, seed)
+    loader = make_loader(dataset, batch_size, device=device, workers=workers, collate_fn=collate_readable)
+    indices, probs, bad = predict_folder(run.model, loader, device, tta=tta, precision=precision)
+    bad_files = sorted((dataset.files[i], reason) for i, reason in bad)
+    if len(indices) == 0:
+        raise EvaluationError(f"None of the {len(dataset)} images chosen in {images.root} could be read "
+                              f"(first: {bad_files[0][0]}: {bad_files[0][1]})")
+    scored = _score(run, dataset, images.match, indices, probs)
+    summary = _summary(run, images, scored, dataset, bad_files, folder=folder, variant=variant)
+    elapsed = time.perf_counter() - started
+    summary["settings"] = {
+        "image_size": run.image_size, "mean": list(run.mean), "std": list(run.std), "batch_size": batch_size,
+        "device": str(device), "workers": loader.num_workers,
+        "precision": engine.resolve_precision(precision, device), "tta": tta,
+        "tta_views": 1 + len(engine.TTA_VIEWS) if tta else 1, "max_images": max_images, "seed": seed,
+        "ignore_unknown": ignore_unknown}
+    summary.update(started_at=started_at, wall_time_s=elapsed,
+                   images_per_s=scored.images / elapsed if elapsed > 0 else None, torch=torch.__version__)
+    evaluation = Evaluation(summary, scored.per_class, scored.predictions)
+    if save:
+        try:
+            evaluation.files = save_evaluation(evaluation, run.run_dir, images.root)
+        except OSError as error:  # e.g. a run on a read-only volume: the numbers are still printed
+            summary["not_saved"] = f"could not write to {Path(run.run_dir) / EVALUATIONS}: {error}"
+    return evaluation
+
+
+def _open_run(run: Run | str | Path, device: str | torch.device | None) -> tuple[Run, torch.device]:
+    """The run (loaded from its folder when a path is given) and the device its model is on."""
     if isinstance(run, Run):
         if device is not None:
             run.model.to(usable_device(device))
         param = next(run.model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-    else:
-        device = usable_device(device) if device is not None else config.device()
-        run = load_run(run, device=device)
-    root = find_plantvillage(Path(folder).expanduser(), variant)
+        return run, param.device if param is not None else torch.device("cpu")
+    device = usable_device(config.resolve_device(device))
+    return load_run(run, device=device), device
+
+
+@dataclass
+class _KnownImages:
+    """A folder's images of the classes the run knows, and what was left out."""
+
+    root: Path
+    match: ClassMatch
+    all_files: list[str]
+    folder_classes: list[str]
+    unknown_counts: Counter
+    files: list[str]
+    targets: list[int]
+
+
+def _known_images(run: Run, root: Path, ignore_unknown: bool) -> _KnownImages:
+    """Every image of ``root`` whose class folder matches one of the run's classes, labelled with the
+    run's class index; :class:`UnknownClassesError` for other classes unless ``ignore_unknown``."""
     all_files, folder_labels, folder_classes = scan_images(root)
     match = match_classes(folder_classes, run.class_names)
     names = [folder_classes[label] for label in folder_labels]
@@ -337,19 +384,38 @@ def evaluate_run(
                               f"{run.run_dir} knows ({len(folder_classes)} class folders, none matching): "
                               "nothing to score")
     files, targets = (list(column) for column in zip(*kept, strict=True))
-    dataset = FolderImages(root, files, targets, run.image_size, run.mean, run.std)
-    sample = None
-    if max_images is not None and max_images < len(dataset):
-        sample = np.sort(representative_indices(dataset, max_images, seed))
-        dataset = FolderImages(root, [files[i] for i in sample], [targets[i] for i in sample],
-                               run.image_size, run.mean, run.std)
-    loader = make_loader(dataset, batch_size, device=device, workers=workers, collate_fn=collate_readable)
-    indices, probs, bad = predict_folder(run.model, loader, device, tta=tta, precision=precision)
-    bad_files = sorted((dataset.files[i], reason) for i, reason in bad)
-    if len(indices) == 0:
-        raise EvaluationError(f"None of the {len(dataset)} images chosen in {root} could be read "
-                              f"(first: {bad_files[0][0]}: {bad_files[0][1]})")
+    return _KnownImages(root, match, all_files, folder_classes, unknown_counts, files, targets)
 
+
+def _sample(images: _KnownImages, run: Run, max_images: int | None, seed: int) -> FolderImages:
+    """The images to score: all, or a seeded stratified sample of ``max_images``."""
+    dataset = FolderImages(images.root, images.files, images.targets, run.image_size, run.mean, run.std)
+    if max_images is None or max_images >= len(dataset):
+        return dataset
+    sample = np.sort(representative_indices(dataset, max_images, seed))
+    return FolderImages(images.root, [images.files[i] for i in sample], [images.targets[i] for i in sample],
+                        run.image_size, run.mean, run.std)
+
+
+@dataclass
+class _Scored:
+    """The predictions on the images that could be read, in file order."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    in_top: np.ndarray
+    top_k: int
+    per_class: pd.DataFrame
+    predictions: pd.DataFrame
+
+    @property
+    def images(self) -> int:
+        return len(self.y_true)
+
+
+def _score(run: Run, dataset: FolderImages, match: ClassMatch, indices: torch.Tensor,
+           probs: torch.Tensor) -> _Scored:
+    """Top-1 and top-k predictions against the labels: per class and per image."""
     order = indices.argsort()
     indices, probs = indices[order].numpy(), probs[order]
     y_true = np.asarray(dataset.targets)[indices]
@@ -360,24 +426,29 @@ def evaluate_run(
     folder_names: dict[int, list[str]] = {}
     for name, label in match.labels.items():
         folder_names.setdefault(label, []).append(name)
-    per_class = _per_class(run, y_true, y_pred, in_top, folder_names)
     predictions = pd.DataFrame({
         "file": [dataset.files[i] for i in indices], "true": [run.class_names[t] for t in y_true],
         "predicted": [run.class_names[p] for p in y_pred],
         "probability": probs.gather(1, torch.as_tensor(y_pred)[:, None]).squeeze(1).numpy(),
         "correct": y_pred == y_true,
     })
+    return _Scored(y_true, y_pred, in_top, k, _per_class(run, y_true, y_pred, in_top, folder_names),
+                   predictions)
 
+
+def _summary(run: Run, images: _KnownImages, scored: _Scored, dataset: FolderImages,
+             bad_files: list[tuple[str, str]], *, folder: str | Path, variant: str) -> dict[str, Any]:
+    """Accuracy, top-k, baselines, what was scored and what was left out (the settings come after)."""
+    y_true, y_pred, n = scored.y_true, scored.y_pred, scored.images
     counts = np.bincount(y_true, minlength=len(run.class_names))
     balanced = metrics.scores(metrics.confusion_matrix(y_true, y_pred, len(run.class_names)))
     majority, majority_source = _training_majority(run)
-    n = len(y_true)
-    elapsed = time.perf_counter() - started
-    summary: dict[str, Any] = {
+    match, unknown_counts = images.match, images.unknown_counts
+    return {
         "accuracy": float((y_pred == y_true).mean()), "correct": int((y_pred == y_true).sum()),
         "balanced_accuracy": balanced["balanced_accuracy"], "macro_f1": balanced["macro_f1"],
         "classes_scored": int((counts > 0).sum()),
-        "top5_accuracy": float(in_top.mean()), "top_k": k, "images": n,
+        "top5_accuracy": float(scored.in_top.mean()), "top_k": scored.top_k, "images": n,
         "baselines": {
             "folder_majority_class": run.class_names[int(counts.argmax())],
             "folder_majority_share": float(counts.max() / n),
@@ -388,34 +459,19 @@ def evaluate_run(
         },
         "run": {"run_dir": str(run.run_dir), "model": run.settings.get("model"), "epoch": run.epoch,
                 "classes": len(run.class_names), "trained_data": run.settings.get("data")},
-        "folder": {"given": str(folder), "classes_root": str(root), "variant": variant},
-        "settings": {"image_size": run.image_size, "mean": list(run.mean), "std": list(run.std),
-                     "batch_size": batch_size, "device": str(device), "workers": loader.num_workers,
-                     "precision": engine.resolve_precision(precision, device), "tta": tta,
-                     "tta_views": 1 + len(engine.TTA_VIEWS) if tta else 1, "max_images": max_images,
-                     "seed": seed, "ignore_unknown": ignore_unknown},
+        "folder": {"given": str(folder), "classes_root": str(images.root), "variant": variant},
         "counts": {
-            "images_in_folder": len(all_files), "class_folders": len(folder_classes),
-            "matched_classes": len(match.labels), "images_of_known_classes": len(files),
-            "sampled": len(dataset) if sample is not None else None,
+            "images_in_folder": len(images.all_files), "class_folders": len(images.folder_classes),
+            "matched_classes": len(match.labels), "images_of_known_classes": len(images.files),
+            "sampled": len(dataset) if len(dataset) < len(images.files) else None,
             "unknown_classes": dict(unknown_counts), "images_skipped_unknown": sum(unknown_counts.values()),
             "unreadable": len(bad_files), "scored": n, "run_classes_not_in_folder": len(match.missing),
         },
         "renamed_classes": match.renamed,
         "run_classes_not_in_folder": match.missing,
         "unreadable_files": [{"file": name, "reason": reason} for name, reason in bad_files],
-        "overlap_with_training_split": _trained_on(run, root, dataset.files),
-        "started_at": started_at, "wall_time_s": elapsed,
-        "images_per_s": n / elapsed if elapsed > 0 else None,
-        "torch": torch.__version__,
+        "overlap_with_training_split": _trained_on(run, images.root, dataset.files),
     }
-    evaluation = Evaluation(summary, per_class, predictions)
-    if save:
-        try:
-            evaluation.files = save_evaluation(evaluation, run.run_dir, root)
-        except OSError as error:  # e.g. a run on a read-only volume: the numbers are still printed
-            summary["not_saved"] = f"could not write to {Path(run.run_dir) / EVALUATIONS}: {error}"
-    return evaluation
 
 
 def save_evaluation(evaluation: Evaluation, run_dir: Path, root: Path) -> dict[str, Path]:

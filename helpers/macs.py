@@ -76,6 +76,7 @@ def _run(model: nn.Module, x: torch.Tensor) -> list[dict[str, object]]:
 def count_macs(model: nn.Module, input_size: Sequence[int] | None = None, *,
                input_data: torch.Tensor | None = None, device: str | torch.device = "meta") -> pd.DataFrame:
     """One row per call of a leaf module, in call order: module name, type, output shape, MACs.
+    Chapter 8 introduces it.
 
     Give ``input_size`` (with the batch dimension, e.g. ``(1, 3, 256, 256)``) or ``input_data``.
     The count runs on a copy of the model in eval mode on ``device`` (``"meta"``: shapes only, no
@@ -107,7 +108,7 @@ def count_macs(model: nn.Module, input_size: Sequence[int] | None = None, *,
 
 def total_macs(model: nn.Module, input_size: Sequence[int] | None = None, *,
                input_data: torch.Tensor | None = None) -> int:
-    """All the multiply-adds of one forward pass."""
+    """All the multiply-adds of one forward pass. (Chapter 8 introduces it.)"""
     return int(count_macs(model, input_size, input_data=input_data)["macs"].sum())
 
 
@@ -133,6 +134,7 @@ def _owner(module: str, stages: Sequence[str]) -> str | None:
 
 def macs_by_stage(table: pd.DataFrame, stages: Sequence[str]) -> pd.Series:
     """Sum a :func:`count_macs` table over named parts (``"stem"``, ``"blocks.0"``...), in that order.
+    Chapter 9a introduces it.
 
     A row belongs to the longest stage name that is its module name or a prefix of it (at a dot).
     Rows outside every stage are summed under ``"other"`` (shown only when not zero), so the

@@ -27,7 +27,10 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
 def confusion_matrix(
     y_true: torch.Tensor | np.ndarray, y_pred: torch.Tensor | np.ndarray, num_classes: int
 ) -> np.ndarray:
-    """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as class ``j``."""
+    """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as class ``j``.
+
+    (Chapter 7 introduces it.)
+    """
     true = np.asarray(y_true, dtype=np.int64).ravel()
     pred = np.asarray(y_pred, dtype=np.int64).ravel()
     if true.shape != pred.shape:
@@ -42,7 +45,7 @@ def confusion_matrix(
 
 
 def per_class_accuracy(cm: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
-    """Accuracy (recall) and support of each class, worst first."""
+    """Accuracy (recall) and support of each class, worst first. (Chapter 8 introduces it.)"""
     support = cm.sum(axis=1)
     correct = np.diag(cm)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -100,7 +103,7 @@ def format_scores(cm: np.ndarray) -> str:
 def most_confused(
     cm: np.ndarray, class_names: Sequence[str], top: int = 5, *, symmetric: bool = False
 ) -> pd.DataFrame:
-    """The ``top`` (true, predicted) pairs with the most mistakes, largest first.
+    """The ``top`` (true, predicted) pairs with the most mistakes, largest first. (Chapter 8 introduces it.)
 
     With ``symmetric=True`` the two directions of a pair are added up (a Shirt called a
     T-shirt plus a T-shirt called a Shirt) and the columns are ``class_a, class_b, count``.
@@ -120,7 +123,10 @@ def most_confused(
 
 
 def baselines(labels: Sequence[int], num_classes: int) -> dict[str, float]:
-    """What guessing scores: uniform random guessing and always predicting the majority class."""
+    """What guessing scores: uniform random guessing and always predicting the majority class.
+
+    (Chapter 7 introduces it.)
+    """
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)
     return {"random_guess": 1.0 / num_classes, "majority_class": counts.max() / counts.sum()}
 

@@ -19,7 +19,7 @@ IMAGE_SIZE = 256
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
-    """Number of parameters (all, or only those with ``requires_grad``)."""
+    """Number of parameters (all, or only those with ``requires_grad``). (Chapter 8 introduces it.)"""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -315,7 +315,10 @@ def kaiming_init(model: nn.Module) -> nn.Module:
 
 
 def build_model(name: str, **kwargs: object) -> nn.Module:
-    """Build a registered model by name; a clear error lists the names when it is unknown."""
+    """Build a registered model by name; a clear error lists the names when it is unknown.
+
+    (Chapter 9a introduces it.)
+    """
     key = name.lower().replace("-", "_")
     if key not in MODELS:
         raise ValueError(f"Unknown model {name!r}; choose one of: {', '.join(MODELS)}")

@@ -14,7 +14,8 @@ where each piece lives and is documented:
 * the saved stratified split, random or by leaf, and k-fold folds (``pv.split_for``,
   ``pv.make_split``, ``pv.load_split``, ``pv.kfold_splits``): :mod:`helpers.data.splits`;
 * which photos show the same leaf (``pv.leaf_groups``): :mod:`helpers.data.leaves`;
-* loaders and their speed (``pv.plantvillage_loaders``, ``pv.bench_loader``): :mod:`helpers.data.loaders`;
+* loaders and their speed (``pv.plantvillage_loaders``, ``pv.bench_loader``): :mod:`helpers.data.loaders`,
+  :mod:`helpers.bench.loader`;
 * the decoded-image cache (``pv.cached_datasets``, ``plantvillage_loaders(..., cache=True)``) and batch
   augmentation on the device (``pv.BatchAugment``): :mod:`helpers.data.cache`,
   :mod:`helpers.data.batch_transforms`;
@@ -24,6 +25,7 @@ where each piece lives and is documented:
 
 from __future__ import annotations
 
+from helpers.bench.loader import bench_loader
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import CachedDataset, cached_datasets
 from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
@@ -31,8 +33,6 @@ from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundEr
 from helpers.data.leaves import leaf_groups
 from helpers.data.loaders import (
     DeviceLoader,
-    add_loader_parser,
-    bench_loader,
     capped,
     item_indices,
     loader_throughput,
@@ -92,7 +92,7 @@ from helpers.data.transforms import (
 )
 
 __all__ = [
-    "add_loader_parser", "announce_data", "augmentations", "BadImageWarning", "BatchAugment",
+    "announce_data", "augmentations", "BadImageWarning", "BatchAugment",
     "BatchNormalize", "bench_loader", "cached_datasets", "CachedDataset", "candidate_folders", "capped",
     "item_indices", "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError",
     "DEFAULT_FRACTIONS",

@@ -31,7 +31,7 @@ def _to_image(tensor: torch.Tensor | np.ndarray) -> np.ndarray:
 def plot_history(
     history: pd.DataFrame, title: str = "Training history", loss_label: str = "cross-entropy loss"
 ) -> Figure:
-    """Loss and accuracy per epoch, train vs validation, side by side."""
+    """Loss and accuracy per epoch, train vs validation, side by side. (Chapter 7 introduces it.)"""
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     for split, style in (("train", "-o"), ("val", "--o")):
         if f"{split}_loss" in history and history[f"{split}_loss"].notna().any():
@@ -49,7 +49,7 @@ def plot_history(
 
 
 def plot_lr(history: pd.DataFrame, title: str = "Learning rate per epoch") -> Figure:
-    """The learning rate that each epoch used (e.g. a scheduler's steps)."""
+    """The learning rate that each epoch used (e.g. a scheduler's steps). (Chapter 15 introduces it.)"""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(history["epoch"], history["lr"], "-o")
     ax.set(title=title, xlabel="epoch", ylabel="learning rate")
@@ -66,7 +66,7 @@ def plot_confusion_matrix(
     title: str = "Confusion matrix",
     annotate: bool | None = None,
 ) -> Figure:
-    """Seaborn heatmap of a confusion matrix with class names on both axes."""
+    """Seaborn heatmap of a confusion matrix with class names on both axes. (Chapter 7 introduces it.)"""
     values = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     n = len(class_names)
     annotate = n <= 12 if annotate is None else annotate
@@ -91,7 +91,10 @@ def plot_predictions(
     ncols: int = 5,
     title: str = "Predictions (green: right, red: wrong)",
 ) -> Figure:
-    """A grid of images titled 'predicted | true', green when right and red when wrong."""
+    """A grid of images titled 'predicted | true', green when right and red when wrong.
+
+    (Chapter 8 introduces it.)
+    """
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.5 * nrows), squeeze=False)
@@ -114,7 +117,7 @@ def show_images(
     ncols: int = 5,
     title: str = "Samples",
 ) -> Figure:
-    """A grid of images with optional per-image titles."""
+    """A grid of images with optional per-image titles. (Chapter 8 introduces it.)"""
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.4 * nrows), squeeze=False)
@@ -159,6 +162,7 @@ def plot_decision_boundary(
     resolution: int = 200,
 ) -> Axes:
     """Colour the 2-D plane by the class a model predicts, with the data points on top.
+    Chapter 7 introduces it.
 
     ``model`` maps an (N, 2) float tensor to logits: one column (binary, threshold 0)
     or one per class (argmax). Works for any device the model lives on.

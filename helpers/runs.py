@@ -1,7 +1,13 @@
-"""A finished training run read back for evaluation and prediction: :func:`load_run`.
+"""The run folder, its one owner: file names, ``results.json`` read and written, a run read back.
 
-``python -m helpers.train`` writes ``checkpoint.pt`` (weights and settings) and
-``results.json`` into its run directory. :func:`load_run` rebuilds the model those
+``python -m helpers.train`` (and ``train.write_notebook_run``) writes :data:`RUN_FILES` into its
+run directory: ``checkpoint.pt`` (weights and settings), ``history.csv``, ``results.json`` and
+``confusion_matrix.csv``. :func:`write_json` writes ``results.json`` (and any other JSON record),
+:func:`read_results` reads it back, :func:`read_tables` the two CSV files, and :func:`find_results`
+picks the newest finished run of a model among many (``train.load_results``). :func:`load_run`
+rebuilds the model: the settings name it, the weights are loaded (checksum verified), and it comes
+back with the class names, the image size it was trained at and the normalisation its images went
+through. Chapters 11-16 read runs through it. :func:`load_run` rebuilds the model those
 settings name, loads the weights (checksum verified) and returns it with the class
 names, the image size it was trained at and the normalisation its images went through::
 
@@ -13,10 +19,12 @@ names, the image size it was trained at and the normalisation its images went th
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 from torch import nn
 
@@ -32,7 +40,11 @@ from helpers.data.transforms import MEAN, STD
 from helpers.models import MODELS, build_model
 
 CHECKPOINT_NAME = "checkpoint.pt"
+HISTORY_NAME = "history.csv"
 RESULTS_NAME = "results.json"
+CONFUSION_NAME = "confusion_matrix.csv"
+RUN_FILES = (CHECKPOINT_NAME, HISTORY_NAME, RESULTS_NAME, CONFUSION_NAME)
+"""Every file a finished run folder holds."""
 
 
 @dataclass
@@ -50,12 +62,61 @@ class Run:
     results: dict[str, Any] | None = None
 
 
-def _read_results(run_dir: Path) -> dict[str, Any] | None:
+def read_results(run_dir: str | Path) -> dict[str, Any] | None:
     """``results.json`` of the run, or None when it is missing or unreadable."""
+    return _read_json(Path(run_dir) / RESULTS_NAME)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((run_dir / RESULTS_NAME).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """JSON with paths and NumPy numbers as plain values, written atomically (``results.json`` and others)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    text = json.dumps(payload, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The run's ``history`` (from ``history.csv``) and ``confusion_matrix`` (classes as index and
+    columns, from ``confusion_matrix.csv``), each only when the file is there."""
+    run_dir = Path(run_dir)
+    tables = {}
+    if (run_dir / HISTORY_NAME).exists():
+        tables["history"] = pd.read_csv(run_dir / HISTORY_NAME)
+    if (run_dir / CONFUSION_NAME).exists():
+        tables["confusion_matrix"] = pd.read_csv(run_dir / CONFUSION_NAME, index_col=0)
+    return tables
+
+
+def find_results(model_name: str, root: Path, where: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The newest finished run of ``model_name`` anywhere under ``root``, or None (see
+    :func:`helpers.train.load_results`, the name chapters 11-16 call): ``results.json`` plus
+    ``run_dir`` and the tables of :func:`read_tables`. Runs under a ``dry-run`` folder are skipped."""
+    if not root.is_dir():
+        return None
+    found = []
+    for path in root.rglob(RESULTS_NAME):
+        if "dry-run" in path.relative_to(root).parts[:-1]:
+            continue  # a dry run (COURSE_DRY_RUN=1) writes under runs/dry-run: never a real run's result
+        results = _read_json(path)
+        if results is None:
+            continue
+        settings = results.get("settings") or {}
+        if where and any(settings.get(key, results.get(key)) != value for key, value in where.items()):
+            continue
+        if results.get("model") == model_name and results.get("complete"):
+            found.append((results.get("finished_at", ""), path.stat().st_mtime, path, results))
+    if not found:
+        return None
+    _, _, path, results = max(found, key=lambda item: item[:2])
+    results["run_dir"] = str(path.parent)
+    return {**results, **read_tables(path.parent)}
 
 
 def load_run(run_dir: str | Path, *, device: str | torch.device = "cpu") -> Run:
@@ -71,7 +132,7 @@ def load_run(run_dir: str | Path, *, device: str | torch.device = "cpu") -> Run:
                               "python -m helpers.train run (e.g. runs/resnet_minimal)")
     state = load_checkpoint(path, map_location=device)
     settings = state["settings"] or {}
-    results = _read_results(run_dir)
+    results = read_results(run_dir)
     name = settings.get("model")
     class_names = settings.get("class_names") or (results or {}).get("class_names")
     if name not in MODELS or not class_names:

@@ -39,6 +39,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,36 +51,107 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
-from helpers import config, engine, metrics, recipes
+from helpers import config, engine, metrics, recipes, runs
 from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import collate_cached, folder_cache
+from helpers.data.datasets import PlantVillageDataset, plantvillage_datasets
 from helpers.data.loaders import DeviceLoader
-from helpers.data.locate import mini_root, tiny_plantvillage_root
+from helpers.data.locate import (
+    IMAGE_SIZE,
+    find_plantvillage,
+    mini_root,
+    plantvillage_root,
+    tiny_plantvillage_root,
+)
 from helpers.data.splits import GROUPINGS, SPLIT_NAMES, split_for, split_path
+from helpers.data.transforms import MEAN, STD
 from helpers.mixing import make_mix
 from helpers.models import INITS, PLANTVILLAGE_MODELS, build_model, count_parameters, kaiming_init
-from helpers.plantvillage import (
-    IMAGE_SIZE,
-    MEAN,
-    STD,
-    PlantVillageDataset,
-    find_plantvillage,
-    plantvillage_datasets,
-    plantvillage_root,
-)
 
 log = logging.getLogger("helpers.train")
 
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-RESULT_FILES = ("checkpoint.pt", "history.csv", "results.json", "confusion_matrix.csv")
 TRAIN_ON = ("train", "train+val", "all")
 
 
 class SettingsError(ValueError):
     """The command's options cannot work together (e.g. simple_cnn at 64 px)."""
+
+
+@dataclass
+class TrainSettings:
+    """One training run's settings, typed: a field per option of ``python -m helpers.train``
+    (``batch_size`` is ``--batch-size``), with the command's defaults. The command line fills it
+    (:func:`parse_args`); code builds it with :func:`make_settings` (``helpers.batch``,
+    ``helpers.crossval``, chapter 15's :func:`write_notebook_run`), so a misspelt or renamed setting
+    fails where it is written, not when the run starts. ``tests/test_train.py`` keeps the fields and
+    the options the same."""
+
+    recipe: str | None = None
+    model: str | None = None
+    data: Path | None = None
+    variant: str = "color"
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adamw"
+    grad_clip: float | None = None
+    patience: int | None = None
+    augment: bool = False
+    rotations: bool = False
+    scheduler: str = "none"
+    precision: str = "auto"
+    channels_last: bool | None = None
+    compile: bool = False
+    workers: int | None = None
+    threads: int | None = None
+    max_batches: int | None = None
+    image_size: int = IMAGE_SIZE
+    init: str = "default"
+    seed: int = 42
+    split: str = "random"
+    split_file: Path | None = None
+    train_on: str = "train"
+    cache: bool = False
+    crop_scale: list[float] | None = None
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
+    mix_prob: float = 1.0
+    ema: float | None = None
+    tta: list[str] = field(default_factory=list)
+    run_name: str | None = None
+    run_dir: Path | None = None
+    resume: bool = False
+    device: str | None = None
+    no_progress: bool = False
+    note: str | None = None
+
+
+def make_settings(**options: Any) -> TrainSettings:
+    """Settings from code, checked as the command line checks its options: a ``recipe``'s values
+    first, then ``options`` (field names of :class:`TrainSettings`). A name that is no setting is a
+    ``TypeError``; a value outside an option's choices, or no model, a :class:`SettingsError`."""
+    recipe = options.get("recipe")
+    settings = TrainSettings(**{**(recipes.recipe_settings(recipe) if recipe else {}), **options})
+    for name in ("data", "split_file", "run_dir"):
+        value = getattr(settings, name)
+        if value is not None:
+            setattr(settings, name, Path(value))
+    for action in build_parser()._actions:
+        if action.choices is None:
+            continue
+        value = getattr(settings, action.dest)
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(v is not None and v not in action.choices for v in values):
+            raise SettingsError(f"{action.dest}={value!r}: choose from {', '.join(map(str, action.choices))}")
+    if settings.model is None:
+        raise SettingsError("give model= (one of: " + ", ".join(PLANTVILLAGE_MODELS) + ") or a recipe=")
+    return settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,7 +236,7 @@ def setup_distributed(requested: str | None) -> tuple[torch.device, int, int]:
     """Start the process group under ``torchrun``; return ``(device, rank, world size)``."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
-        return torch.device(requested) if requested else config.device(), 0, 1
+        return config.resolve_device(requested), 0, 1
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     use_cuda = torch.cuda.is_available() and (requested or "cuda").startswith("cuda")
     if use_cuda:
@@ -270,14 +342,6 @@ def test_metrics(model: nn.Module, loader: Any, device: torch.device, num_classe
             "test_images": len(y_true)}, cm
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """JSON with paths and NumPy numbers as plain values, written atomically."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    text = json.dumps(payload, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v))
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def recipe_data(variant: str = "color") -> tuple[Path, str]:
     """A recipe's data when no ``--data`` is given: the mini set (20 photos per class), else the tiny set."""
     mini = mini_root() if variant == "color" else None
@@ -288,7 +352,7 @@ def recipe_data(variant: str = "color") -> tuple[Path, str]:
     return tiny_plantvillage_root(), "tiny"
 
 
-def make_datasets(args: argparse.Namespace, folder: Path, source: str,
+def make_datasets(args: TrainSettings, folder: Path, source: str,
                   split: dict[str, Any]) -> tuple[Any, Any, Any, list[str]]:
     """Train / validation / test sets over ``split``: JPEGs, or views of the folder's cache (``--cache``).
 
@@ -329,7 +393,7 @@ def make_datasets(args: argparse.Namespace, folder: Path, source: str,
     return sets[0], sets[1], sets[2], classes
 
 
-def make_loader_for(args: argparse.Namespace, dataset: Any, device: torch.device, distributed: bool,
+def make_loader_for(args: TrainSettings, dataset: Any, device: torch.device, distributed: bool,
                     train: bool = False, drop_last: bool = False) -> Any:
     """The loader of one data set: ``make_loader``, and with ``--cache`` batch transforms on the device."""
     sampler = DistributedSampler(dataset, shuffle=train, seed=args.seed) if distributed else None
@@ -345,7 +409,7 @@ def make_loader_for(args: argparse.Namespace, dataset: Any, device: torch.device
     return DeviceLoader(loader, device, BatchAugment(args.augment, args.rotations, crop_scale=crop))
 
 
-def run_settings(args: argparse.Namespace, folder: Path, source: str, train_set: Any, val_set: Any,
+def run_settings(args: TrainSettings, folder: Path, source: str, train_set: Any, val_set: Any,
                  classes: list[str], *, precision: str, channels_last: bool, drop_last: bool = False,
                  world: int = 1) -> dict[str, Any]:
     """The settings saved in the checkpoint and ``results.json``: the options and what they resolved to."""
@@ -362,7 +426,52 @@ def run_settings(args: argparse.Namespace, folder: Path, source: str, train_set:
 # --- The command --------------------------------------------------------------------------------
 
 
-def train(args: argparse.Namespace) -> dict[str, Any] | None:
+def choose_data(args: TrainSettings) -> tuple[Path, str]:
+    """The PlantVillage folder to train on and where it comes from (``custom``, a recipe's, the default)."""
+    if args.data is not None:
+        return find_plantvillage(args.data, args.variant), "custom"
+    if args.recipe is not None:
+        return recipe_data(args.variant)
+    return plantvillage_root(args.variant)
+
+
+def split_datasets(args: TrainSettings, folder: Path, source: str,
+                   main_process: bool) -> tuple[Any, Any, Any, list[str]]:
+    """The split (``--split-file``, else the seeded one of ``--split``) and its three data sets.
+
+    Rank 0 writes (or checks) the split file and the cache first; the other ranks then read them.
+    """
+    if args.split_file is not None:
+        split_file, grouping = Path(args.split_file), None  # the file's own grouping
+    else:
+        split_file, grouping = split_path(folder, seed=args.seed, grouping=args.split), args.split
+    if not main_process:
+        _barrier()
+    split = split_for(folder, seed=args.seed, path=split_file, grouping=grouping)
+    datasets = make_datasets(args, folder, source, split)
+    if main_process:
+        _barrier()
+    return datasets
+
+
+def _announce(args: TrainSettings, checkpoint: Path, parameters: int, folder: Path, source: str,
+              sets: tuple[Any, Any, Any], num_classes: int, device: torch.device, world: int) -> None:
+    """Rank 0's log of what is about to train: resume or start over, model, data, device, recipe."""
+    has_checkpoint = checkpoint.exists() or previous_path(checkpoint).exists()
+    if args.resume and not has_checkpoint:
+        log.info("No checkpoint in %s yet: starting from epoch 1", checkpoint.parent)
+    elif not args.resume and checkpoint.exists():
+        log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
+    train_set, val_set, test_set = sets
+    log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
+             "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
+             len(test_set), num_classes, source, Path(train_set.split_file).name, device, world)
+    if args.recipe:
+        log.info("Recipe %s: %s", args.recipe, ", ".join(f"{key}={getattr(args, key)}" for key in
+                                                        recipes.recipe_settings(args.recipe)))
+
+
+def train(args: TrainSettings) -> dict[str, Any] | None:
     """Run the whole training described by ``args``; rank 0 returns the results (others None)."""
     started, cpu_started = time.perf_counter(), time.process_time()
     device, rank, world = setup_distributed(args.device)
@@ -373,24 +482,10 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.threads:
         torch.set_num_threads(args.threads)
     run_dir = args.run_dir or config.runs_dir() / (args.run_name or args.model)
-    checkpoint = run_dir / "checkpoint.pt"
+    checkpoint = run_dir / runs.CHECKPOINT_NAME
 
-    if args.data is not None:
-        folder, source = find_plantvillage(args.data, args.variant), "custom"
-    elif args.recipe is not None:
-        folder, source = recipe_data(args.variant)
-    else:
-        folder, source = plantvillage_root(args.variant)
-    if args.split_file is not None:
-        split_file, grouping = Path(args.split_file), None  # the file's own grouping
-    else:
-        split_file, grouping = split_path(folder, seed=args.seed, grouping=args.split), args.split
-    if not main_process:  # rank 0 writes (or checks) the split file and the cache first; the others then
-        _barrier()        # read the same ones
-    split = split_for(folder, seed=args.seed, path=split_file, grouping=grouping)
-    train_set, val_set, test_set, classes = make_datasets(args, folder, source, split)
-    if main_process:
-        _barrier()
+    folder, source = choose_data(args)
+    train_set, val_set, test_set, classes = split_datasets(args, folder, source, main_process)
     num_classes = len(classes)
 
     model = build_model(args.model, num_classes=num_classes)
@@ -414,20 +509,11 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     steps = len(train_loader) if args.max_batches is None else min(len(train_loader), args.max_batches)
     scheduler, interval = make_scheduler(args.scheduler, optimizer, args.epochs, steps)
-    has_checkpoint = checkpoint.exists() or previous_path(checkpoint).exists()
-    if args.resume and not has_checkpoint and main_process:
-        log.info("No checkpoint in %s yet: starting from epoch 1", run_dir)
-    elif not args.resume and checkpoint.exists() and main_process:
-        log.warning("%s exists: starting over and replacing it (use --resume to continue)", checkpoint)
     settings = run_settings(args, folder, source, train_set, val_set, classes, precision=precision,
                             channels_last=channels_last, drop_last=drop_last, world=world)
     if main_process:
-        log.info("%s (%s parameters) on %s: %d train / %d val / %d test images of %d classes (%s, %s), "
-                 "device %s x %d", args.model, f"{parameters:,}", folder, len(train_set), len(val_set),
-                 len(test_set), num_classes, source, Path(train_set.split_file).name, device, world)
-        if args.recipe:
-            log.info("Recipe %s: %s", args.recipe, ", ".join(f"{key}={getattr(args, key)}" for key in
-                                                            recipes.recipe_settings(args.recipe)))
+        _announce(args, checkpoint, parameters, folder, source, (train_set, val_set, test_set), num_classes,
+                  device, world)
 
     history = engine.fit(
         model, train_loader, val_loader, epochs=args.epochs, optimizer=optimizer, scheduler=scheduler,
@@ -451,13 +537,13 @@ def train(args: argparse.Namespace) -> dict[str, Any] | None:
     return results
 
 
-def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, history: pd.DataFrame,
+def write_results(args: TrainSettings, run_dir: Path, model: nn.Module, history: pd.DataFrame,
                   complete: bool, device: torch.device, world: int, parameters: int, classes: list[str],
                   train_set: Any, test_set: Any, test_loader: Any, folder: Path, source: str,
                   settings: dict[str, Any], started: float, cpu_started: float | None) -> dict[str, Any]:
     """Rank 0: test the model, then write history.csv, confusion_matrix.csv and results.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    history.to_csv(run_dir / "history.csv", index=False)
+    history.to_csv(run_dir / runs.HISTORY_NAME, index=False)
     num_classes = len(classes)
     test: dict[str, Any] = {"test_loss": None, "test_acc": None, "test_balanced_acc": None,
                             "test_macro_f1": None, "test_images": 0}
@@ -465,7 +551,7 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
         test, cm = test_metrics(model, test_loader, device, num_classes, args.max_batches,
                                 settings["precision"], settings["channels_last"], tta=args.tta)
         pd.DataFrame(cm, index=pd.Index(classes, name="true \\ predicted"), columns=classes).to_csv(
-            run_dir / "confusion_matrix.csv")
+            run_dir / runs.CONFUSION_NAME)
     elif not complete:
         log.warning("Run interrupted after epoch %d of %d: no test evaluation. Continue with --resume.",
                     int(history["epoch"].iloc[-1]) if len(history) else 0, args.epochs)
@@ -497,14 +583,14 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
                          "ema": args.ema, "tta": list(args.tta), "cache": args.cache},
         "images": {"train": len(train_set), "val": settings.get("val_images"), "test": len(test_set)},
         "class_names": classes, "settings": settings,
-        "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in RESULT_FILES},
+        "run_dir": str(run_dir), "files": {name: str(run_dir / name) for name in runs.RUN_FILES},
         "wall_time_s": time.perf_counter() - started,
         "cpu_time_s": None if cpu_started is None else time.process_time() - cpu_started,
         "threads": torch.get_num_threads(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    write_json(run_dir / "results.json", results)
+    runs.write_json(run_dir / runs.RESULTS_NAME, results)
     baseline = results["baselines"]
     if complete and test["test_acc"] is not None:
         log.info("%s: test accuracy %.2f%% on %d images (majority class %.2f%%, random %.2f%%), "
@@ -515,18 +601,17 @@ def write_results(args: argparse.Namespace, run_dir: Path, model: nn.Module, his
     return results
 
 
-def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | Path, options: list[str],
+def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | Path, options: TrainSettings,
                        loaders: tuple[Any, Any, Any], device: torch.device, started: float,
                        note: str) -> dict[str, Any]:
     """Test a model trained in a notebook and write its run as the training command does (same files).
 
-    ``options`` are the training command's options that say what the notebook did (``["--model",
-    "resnet_minimal", "--epochs", "20", ...]``); ``run_dir`` holds the checkpoint ``fit`` wrote;
+    ``options`` are the training settings that say what the notebook did (``make_settings(model=
+    "resnet_minimal", epochs=20, ...)``); ``run_dir`` holds the checkpoint ``fit`` wrote;
     ``loaders`` are the train, validation and test loaders. :func:`load_results` then finds the run,
-    so a later chapter reuses it.
+    so a later chapter reuses it (chapter 15).
     """
-    args = parse_args(options)
-    args.run_dir, args.note = Path(run_dir), note
+    args = replace(options, run_dir=Path(run_dir), note=note)
     train_set, val_set, test_set = (loader.dataset for loader in loaders)
     folder, source, classes = Path(train_set.root), train_set.source, list(train_set.classes)
     precision = engine.resolve_precision(args.precision, device)
@@ -541,14 +626,11 @@ def write_notebook_run(model: nn.Module, history: pd.DataFrame, run_dir: str | P
 def _finished_runs(root: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Every readable ``results.json`` under ``root`` of a complete run, dry runs left out."""
     found = []
-    for path in root.rglob("results.json"):
+    for path in root.rglob(runs.RESULTS_NAME):
         if "dry-run" in path.relative_to(root).parts[:-1]:
             continue  # a dry run (COURSE_DRY_RUN=1) writes under runs/dry-run: never a real run's result
-        try:
-            results = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if results.get("complete"):
+        results = runs.read_results(path.parent)
+        if results is not None and results.get("complete"):
             found.append((path, results))
     return found
 
@@ -570,22 +652,7 @@ def load_results(model_name: str, runs_dir: str | Path | None = None, *,
     The dictionary is ``results.json`` plus ``history`` (a DataFrame from ``history.csv``)
     and ``confusion_matrix`` (a DataFrame, classes as index and columns) when present.
     """
-    root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
-    if not root.is_dir():
-        return None
-    found = [(results.get("finished_at", ""), path.stat().st_mtime, path, results)
-             for path, results in _finished_runs(root)
-             if results.get("model") == model_name
-             and not (where and any(_setting(results, key) != value for key, value in where.items()))]
-    if not found:
-        return None
-    _, _, path, results = max(found, key=lambda item: item[:2])
-    results["run_dir"] = str(path.parent)
-    if (path.parent / "history.csv").exists():
-        results["history"] = pd.read_csv(path.parent / "history.csv")
-    if (path.parent / "confusion_matrix.csv").exists():
-        results["confusion_matrix"] = pd.read_csv(path.parent / "confusion_matrix.csv", index_col=0)
-    return results
+    return runs.find_results(model_name, Path(runs_dir) if runs_dir is not None else config.runs_dir(), where)
 
 
 COMPARABLE_KEYS = ("split_file", "data", "image_size")
@@ -619,14 +686,14 @@ def comparable_results(model_names: list[str], runs_dir: str | Path | None = Non
     return {name: load_results(name, root, where=where) for name in model_names}, where
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The options of ``argv``: a ``--recipe``'s settings first, then the options given."""
+def parse_args(argv: list[str] | None = None) -> TrainSettings:
+    """The settings ``argv`` gives: a ``--recipe``'s settings first, then the options given."""
     parser = build_parser()
     recipes.apply_recipe(parser, argv)
     args = parser.parse_args(argv)
     if args.model is None:
         parser.error("give --model (one of: " + ", ".join(PLANTVILLAGE_MODELS) + ") or a --recipe")
-    return args
+    return TrainSettings(**vars(args))
 
 
 def main(argv: list[str] | None = None) -> int:

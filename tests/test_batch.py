@@ -190,9 +190,9 @@ def test_a_run_trained_in_a_notebook_is_written_like_the_commands(tiny: dict[str
     model = models.ResNetMinimal()
     history = engine.fit(model, loaders[0], loaders[1], epochs=2, device=device, max_batches=1,
                          progress=False, checkpoint=run_dir / "checkpoint.pt")
-    written = train.write_notebook_run(model, history, run_dir, ["--model", "resnet_minimal", "--epochs", "2",
-                                                                 "--batch-size", "8", "--image-size", "32"],
-                                       loaders, device, started=0.0, note="chapter 15")
+    options = train.make_settings(model="resnet_minimal", epochs=2, batch_size=8, image_size=32)
+    written = train.write_notebook_run(model, history, run_dir, options, loaders, device, started=0.0,
+                                       note="chapter 15")
     assert written["complete"] and written["test_images"] == len(loaders[2].dataset) == 38
     found = train.load_results("resnet_minimal", tiny["runs"], where={"image_size": 32})
     assert found is not None and found["run_dir"] == str(run_dir) and found["note"] == "chapter 15"

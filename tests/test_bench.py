@@ -10,23 +10,25 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import bench, config, data, models
+from helpers import config, data, models
+from helpers.bench import cli
+from helpers.bench import fashionmnist as bench
 
 
 def test_parser_dispatches_subcommands() -> None:
-    args = bench.build_parser().parse_args(["fashionmnist", "--epochs", "2", "--threads", "1"])
+    args = cli.build_parser().parse_args(["fashionmnist", "--epochs", "2", "--threads", "1"])
     assert args.command == "fashionmnist" and args.epochs == 2 and args.threads == 1
-    assert args.func is bench._run_fashionmnist and not args.one_by_one
+    assert args.func is cli._run_fashionmnist and not args.one_by_one
     with pytest.raises(SystemExit):
-        bench.build_parser().parse_args([])  # a subcommand is required
+        cli.build_parser().parse_args([])  # a subcommand is required
 
 
 def test_a_new_subcommand_plugs_in(monkeypatch) -> None:
     def add_demo(subparsers) -> None:
         subparsers.add_parser("demo").set_defaults(func=lambda args: 7)
 
-    monkeypatch.setattr(bench, "SUBCOMMANDS", [*bench.SUBCOMMANDS, add_demo])
-    assert bench.main(["demo"]) == 7
+    monkeypatch.setattr(cli, "SUBCOMMANDS", [*cli.SUBCOMMANDS, add_demo])
+    assert cli.main(["demo"]) == 7
 
 
 def test_the_reference_is_learnpytorchs_exact_recipe() -> None:
@@ -72,7 +74,7 @@ def test_the_course_recipes_use_one_cycle_adam() -> None:
 
 def test_fashionmnist_dry_run_on_tiny_data(tmp_path, monkeypatch, capsys, data_root) -> None:
     monkeypatch.setenv("CI", "true")
-    code = bench.main(["fashionmnist", "--epochs", "2", "--max-batches", "2", "--models", "linear",
+    code = cli.main(["fashionmnist", "--epochs", "2", "--max-batches", "2", "--models", "linear",
                        bench.REFERENCE, "--threads", "1", "--out", str(tmp_path)])
     assert code == 0
     printed = capsys.readouterr().out

@@ -47,6 +47,13 @@ def test_device_prefers_cuda_then_mps_then_cpu(monkeypatch: pytest.MonkeyPatch) 
     assert config.device().type == "cpu"
 
 
+def test_resolve_device_keeps_a_request_and_falls_back_to_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config, "device", lambda: torch.device("mps"))
+    assert config.resolve_device(None) == torch.device("mps") == config.resolve_device("")
+    assert config.resolve_device("cpu") == torch.device("cpu")
+    assert config.resolve_device(torch.device("cuda", 1)) == torch.device("cuda", 1)
+
+
 def test_seed_everything_repeats_random_draws() -> None:
     import random
 

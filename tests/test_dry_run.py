@@ -34,8 +34,9 @@ from nbclient import NotebookClient
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers import batch, config, engine, modelbench, results, train
+from helpers import batch, config, engine, results, train
 from helpers import plantvillage as pv
+from helpers.bench import modelbench
 from helpers.data import capped, ensure_tiny, make_loader
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.models import PLANTVILLAGE_MODELS

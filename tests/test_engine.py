@@ -538,3 +538,28 @@ def test_weight_decay_builds_adamw_that_multiplies_each_weight_by_one_minus_lr_l
     assert isinstance(engine.default_optimizer(small_model(), lr, decay), torch.optim.AdamW)
     plain = engine.default_optimizer(small_model(), lr)
     assert type(plain) is torch.optim.Adam and plain.param_groups[0]["weight_decay"] == 0.0
+
+
+def test_optimizer_step_clips_the_global_norm_and_steps_once() -> None:
+    """The one scaled-step owner: backward, clip to ``grad_clip``, then exactly one optimiser step."""
+    weight = nn.Parameter(torch.tensor([3.0, 4.0]))
+    optimizer = torch.optim.SGD([weight], lr=1.0)
+    engine.optimizer_step((weight * torch.tensor([3.0, 4.0])).sum(), optimizer, None, grad_clip=1.0)
+    assert torch.allclose(weight.detach(), torch.tensor([2.4, 3.2])), "gradient (3, 4) clipped to norm 1"
+    disabled = torch.amp.GradScaler("cpu", enabled=False)
+    weight.grad = None
+    engine.optimizer_step(weight.sum(), optimizer, disabled)
+    assert torch.allclose(weight.detach(), torch.tensor([1.4, 2.2])), "a disabled scaler: a plain step"
+
+
+def test_cudnn_tuning_is_on_for_cuda_only_and_restored() -> None:
+    before = torch.backends.cudnn.benchmark
+    try:
+        torch.backends.cudnn.benchmark = False
+        with engine.cudnn_tuning(torch.device("cuda")):
+            assert torch.backends.cudnn.benchmark is True
+        with engine.cudnn_tuning(torch.device("cpu")):
+            assert torch.backends.cudnn.benchmark is False
+        assert torch.backends.cudnn.benchmark is False
+    finally:
+        torch.backends.cudnn.benchmark = before

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import bench, gpubench
+from helpers.bench import cli, gpubench
 from helpers.models import PLANTVILLAGE_MODELS
 
 
@@ -88,7 +88,7 @@ def test_smoke_run_end_to_end_on_the_cpu(tmp_path: Path, capsys: pytest.CaptureF
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        code = bench.main(["gpu", "--smoke", "--device", "cpu", "--models", "resnet_minimal",
+        code = cli.main(["gpu", "--smoke", "--device", "cpu", "--models", "resnet_minimal",
                            "--image-size", "32", "--out", str(tmp_path)])
     finally:
         torch.set_num_threads(threads)
@@ -111,7 +111,7 @@ def test_smoke_run_end_to_end_on_the_cpu(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def fake_throughput(calls: list[dict[str, Any]]):
-    """A stand-in for helpers.throughput.bench_throughput: two paths, three stages, cache 20x faster."""
+    """A stand-in for helpers.bench.throughput.bench_throughput: two paths, three stages, cache 20x faster."""
 
     def measure_data(root: Any, **kwargs: Any) -> pd.DataFrame:
         calls.append(kwargs)

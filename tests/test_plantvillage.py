@@ -302,12 +302,12 @@ def test_mini_set() -> None:
 
 
 def test_bench_loader_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from helpers import bench
+    from helpers.bench import cli
 
     image_folder(tmp_path / "color", {"A": 10, "B": 10}, size=40)
     args = ["loader", "--data", str(tmp_path), "--batch-size", "4", "--batches", "2", "--workers", "0",
             "--image-size", "32"]
-    assert bench.main(args) == 0
+    assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "workers=0" in out and "images/s (8 images" in out
-    assert bench.main(["loader", "--data", str(tmp_path / "missing")]) == 1
+    assert cli.main(["loader", "--data", str(tmp_path / "missing")]) == 1

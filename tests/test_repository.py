@@ -165,14 +165,14 @@ def test_data_folder_is_ignored_except_its_readme() -> None:
     assert "runs/" in ignore and "*.pt" in ignore
 
 
-# --- The helpers package: no import cycles, every module importable on its own -------------------
+# --- The helpers package: no import cycles, no import up a layer, every module importable alone ----
 
 
-def _helpers_modules() -> dict[str, Path]:
-    """Every module of the helpers package by dotted name (a package by its ``__init__.py``)."""
+def _helpers_modules(root: Path = ROOT) -> dict[str, Path]:
+    """Every module of the helpers package under ``root`` by dotted name (a package by ``__init__.py``)."""
     modules = {}
-    for path in sorted((ROOT / "helpers").rglob("*.py")):
-        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    for path in sorted((root / "helpers").rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
         modules[".".join(parts)] = path
@@ -243,6 +243,77 @@ def test_helpers_modules_import_each_other_without_a_cycle() -> None:
         graph[source] = graph[source] - {target}
     cycle = _find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+# The layers of helpers/, lowest first (the picture: CONTRIBUTING.md, "Architecture"): the machine's
+# settings, the data, the building blocks, the engine and the run folder, the tasks a chapter runs,
+# and on top the commands, facades and benchmarks. A module imports only from its own layer or the
+# ones below; a new module goes into a layer (the test fails until it does). An import that points
+# up is a sign that a function lives in the wrong module.
+LAYERS: list[tuple[str, list[str]]] = [
+    ("config", ["helpers", "helpers.config"]),
+    ("data", ["helpers.data"]),
+    ("blocks", ["helpers.models", "helpers.macs", "helpers.mixing", "helpers.transfer", "helpers.checkpoint",
+                "helpers.metrics", "helpers.plots", "helpers.recipes"]),
+    ("engine", ["helpers.engine", "helpers.runs", "helpers.results"]),
+    ("tasks", ["helpers.train", "helpers.evaluate", "helpers.predict", "helpers.exercises"]),
+    ("commands", ["helpers.batch", "helpers.crossval", "helpers.doctor", "helpers.course",
+                  "helpers.notebooks", "helpers.plantvillage", "helpers.bench"]),
+]
+"""Lowest first; a name stands for the module and, when it is a package, everything in it (the
+most specific name wins: ``helpers`` alone is the package's ``__init__``)."""
+
+
+def layer_of(name: str, layers: list[tuple[str, list[str]]]) -> int | None:
+    """The index of the layer holding module ``name`` (its longest listed prefix), None if unlisted."""
+    best: tuple[int, int] | None = None
+    for index, (_, prefixes) in enumerate(layers):
+        for prefix in prefixes:
+            exact = name == prefix
+            inside = name.startswith(prefix + ".") and prefix != "helpers"
+            if (exact or inside) and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
+    return None if best is None else best[0]
+
+
+def _upward_imports(root: Path, layers: list[tuple[str, list[str]]]) -> list[str]:
+    """``module (layer) imports module (higher layer)`` for every import pointing up, and every module
+    that no layer lists."""
+    modules = _helpers_modules(root)
+    problems = []
+    for name, path in modules.items():
+        mine = layer_of(name, layers)
+        if mine is None:
+            problems.append(f"{name} is in no layer: add it to LAYERS in tests/test_repository.py")
+            continue
+        for target in sorted(_imports(name, path, modules)):
+            theirs = layer_of(target, layers)
+            if theirs is not None and theirs > mine:
+                problems.append(f"{name} ({layers[mine][0]}) imports {target} ({layers[theirs][0]})")
+    return problems
+
+
+def test_no_helpers_module_imports_one_above_it() -> None:
+    problems = _upward_imports(ROOT, LAYERS)
+    assert not problems, "imports up a layer (CONTRIBUTING.md, Architecture):\n" + "\n".join(problems)
+
+
+def test_an_upward_import_and_an_unlisted_module_are_found(tmp_path: Path) -> None:
+    package = tmp_path / "helpers"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "config.py").write_text("import os\n")
+    (package / "data" / "__init__.py").write_text("")
+    (package / "data" / "loaders.py").write_text("from helpers import config\n\n\ndef f():\n"
+                                                  "    from helpers.engine import fit\n")
+    (package / "engine.py").write_text("from helpers.data.loaders import f\n")
+    (package / "stray.py").write_text("")
+    layers = [("config", ["helpers", "helpers.config"]), ("data", ["helpers.data"]),
+              ("engine", ["helpers.engine"])]
+    assert _upward_imports(tmp_path, layers) == [
+        "helpers.data.loaders (data) imports helpers.engine (engine)",
+        "helpers.stray is in no layer: add it to LAYERS in tests/test_repository.py",
+    ]
 
 
 def test_every_helpers_module_imports_on_its_own() -> None:

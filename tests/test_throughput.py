@@ -1,4 +1,4 @@
-"""helpers.throughput and ``python -m helpers.bench throughput`` on the tiny set (seconds)."""
+"""helpers.bench.throughput and ``python -m helpers.bench throughput`` on the tiny set (seconds)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers import bench, throughput
+from helpers.bench import cli, throughput
 from helpers.data.tiny import make_tiny_plantvillage
 
 
@@ -28,7 +28,7 @@ def test_batches_continue_across_passes_without_an_extra_batch() -> None:
 def test_throughput_command_on_the_tiny_set(data_root: Path, tmp_path: Path, capsys) -> None:
     root = make_tiny_plantvillage(tmp_path / "tiny", n_per_class=2)  # the tiny set's format, 76 images
     threads = torch.get_num_threads()
-    code = bench.main(["throughput", "--data", str(root), "--image-size", "32", "--batch-size", "8",
+    code = cli.main(["throughput", "--data", str(root), "--image-size", "32", "--batch-size", "8",
                        "--batches", "2", "--workers", "0", "--models", "resnet_minimal", "--steps", "2",
                        "--augment", "--device", "cpu", "--threads", "1", "--out", str(tmp_path)])
     torch.set_num_threads(threads)

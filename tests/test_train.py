@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import engine, metrics, train
+from helpers import engine, metrics, runs, train
 from helpers.checkpoint import previous_path
 from helpers.data.tiny import make_tiny_plantvillage
 from helpers.data.transforms import MEAN, STD
@@ -38,7 +39,7 @@ def read(run: Path) -> tuple[dict, pd.DataFrame]:
 def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
     run = tmp_path / "runs" / "resnet_minimal"
     assert train.main([*FAST, "--data", str(tiny_data), "--epochs", "1", "--run-dir", str(run)]) == 0
-    for name in train.RESULT_FILES:
+    for name in runs.RUN_FILES:
         assert (run / name).is_file(), name
     results, history = read(run)
     assert results["complete"] and results["epochs"] == 1 and history["epoch"].tolist() == [1]
@@ -164,3 +165,24 @@ def test_precision_and_channels_last_options() -> None:
     assert args.precision == "fp16" and args.channels_last is False and args.compile is True
     with pytest.raises(SystemExit):
         parser.parse_args(["--model", "resnet_minimal", "--precision", "half"])
+
+
+def test_the_settings_dataclass_and_the_command_line_agree() -> None:
+    """Every option is a field with the same default, and code builds the same settings as argv does."""
+    options = {action.dest for action in train.build_parser()._actions} - {"help"}
+    assert options == {f.name for f in dataclasses.fields(train.TrainSettings)}
+    assert train.parse_args(["--model", "resnet_minimal"]) == train.make_settings(model="resnet_minimal")
+    from_argv = train.parse_args(["--recipe", "small-data", "--epochs", "3", "--data", "x", "--tta", "hflip"])
+    assert from_argv == train.make_settings(recipe="small-data", epochs=3, data="x", tta=["hflip"])
+    assert from_argv.data == Path("x") and from_argv.epochs == 3
+
+
+def test_a_misspelt_or_impossible_setting_fails_where_it_is_written() -> None:
+    with pytest.raises(TypeError, match="epoch"):
+        train.make_settings(model="resnet_minimal", epoch=3)
+    with pytest.raises(train.SettingsError, match="optimizer='adam2'"):
+        train.make_settings(model="resnet_minimal", optimizer="adam2")
+    with pytest.raises(train.SettingsError, match="tta"):
+        train.make_settings(model="resnet_minimal", tta=["sideways"])
+    with pytest.raises(train.SettingsError, match="give model="):
+        train.make_settings(epochs=1)

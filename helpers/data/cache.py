@@ -175,8 +175,8 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
     else:
         images = np.load(images_path, mmap_mode="r+")
     show = (not config.in_ci()) if progress is None else progress
-    bar = _tqdm()(total=n, initial=start, desc=f"caching {split_name} at {image_size} px", unit="img",
-                  disable=not show)
+    bar = config.progress_bar()(total=n, initial=start, desc=f"caching {split_name} at {image_size} px",
+                                unit="img", disable=not show)
     workers = threads or config.cpu_count()
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -203,16 +203,6 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
         log.warning("%d unreadable images left out of the %s cache: %s", len(meta["bad"]), split_name,
                     ", ".join(list(meta["bad"])[:5]) + (" ..." if len(meta["bad"]) > 5 else ""))
     return folder
-
-
-def _tqdm() -> type:
-    """Jupyter's widget bar when ipywidgets is installed, else the text bar."""
-    try:
-        import ipywidgets  # noqa: F401
-        from tqdm.auto import tqdm
-    except ImportError:
-        from tqdm.std import tqdm
-    return tqdm
 
 
 class CachedBatch(NamedTuple):

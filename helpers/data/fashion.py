@@ -282,7 +282,7 @@ def fashion_mnist_loaders(
     DataLoader versions hold the same images). The pixels live on ``device`` (default: the
     course's device, see :func:`helpers.config.device`) and are scaled to [0, 1] there.
     """
-    device = config.device() if device is None else torch.device(device)
+    device = config.resolve_device(device)
     train_full = fashion_mnist_tensors(train=True, root=root, device=device)
     test = fashion_mnist_tensors(train=False, root=root, device=device)
     train_idx, val_idx = split_indices(len(train_full), (1 - val_fraction, val_fraction), seed)

@@ -5,16 +5,15 @@
 * :func:`capped`: a loader limited to ``max_batches`` batches that represent the whole data set
   (every class, in proportion), never the first batches of a class-sorted list.
 * :func:`plantvillage_loaders`: the three splits of PlantVillage, from JPEGs or from the decoded cache.
-* :func:`loader_throughput` / :func:`bench_loader`: images per second (``python -m helpers.bench loader``).
+* :func:`loader_throughput`: images per second of any loader (``python -m helpers.bench loader``
+  times the training loader with it: :mod:`helpers.bench.loader`).
 """
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import logging
 import os
-import sys
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +29,6 @@ from helpers import config
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import cache_split, collate_cached
 from helpers.data.datasets import plantvillage_datasets
-from helpers.data.errors import DataNotFoundError
 from helpers.data.locate import IMAGE_SIZE
 
 log = logging.getLogger(__name__)
@@ -132,10 +130,11 @@ def make_loader(
     collate_fn: Any | None = None,
 ) -> DataLoader:
     """A DataLoader tuned for the device: workers, pinned memory and persistent workers on GPU.
+    Chapter 8 introduces it.
 
     In a dry run (``COURSE_DRY_RUN=1``) batches hold at most ``config.DRY_RUN_BATCH_SIZE`` items.
     """
-    device = device or config.device()
+    device = config.resolve_device(device)
     batch_size = config.cap_batch_size(batch_size)  # COURSE_DRY_RUN: tiny batches
     batch_bytes = None
     shm = _shm_bytes()
@@ -312,7 +311,7 @@ class DeviceLoader:
     def __init__(self, loader: Iterable, device: torch.device | str | None = None,
                  transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         self.loader = loader
-        self.device = torch.device(device) if device is not None else config.device()
+        self.device = config.resolve_device(device)
         self.transform = transform
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -357,7 +356,7 @@ def plantvillage_loaders(
     train, val, test, classes = plantvillage_datasets(root, image_size, augment, rotations,
                                                       variant=variant, seed=seed, split_file=split_file)
     distributed = _distributed() if distributed is None else distributed
-    device = device or config.device()
+    device = config.resolve_device(device)
     sets = [train, val, test]
     if cache:
         sets = [cache_split(dataset, variant=variant) for dataset in sets]
@@ -394,51 +393,3 @@ def loader_throughput(loader: Iterable, batches: int = 20, warmup: int = 1) -> d
     seconds = time.perf_counter() - started
     return {"images_per_s": images / seconds if seconds > 0 else float("nan"),
             "batches": timed, "images": images, "seconds": seconds}
-
-
-def bench_loader(root: str | Path | None = None, batch_size: int = 64, batches: int = 20,
-                 workers: int | None = None, image_size: int = IMAGE_SIZE, augment: bool = False,
-                 device: torch.device | None = None) -> dict[str, Any]:
-    """Throughput of the PlantVillage training loader as the course builds it (for ``helpers.bench``)."""
-    train, _, _, _ = plantvillage_loaders(batch_size, root, augment=augment, device=device,
-                                          workers=workers, image_size=image_size, distributed=False)
-    result = loader_throughput(train, batches=batches)
-    dataset = train.dataset
-    result.update(workers=train.num_workers, batch_size=train.batch_size, image_size=image_size,
-                  augment=augment, pin_memory=train.pin_memory, source=getattr(dataset, "source", "?"),
-                  folder=str(dataset.root), train_images=len(dataset))
-    return result
-
-
-def _run_loader_bench(args: argparse.Namespace) -> int:
-    """Print the loader's images/s for each requested worker count."""
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    try:
-        for workers in args.workers or [None]:
-            result = bench_loader(args.data, batch_size=args.batch_size, batches=args.batches,
-                                  workers=workers, image_size=args.image_size, augment=args.augment)
-            print(f"PlantVillage loader ({result['source']}, {result['train_images']:,} training images, "
-                  f"batch {result['batch_size']}, {result['image_size']} px, augment={result['augment']}, "
-                  f"workers={result['workers']}, pin_memory={result['pin_memory']}): "
-                  f"{result['images_per_s']:,.0f} images/s ({result['images']} images in "
-                  f"{result['seconds']:.2f} s)")
-    except DataNotFoundError as error:
-        print(error, file=sys.stderr)
-        return 1
-    return 0
-
-
-def add_loader_parser(subparsers: argparse._SubParsersAction) -> None:
-    """``python -m helpers.bench loader``: images/s of the PlantVillage training loader."""
-    parser = subparsers.add_parser("loader", help="PlantVillage training-loader throughput (images/s)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="PlantVillage folder (default: data/plantvillage, else the mini or tiny set)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--batches", type=int, default=20, help="batches timed (after one warm-up batch)")
-    parser.add_argument("--workers", type=int, nargs="*", default=None,
-                        help="one or more worker counts to compare (default: chosen for the machine)")
-    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
-    parser.add_argument("--augment", action="store_true", help="time the augmented training transform")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads in the main process")
-    parser.set_defaults(func=_run_loader_bench)

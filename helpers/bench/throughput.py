@@ -22,10 +22,8 @@ to ``runs/bench/throughput.csv`` and ``.json``.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -40,7 +38,6 @@ from helpers import config, engine, models
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import cache_split, collate_cached
 from helpers.data.datasets import PlantVillageDataset, plantvillage_datasets
-from helpers.data.errors import DataNotFoundError
 from helpers.data.loaders import DeviceLoader, make_loader
 from helpers.data.locate import IMAGE_SIZE
 from helpers.data.transforms import train_transform
@@ -169,7 +166,7 @@ def bench_throughput(root: str | Path | None = None, *, image_size: int = IMAGE_
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    device = device or config.device()
+    device = config.resolve_device(device)
     precision = engine.resolve_precision(precision, device)
     channels_last = engine.resolve_channels_last(channels_last, device)
     train, _, _, classes = plantvillage_datasets(root, image_size)
@@ -208,52 +205,3 @@ def format_throughput(table: pd.DataFrame) -> str:
     if {"jpeg", "cache"} <= set(shown.columns):
         shown["cache / jpeg"] = shown["cache"] / shown["jpeg"]
     return shown.to_string(float_format=lambda v: f"{v:,.1f}")
-
-
-def _run_throughput(args: argparse.Namespace) -> int:
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    try:
-        table = bench_throughput(args.data, image_size=args.image_size, batch_size=args.batch_size,
-                                 batches=args.batches, workers=args.workers, augment=args.augment,
-                                 model_names=args.models, steps=args.steps, precision=args.precision,
-                                 channels_last=args.channels_last,
-                                 device=torch.device(args.device) if args.device else None,
-                                 paths=args.paths, out_dir=args.out)
-    except DataNotFoundError as error:
-        print(error, file=sys.stderr)
-        return 1
-    first = table.iloc[0]
-    per_path = table.groupby("path", sort=False)["workers"].first()
-    workers = ", ".join(f"{path} {n}" for path, n in per_path.items())
-    print(f"PlantVillage throughput ({first['source']}, {first['train_images']:,} training images, "
-          f"{args.image_size} px, batch {args.batch_size}, workers: {workers}, "
-          f"augment={args.augment}, device={first['device']}), images/s:")
-    print(format_throughput(table))
-    print(f"saved to {Path(args.out or config.runs_dir() / 'bench') / 'throughput.csv'} and .json")
-    return 0
-
-
-def add_throughput_parser(subparsers: argparse._SubParsersAction) -> None:
-    """``python -m helpers.bench throughput``: images/s of the JPEG and cache paths (and training steps)."""
-    parser = subparsers.add_parser("throughput", help="images/s of the JPEG path and the decoded cache")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="PlantVillage folder (default: data/plantvillage, else the mini or tiny set)")
-    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--batches", type=int, default=20, help="batches timed per measurement")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="DataLoader workers for both paths (default: JPEG per machine, cache 0)")
-    parser.add_argument("--augment", action="store_true", help="flips, jitter and rotations included")
-    parser.add_argument("--models", nargs="*", default=[], choices=models.PLANTVILLAGE_MODELS,
-                        help="also time whole training steps of these models")
-    parser.add_argument("--steps", type=int, default=10, help="training steps timed per model")
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
-                        help="training-step precision (default: bf16 on recent GPUs, fp32 on a CPU)")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory format (default: on with CUDA)")
-    parser.add_argument("--paths", nargs="+", default=["jpeg", "cache"], choices=["jpeg", "cache"])
-    parser.add_argument("--device", default=None, help="cpu, cuda (default: the best available)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads in the main process")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the CSV/JSON (default runs/bench)")
-    parser.set_defaults(func=_run_throughput)

@@ -1,46 +1,20 @@
-"""Benchmarks on the machine at hand: ``python -m helpers.bench <subcommand> [options]``.
+"""FashionMNIST on the machine at hand (chapter 8): ``python -m helpers.bench fashionmnist``.
 
-Subcommands::
-
-    python -m helpers.bench fashionmnist [--epochs 3] [--threads N] [--device cuda]
-        Train chapter 8's three models (linear, MLP, TinyVGG) and, as the reference row,
-        learnpytorch.io's TinyVGG with their exact recipe, in one run on the same in-memory data
-        and threads (taking turns epoch by epoch), and print parameters, test accuracy and seconds
-        per epoch. Writes runs/bench/fashionmnist.csv and .json.
-
-    python -m helpers.bench loader [--workers 0 4 8] [--batch-size 64] [--augment]
-        Images per second of the PlantVillage training loader (helpers.plantvillage).
-
-    python -m helpers.bench throughput [--image-size 256] [--workers N] [--models resnet_minimal]
-        Images per second of the JPEG path and the decoded-image cache: uint8 batches, normalised
-        batches on the device, and whole training steps (helpers.throughput). Writes
-        runs/bench/throughput.csv and .json.
-
-    python -m helpers.bench models [--batch-size 32] [--steps 2] [--models NAME ...]
-        Training images/s and peak memory of the five PlantVillage models, each in a fresh
-        process (helpers.modelbench). Writes runs/bench/models-<device>-<time>.csv.
-
-    python -m helpers.bench gpu [--batch-size 64] [--budget-s 450] [--smoke]
-        On a CUDA machine, in under 8 minutes: every PlantVillage model x {fp32, bf16} x
-        {channels-last off, on} (images/s, peak memory) and the torch.compile speed-up
-        (helpers.gpubench). Writes runs/bench/gpu-<device>-<time>.csv and .json.
-
-Adding a subcommand: write ``add_<name>_parser(subparsers)`` that creates the parser and
-calls ``parser.set_defaults(func=...)`` with a function taking the parsed arguments and
-returning an exit code, then append it to :data:`SUBCOMMANDS`. Keep the work itself in a
-plain function (like :func:`bench_fashionmnist`) so notebooks and tests can call it.
+Chapter 8's three models (linear, MLP, TinyVGG) and, as the reference row, learnpytorch.io's
+TinyVGG with their exact recipe, trained in one run on the same in-memory data and threads
+(taking turns epoch by epoch): :func:`bench_fashionmnist`, one :class:`FashionRecipe` per model in
+:data:`FASHION_BENCH`. :func:`pick_threads` measures the fastest torch thread count for a training
+step. The command's options live in :mod:`helpers.bench.cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import logging
 import math
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,13 +26,8 @@ import torch
 from torch import nn
 
 from helpers import config, data, engine, models
-from helpers.gpubench import add_gpu_parser
-from helpers.modelbench import add_models_parser
-from helpers.plantvillage import add_loader_parser
-from helpers.throughput import add_throughput_parser
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -421,63 +390,3 @@ def format_table(table: pd.DataFrame) -> str:
             lambda v: "" if pd.isna(v) else f"{100 * v:.1f}"),
     })
     return shown.to_string(index=False)
-
-
-def _run_fashionmnist(args: argparse.Namespace) -> int:
-    try:
-        table = bench_fashionmnist(epochs=args.epochs, names=args.models, threads=args.threads,
-                                   device=torch.device(args.device) if args.device else None,
-                                   max_batches=args.max_batches, interleave=not args.one_by_one,
-                                   out_dir=args.out)
-    except data.DataNotFoundError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"FashionMNIST, {args.epochs} epochs, device {table['device'].iloc[0]}, CPU threads "
-          f"{int(table['threads'].iloc[0])}, data in memory:")
-    print(format_table(table))
-    print("published acc: learnpytorch.io's own result for their recipe (their run, 60,000 training images); "
-          "every other number was measured in this run.")
-    print(f"saved to {(args.out or config.runs_dir() / 'bench') / 'fashionmnist.csv'} and .json")
-    return 0
-
-
-def add_fashionmnist_parser(subparsers: argparse._SubParsersAction) -> None:
-    """``fashionmnist``: chapter 8's three models and learnpytorch.io's recipe, 3 epochs each, same run."""
-    parser = subparsers.add_parser(
-        "fashionmnist", help="train chapter 8's models and learnpytorch.io's TinyVGG recipe on FashionMNIST")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--models", nargs="+", default=list(FASHION_BENCH), choices=list(FASHION_BENCH))
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: the fastest count, measured now; see pick_threads)")
-    parser.add_argument("--device", default=None, help="cpu (default), cuda, mps: where data and models live")
-    parser.add_argument("--one-by-one", action="store_true",
-                        help="train each model to the end before the next (default: take turns every epoch)")
-    parser.add_argument("--max-batches", type=int, default=None, help="cap batches per epoch (a dry run)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/bench)")
-    parser.set_defaults(func=_run_fashionmnist)
-
-
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_fashionmnist_parser, add_loader_parser, add_models_parser, add_gpu_parser,
-    add_throughput_parser]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m helpers.bench`` parser with one subparser per entry of :data:`SUBCOMMANDS`."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
-    for add in SUBCOMMANDS:
-        add(subparsers)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the chosen benchmark."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,14 +16,13 @@ for a few steps on random 256 px images (no data loading: the model alone) and r
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import multiprocessing as mp
 import platform
 import resource
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,10 @@ from helpers import config
 from helpers.engine import (
     PRECISIONS,
     autocast_for,
+    cudnn_tuning,
     make_scaler,
     max_rss_mb,
+    optimizer_step,
     resolve_channels_last,
     resolve_precision,
 )
@@ -92,17 +93,11 @@ def _warm_up_libraries(device: torch.device) -> None:
 
 def _train_step(model: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None,
                 inputs: torch.Tensor, targets: torch.Tensor, precision: str) -> None:
-    """One optimisation step (the same as :func:`helpers.engine.run_epoch` does per batch)."""
+    """One optimisation step, as :func:`helpers.engine.run_epoch` takes it (``engine.optimizer_step``)."""
     with autocast_for(precision, inputs.device):
         loss = F.cross_entropy(model(inputs), targets)
     optimizer.zero_grad(set_to_none=True)
-    if scaler is None:
-        loss.backward()
-        optimizer.step()
-    else:
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
+    optimizer_step(loss, optimizer, scaler)
 
 
 def _dry_run_budget(batch_size: int, steps: int, warmup: int) -> tuple[int, int, int]:
@@ -169,7 +164,7 @@ def measure_training_step(
       grows with the batch and the image size. On a CPU this is exact only when freed memory
       goes back to the system (:func:`return_freed_memory`, done in :func:`measure_in_subprocess`).
     """
-    device = torch.device(device) if device is not None else config.device()
+    device = config.resolve_device(device)
     batch_size, steps, warmup = _dry_run_budget(batch_size, steps, warmup)
     if precision not in PRECISIONS:
         raise ValueError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
@@ -179,12 +174,10 @@ def measure_training_step(
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    benchmark_before = torch.backends.cudnn.benchmark
-    torch.backends.cudnn.benchmark = device.type == "cuda" or benchmark_before  # as engine.fit does
-    try:
+    with cudnn_tuning(device):  # as engine.fit does
         _warm_up_libraries(device)  # one-off library set-up is not the model's memory
         resettable = _start_peak(device)
-        before = _memory_now(device)
+        memory = {"before": _memory_now(device)}
         model = build_model(model_name).to(device, memory_format=memory_format)
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -193,33 +186,16 @@ def measure_training_step(
         # that torch.compile below sees only the timed batch size and compiles one static graph.
         one = torch.randn(1, 3, image_size, image_size, device=device).contiguous(memory_format=memory_format)
         _train_step(model, optimizer, scaler, one, torch.zeros(1, dtype=torch.long, device=device), precision)
-        total_peak = _peak(device)
-        _start_peak(device)
-        between_steps = _memory_now(device)
+        memory["total_peak"] = _peak(device)
+        _new_memory_window(memory, device)
         step_model = torch.compile(model, backend=compile_backend) if compile else model
         inputs = torch.randn(batch_size, 3, image_size, image_size, device=device).contiguous(
             memory_format=memory_format)
         targets = torch.randint(0, NUM_CLASSES, (batch_size,), device=device)
-        times = []
-        first_step = float("nan")
-        for step in range(warmup + steps):
-            if step == warmup and warmup:  # the first full-size step(s) settled the caches: a new window
-                total_peak = max(total_peak, _peak(device))
-                _start_peak(device)
-                between_steps = _memory_now(device)
-            _sync(device)
-            started = time.perf_counter()
-            _train_step(step_model, optimizer, scaler, inputs, targets, precision)
-            _sync(device)
-            elapsed = time.perf_counter() - started
-            if step == 0:
-                first_step = elapsed
-            if step >= warmup:
-                times.append(elapsed)
+        times, first_step = _time_steps(
+            lambda: _train_step(step_model, optimizer, scaler, inputs, targets, precision), device,
+            warmup, steps, on_warm=lambda: _new_memory_window(memory, device))
         step_peak = _peak(device)
-    finally:
-        torch.backends.cudnn.benchmark = benchmark_before
-    total_peak = max(total_peak, step_peak)
     if device.type == "cuda":
         memory_kind = "CUDA max_memory_allocated"
     else:
@@ -230,12 +206,40 @@ def measure_training_step(
         "image_size": image_size, "steps": len(times), "time_per_step_s": step_time,
         "median_step_s": float(np.median(times)) if times else float("nan"),
         "images_per_s": batch_size / step_time, "first_step_s": first_step,
-        "peak_memory_mb": total_peak - before,
-        "step_memory_mb": step_peak - between_steps, "memory_kind": memory_kind,
+        "peak_memory_mb": max(memory["total_peak"], step_peak) - memory["before"],
+        "step_memory_mb": step_peak - memory["between_steps"], "memory_kind": memory_kind,
         "device": str(device), "device_name": device_name(device), "precision": precision,
         "channels_last": channels_last, "compile": compile,
         "compile_backend": compile_backend if compile else None, "torch": torch.__version__,
     }
+
+
+def _new_memory_window(memory: dict[str, float], device: torch.device) -> None:
+    """Close the memory window (its peak counts towards the total) and open one for the steps ahead."""
+    if "between_steps" in memory:
+        memory["total_peak"] = max(memory["total_peak"], _peak(device))
+    _start_peak(device)
+    memory["between_steps"] = _memory_now(device)
+
+
+def _time_steps(step: Callable[[], None], device: torch.device, warmup: int, steps: int, *,
+                on_warm: Callable[[], None]) -> tuple[list[float], float]:
+    """Seconds of each of ``steps`` timed steps after ``warmup`` untimed ones, and of the very first
+    step; ``on_warm`` runs once the warm-up steps settled the caches (a new memory window)."""
+    times, first_step = [], float("nan")
+    for index in range(warmup + steps):
+        if index == warmup and warmup:
+            on_warm()
+        _sync(device)
+        started = time.perf_counter()
+        step()
+        _sync(device)
+        elapsed = time.perf_counter() - started
+        if index == 0:
+            first_step = elapsed
+        if index >= warmup:
+            times.append(elapsed)
+    return times, first_step
 
 
 def compare_step_times(
@@ -258,7 +262,7 @@ def compare_step_times(
     CPU that is the work a step costs, which other programs on a busy machine cannot stretch (they
     stretch the wall-clock time). ``precision`` and ``channels_last`` as in :func:`measure_training_step`.
     """
-    device = torch.device(device) if device is not None else config.device()
+    device = config.resolve_device(device)
     batch_size, rounds, warmup = _dry_run_budget(batch_size, rounds, warmup)
     precision = resolve_precision(precision, device)
     channels_last = resolve_channels_last(channels_last, device)
@@ -441,38 +445,3 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 # --- python -m helpers.bench models -----------------------------------------------------------
-
-
-def _run_models(args: Any) -> int:
-    """``python -m helpers.bench models``: measure, print, save the table; returns the exit code."""
-    device = torch.device(args.device) if args.device else config.device()
-    table = benchmark_models(args.models, isolate=not args.same_process, batch_size=args.batch_size,
-                             steps=args.steps, warmup=args.warmup, image_size=args.image_size, device=device,
-                             precision=args.precision, channels_last=args.channels_last, compile=args.compile,
-                             threads=args.threads)
-    path = save_table(table)
-    print(f"Training step of each model on random {args.image_size}px images, batch {args.batch_size}, "
-          f"fastest of {args.steps} steps after {args.warmup} warm-up, on {table['device_name'].iloc[0]}:")
-    print(format_table(table))
-    print(f"saved to {path}")
-    return 0
-
-
-def add_models_parser(subparsers: Any) -> None:
-    """``models``: images/s and peak memory of the five PlantVillage models (one fresh process each)."""
-    parser = subparsers.add_parser("models", help="training speed and peak memory of the PlantVillage models")
-    parser.add_argument("--models", nargs="+", default=list(PLANTVILLAGE_MODELS), choices=PLANTVILLAGE_MODELS)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=2, help="timed steps per model (the fastest counts)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
-    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
-                        help="autocast precision (auto: bf16 or fp16 on CUDA, fp32 elsewhere)")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory format (default: on with CUDA)")
-    parser.add_argument("--compile", action="store_true", help="torch.compile each model")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    parser.add_argument("--same-process", action="store_true",
-                        help="all models in this process (faster; CPU memory then not per model)")
-    parser.set_defaults(func=_run_models)

@@ -5,9 +5,9 @@ and on, the training step's images per second and peak memory at 256 px (batch 6
 the ``torch.compile`` speed-up for ResNet_minimal (bfloat16 + channels-last, compiled vs
 eager, the compilation time reported apart), then the data path: images per second of the
 JPEG loader and of the decoded-image cache (uint8 batches, normalised float batches on the
-device, and whole ResNet_minimal training steps fed by each path; :mod:`helpers.throughput`,
+device, and whole ResNet_minimal training steps fed by each path; :mod:`helpers.bench.throughput`,
 on the best PlantVillage copy here). The model measuring is
-:func:`helpers.modelbench.measure_training_step` (random images already on the device: the
+:func:`helpers.bench.modelbench.measure_training_step` (random images already on the device: the
 model alone, no data loading), so these numbers are the ones ``python -m helpers.bench
 models`` and chapters 14 and 16 give.
 
@@ -24,7 +24,6 @@ wrapper, not the code generator), which is how the tests check it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
@@ -35,9 +34,10 @@ from typing import Any
 import pandas as pd
 import torch
 
-from helpers import config, throughput
+from helpers import config
+from helpers.bench import throughput
+from helpers.bench.modelbench import device_name, measure_training_step
 from helpers.engine import PRECISIONS
-from helpers.modelbench import device_name, measure_training_step
 from helpers.models import IMAGE_SIZE, PLANTVILLAGE_MODELS
 
 log = logging.getLogger(__name__)
@@ -123,14 +123,14 @@ def bench_gpu(
     are in ``table.attrs["csv"]`` and ``table.attrs["json"]``. A configuration starts only while
     less than ``budget_s`` has passed, a compiled one only with ``reserve_s`` left.
     With ``data``, the rows of section ``data`` follow (one per path and stage, columns ``path`` and
-    ``stage``): :func:`helpers.throughput.bench_throughput` on ``data_root`` (default: the best
+    ``stage``): :func:`helpers.bench.throughput.bench_throughput` on ``data_root`` (default: the best
     PlantVillage copy here), same batch and image size, ``COMPILE_MODEL`` for the training steps.
     ``measure``, ``measure_data`` and ``clock`` are replaceable for tests.
     """
     for precision in precisions:
         if precision not in PRECISIONS:
             raise ValueError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
-    device = torch.device(device) if device is not None else config.device()
+    device = config.resolve_device(device)
     out = Path(out_dir) if out_dir is not None else config.runs_dir() / "bench"
     out.mkdir(parents=True, exist_ok=True)
     stem = f"gpu-{str(device).replace(':', '')}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -141,26 +141,10 @@ def bench_gpu(
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     started = clock()
     rows: list[dict[str, Any]] = []
+    options = dict(batch_size=batch_size, steps=steps, warmup=warmup, image_size=image_size, device=device,
+                   compile_backend=compile_backend)
     for plan in gpu_plan(models, precisions, layouts, compile_model):
-        row: dict[str, Any] = {**plan, "status": "ok", "error": ""}
-        spent = clock() - started
-        if spent > budget_s:
-            row.update(status="skipped", error=f"time budget of {budget_s:.0f} s spent")
-        elif plan["compile"] and spent > budget_s - reserve_s:
-            row.update(status="skipped", error=f"less than the {reserve_s:.0f} s a compilation needs left "
-                                               f"of the {budget_s:.0f} s budget")
-        else:
-            try:
-                result = measure(plan["model"], batch_size=batch_size, steps=steps, warmup=warmup,
-                                 image_size=image_size, device=device, precision=plan["precision"],
-                                 channels_last=plan["channels_last"], compile=plan["compile"],
-                                 compile_backend=compile_backend)
-                row.update({key: result[key] for key in MEASURED if key in result})
-            except Exception as error:  # noqa: BLE001 - one failed configuration must not stop the others
-                row.update(status="error", error=_error_text(error))
-            finally:
-                if device.type == "cuda":
-                    torch.cuda.empty_cache()
+        row = _model_row(plan, measure, options, clock() - started, budget_s, reserve_s)
         row["elapsed_s"] = round(clock() - started, 2)
         rows.append(row)
         _flush(rows, meta, csv_path, json_path)
@@ -179,10 +163,32 @@ def bench_gpu(
     return table
 
 
+def _model_row(plan: dict[str, Any], measure: Measure, options: dict[str, Any], spent: float,
+               budget_s: float, reserve_s: float) -> dict[str, Any]:
+    """One configuration's row: measured, or skipped when the time budget is spent (a compiled one
+    needs ``reserve_s`` left), or the error that stopped it (the other configurations still run)."""
+    row: dict[str, Any] = {**plan, "status": "ok", "error": ""}
+    if spent > budget_s:
+        return {**row, "status": "skipped", "error": f"time budget of {budget_s:.0f} s spent"}
+    if plan["compile"] and spent > budget_s - reserve_s:
+        return {**row, "status": "skipped", "error": f"less than the {reserve_s:.0f} s a compilation needs "
+                                                     f"left of the {budget_s:.0f} s budget"}
+    try:
+        result = measure(plan["model"], precision=plan["precision"], channels_last=plan["channels_last"],
+                         compile=plan["compile"], **options)
+        row.update({key: result[key] for key in MEASURED if key in result})
+    except Exception as error:  # noqa: BLE001 - one failed configuration must not stop the others
+        row.update(status="error", error=_error_text(error))
+    finally:
+        if options["device"].type == "cuda":
+            torch.cuda.empty_cache()
+    return row
+
+
 def _data_rows(measure_data: Callable[..., pd.DataFrame], root: str | Path | None, batch_size: int,
                image_size: int, batches: int, steps: int, device: torch.device, out: Path, started: float,
                budget_s: float, clock: Callable[[], float]) -> list[dict[str, Any]]:
-    """The data section: JPEG vs cache rows from :func:`helpers.throughput.bench_throughput`, or one
+    """The data section: JPEG vs cache rows from :func:`helpers.bench.throughput.bench_throughput`, or one
     row saying why it is missing (budget spent, no data, an error)."""
     base = {"section": "data", "model": COMPILE_MODEL, "precision": "auto", "channels_last": None,
             "compile": False}
@@ -254,52 +260,3 @@ def format_gpu_table(table: pd.DataFrame) -> str:
         label = f"{row['model']} {row['precision']}{'+CL' if row['channels_last'] else ''}"
         lines.append(f"{row['status']}: {label}{' compiled' if row['compile'] else ''}: {row['error']}")
     return "\n".join(lines)
-
-
-def _run_gpu(args: argparse.Namespace) -> int:
-    """``python -m helpers.bench gpu``: measure, save after each row, print the table last."""
-    device = torch.device(args.device) if args.device else config.device()
-    defaults = SMOKE if args.smoke else FULL
-    chosen = {key: default if getattr(args, key) is None else getattr(args, key)
-              for key, default in defaults.items()}
-    if device.type != "cuda" and not args.smoke:
-        log.warning("No CUDA GPU here (device %s): the full benchmark would be slow; the time budget "
-                    "of %.0f s stops it. Use --smoke to check the command.", device, args.budget_s)
-    table = bench_gpu(precisions=args.precisions, compile_model=None if args.no_compile else COMPILE_MODEL,
-                      budget_s=args.budget_s, device=device, out_dir=args.out, data=not args.no_data,
-                      data_root=args.data, data_batches=2 if args.smoke else 20, **chosen)
-    print(f"GPU benchmark on {table.attrs['device_name']} (torch {torch.__version__}), "
-          f"batch {chosen['batch_size']}, {chosen['image_size']} px, fastest of {chosen['steps']} steps "
-          f"after {chosen['warmup']} warm-up; random images on the device (the model alone, no data loading)")
-    print(f"saved to {table.attrs['csv']} and .json")
-    print(format_gpu_table(table))
-    return 0 if (table["status"] == "ok").any() else 1
-
-
-def add_gpu_parser(subparsers: Any) -> None:
-    """``gpu``: every PlantVillage model x {fp32, bf16} x {channels-last}, and the compile speed-up."""
-    parser = subparsers.add_parser("gpu", help="the instructor's GPU benchmark (all models, precisions, "
-                                               "channels-last, torch.compile) in under 8 minutes")
-    parser.add_argument("--models", nargs="+", default=None, choices=PLANTVILLAGE_MODELS,
-                        help="default: all six")
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=PRECISIONS[1:])
-    parser.add_argument("--batch-size", type=int, default=None, help=f"default {FULL['batch_size']}")
-    parser.add_argument("--image-size", type=int, default=None, help=f"default {FULL['image_size']}")
-    parser.add_argument("--steps", type=int, default=None,
-                        help=f"timed steps per configuration, the fastest counts (default {FULL['steps']})")
-    parser.add_argument("--warmup", type=int, default=None,
-                        help=f"untimed steps first: cuDNN tuning, compilation (default {FULL['warmup']})")
-    parser.add_argument("--budget-s", type=float, default=DEFAULT_BUDGET_S,
-                        help="skip the configurations left once this many seconds are spent")
-    parser.add_argument("--no-compile", action="store_true", help="leave out the torch.compile comparison")
-    parser.add_argument("--compile-backend", default=None, help="torch.compile backend (default inductor)")
-    parser.add_argument("--no-data", action="store_true", help="leave out the data path (JPEG vs cache)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="PlantVillage folder for the data path (default: data/plantvillage, else the "
-                             "mini or tiny set)")
-    parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: the best available)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/bench)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="a seconds-long check of the command (two small models, 64 px, batch 2, one "
-                             "step, eager-backend compile); options given explicitly still win")
-    parser.set_defaults(func=_run_gpu)
