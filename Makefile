@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
 TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
-.PHONY: setup browser lab course test tiny runs lint strip bench wheelhouse clean-venv help
+.PHONY: setup browser lab course test test-site site tiny runs lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,18 @@ course: setup  ## run every notebook headless in smoke mode (no browser)
 test: setup browser  ## run the full test suite: package tests + every notebook in smoke mode
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS)
 
+# The course website (website/build.py): every chapter executed in SITE_MODE (quick by default; smoke for
+# a fast check) on the best data here, cached in build/site/ so that a rebuild re-executes only changed
+# notebooks. Offline: the theme, fonts and MathJax come with the Python packages.
+SITE_MODE ?= quick
+SITE_DIR ?= site
+
+site: setup  ## build the course website into site/ (SITE_MODE=smoke for a fast build)
+	COURSE_MODE=$(SITE_MODE) OMP_NUM_THREADS=1 $(PY) website/build.py --mode $(SITE_MODE) --out $(SITE_DIR)
+
+test-site: setup browser  ## build the site in smoke mode and check it in headless Chromium (tests/test_site.py)
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest tests/test_site.py -m site -v
+
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny
 
@@ -63,7 +75,7 @@ runs: setup  ## train every run chapters 11-16 reuse (helpers/batch_runs.toml; r
 	$(PY) -m helpers.batch $(RUNS_FLAGS)
 
 lint: setup  ## ruff over the package, the tests and the notebooks, then the notebooks' honest-numbers lint
-	$(VENV)/bin/ruff check helpers tests notebooks conftest.py
+	$(VENV)/bin/ruff check helpers tests notebooks conftest.py website
 	$(PY) -m helpers.notebooks lint notebooks
 
 strip: setup  ## remove outputs from every notebook before committing
