@@ -225,8 +225,10 @@ def parse(path: Path) -> _Links:
 
 
 def broken_links(site: Path) -> list[str]:
-    """Every relative href/src of every page whose file, or anchor in it, is missing."""
-    pages = {path: parse(path) for path in site.rglob("*.html")}
+    """Every relative href/src of every page whose file, or anchor in it, is missing. Pages are the .html
+    files outside _static/ (where the theme keeps Jinja macro files that are not pages)."""
+    pages = {path: parse(path) for path in site.rglob("*.html")
+             if "_static" not in path.relative_to(site).parts}
     problems = []
     for path, links in pages.items():
         for url in links.urls:
@@ -250,6 +252,27 @@ def broken_links(site: Path) -> list[str]:
 def test_no_broken_internal_link(site: Path) -> None:
     problems = broken_links(site)
     assert not problems, f"{len(problems)} broken links:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.site
+def test_a_failing_cell_fails_the_build_naming_the_notebook_and_the_cell(tmp_path: Path) -> None:
+    """website/conf.py's settings on a one-chapter site whose second code cell raises."""
+    src = tmp_path / "src"
+    (src / "notebooks").mkdir(parents=True)
+    (src / "index.md").write_text("# A broken course\n\n```{toctree}\nnotebooks/99_broken\n```\n")
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# 99. Broken"}] + [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
+        for source in ("x = 1\nprint(x)", "y = x / 0  # the failing cell")]
+    (src / "notebooks" / "99_broken.ipynb").write_text(json.dumps({
+        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}))
+    done = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(ROOT / "website"),
+                           str(src), str(tmp_path / "out")], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "COURSE_SITE_CACHE": str(tmp_path / "cache")})
+    said = done.stdout + done.stderr
+    assert done.returncode != 0, "a failing cell fails the build"
+    for named in ("99_broken.ipynb", "y = x / 0  # the failing cell", "ZeroDivisionError"):
+        assert named in said, f"the build's messages name {named!r}:\n{said[-3000:]}"
 
 
 # ----------------------------------------------------------------------- the pieces, without a build (fast)

@@ -217,7 +217,9 @@ def build(out: Path, mode: str, quiet: bool = False) -> Path:
     started = time.monotonic()
     status = build_main(args)
     if status != 0:
-        raise SystemExit(f"the site build failed (Sphinx exit status {status}): see the messages above")
+        raise SystemExit(f"the site build failed (Sphinx exit status {status}). A failing notebook cell is "
+                         "reported above as 'Executing notebook failed', with the notebook's path, the "
+                         "cell's source and its traceback.")
     marker.write_text(key)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve _static/ and _sources/ as they are
     print(f"Site built in {time.monotonic() - started:.0f} s: {out / 'index.html'}", flush=True)

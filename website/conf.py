@@ -24,7 +24,8 @@ extensions = ["myst_nb", "sphinx.ext.mathjax", "course_site"]
 root_doc = "index"
 exclude_patterns = ["_include", "_generated", "**/.ipynb_checkpoints", "jupyter_execute"]
 templates_path = ["_templates"]
-suppress_warnings = ["misc.highlighting_failure"]
+# The README section included under "Measured here" starts at ###; a notebook output does the same.
+suppress_warnings = ["misc.highlighting_failure", "myst.header"]
 
 # Notebooks: executed on build, cached per notebook (key: the code cells), a failing cell fails the build.
 nb_execution_mode = "cache"

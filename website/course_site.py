@@ -48,7 +48,8 @@ TEXT = {
         "fashion": {"real": "FashionMNIST, the real set (70,000 images)",
                     "tiny": "FashionMNIST, the generated tiny set (the code path only)"},
         "none": "data made in the notebook itself (no downloaded data set)",
-        "switch": "Français", "switch_title": "Cette page en français", "lang": "fr",
+        "switch": "Français", "switch_title": "Cette page en français",
+        "switch_landing": "L'édition française du cours", "lang": "fr",
     },
     "fr": {
         "box": "Cette page", "ran": "Les sorties ci-dessous viennent de l'exécution de ce notebook en mode "
@@ -65,7 +66,8 @@ TEXT = {
         "fashion": {"real": "FashionMNIST, le vrai jeu (70 000 images)",
                     "tiny": "FashionMNIST, le petit jeu généré (le chemin du code seulement)"},
         "none": "des données créées dans le notebook (aucun jeu téléchargé)",
-        "switch": "English", "switch_title": "This page in English", "lang": "en",
+        "switch": "English", "switch_title": "This page in English",
+        "switch_landing": "The course in English", "lang": "en",
     },
 }
 
@@ -175,8 +177,10 @@ def add_twin(app: Sphinx, pagename: str, templatename: str, context: dict, doctr
         context["course_twin"] = None
         return
     text = TEXT[language_of(pagename)]
+    title = text["switch_landing"] if twin in LANDING.values() and pagename not in LANDING.values() \
+        else text["switch_title"]
     context["course_twin"] = {"url": app.builder.get_relative_uri(pagename, twin), "label": text["switch"],
-                              "lang": text["lang"], "title": text["switch_title"]}
+                              "lang": text["lang"], "title": title}
 
 
 def mathjax_folder() -> Path:
