@@ -40,8 +40,15 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 myst_update_mathjax = False
 
-# MathJax 2 from the jupyter-server-mathjax package, served from this site (course_site copies it).
+# MathJax 2 from the jupyter-server-mathjax package, served from this site (course_site copies it). The
+# package ships one combined configuration (with the HTML-CSS output) and the STIX-Web fonts only: the
+# settings below are the Jupyter Notebook's, which used the same files.
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+mathjax2_config = {
+    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True},
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None},
+    "showMathMenu": False,
+}
 
 html_theme = "sphinx_book_theme"
 html_title = "PlantVillage PyTorch course"
