@@ -314,6 +314,17 @@ def test_chapter_box_names_the_data_and_the_launch_links() -> None:
     assert "<code>https://mybinder.org/v2/gh/ORG/REPO" in box  # no repository known: a template, not a link
 
 
+def test_the_landing_page_gets_the_repository_when_it_is_known() -> None:
+    landing = (ROOT / "website" / "pages" / "index.md").read_text()
+    assert build_script.with_repository(landing, "") == landing  # unknown: the templates stay
+    filled = build_script.with_repository(landing, "plant-lab/pv-course")
+    left = [line for line in filled.splitlines() if "ORG" in line or "REPO" in line]
+    assert not left, left
+    assert "https://mybinder.org/v2/gh/plant-lab/pv-course/main?urlpath=" in filled
+    pull = "repo=https%3A%2F%2Fgithub.com%2Fplant-lab%2Fpv-course&branch=main&urlpath=lab%2Ftree%2Fpv-course"
+    assert pull in filled
+
+
 def test_chapter_map_reuses_chapter_0_and_the_instructors_minutes() -> None:
     notebooks = build_script.chapter_notebooks(ROOT / "notebooks")
     table = build_script.chapter_map(notebooks, {"plantvillage": "tiny", "fashion": "tiny"}, "smoke")

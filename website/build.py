@@ -26,6 +26,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBSITE = ROOT / "website"
@@ -147,6 +148,17 @@ def toctree(french: bool) -> str:
     return "\n".join(parts)
 
 
+def with_repository(text: str, repo: str) -> str:
+    """A page's ``ORG/REPO`` templates (clone, Binder and nbgitpuller URLs) filled in with ``repo``
+    (``org/name``, from ``COURSE_SITE_REPO``); unchanged when it is empty."""
+    if not repo:
+        return text
+    name = repo.split("/")[-1]
+    return (text.replace("ORG/REPO", repo).replace("ORG%2FREPO", quote(repo, safe=""))
+            .replace("%2FREPO%2F", f"%2F{quote(name, safe='')}%2F").replace("cd REPO", f"cd {name}")
+            .replace("Replace `HUB`, `ORG` and `REPO`", "Replace `HUB`"))
+
+
 def write_if_changed(path: Path, text: str) -> None:
     """Write ``text`` unless the file already holds it (its time stamp then tells Sphinx nothing changed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,8 +190,11 @@ def stage(src: Path, mode: str, found: dict[str, str]) -> list[str]:
     files["_generated/toctree.md"] = toctree(bool(french))
     if french:
         files["_generated/french_map.md"] = french_map(french)
+    repo = os.environ.get("COURSE_SITE_REPO", "")
     for relative, what in files.items():
-        if isinstance(what, Path):
+        if isinstance(what, Path) and relative.endswith("index.md") and not relative.startswith("_"):
+            write_if_changed(src / relative, with_repository(what.read_text(encoding="utf-8"), repo))
+        elif isinstance(what, Path):
             copy_if_changed(what, src / relative)
         else:
             write_if_changed(src / relative, what)
