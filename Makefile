@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, os.cpu_count() or 1)))")
 TEST_FLAGS ?= -n $(TEST_WORKERS) --dist loadscope
 
-.PHONY: setup browser fashion lab course test test-course test-fr i18n tiny runs lint strip bench wheelhouse clean-venv help
+.PHONY: setup browser fashion lab course test test-course test-fr test-site site i18n tiny runs lint strip bench wheelhouse clean-venv help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,14 +73,15 @@ course: setup  ## run every notebook headless in smoke mode (no browser)
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) notebooks -q
 
 test: setup browser  ## the test suite: package tests + every notebook in smoke mode (about 5 minutes)
-	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) -m "not course"
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) -m "not course and not site"
 
 # The modes people run (helpers/course.py): every chapter in quick mode on a fresh clone's drawn leaves
 # and on the mini set, full mode with dry-run caps on a generated full-shaped set; plus the browser,
 # a fresh venv and torchrun. --dist load: one chapter per free worker.
-test-course: setup browser fashion  ## the longer checks: every chapter in quick and full mode, French edition, browser
+test-course: setup browser fashion  ## the longer checks: chapters in quick and full mode, French edition, website
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist load -m course tests
 	$(MAKE) --no-print-directory test-fr
+	$(MAKE) --no-print-directory test-site
 
 # The French chapters (notebooks/fr) under nbval in smoke mode. `make test` leaves them out (conftest.py):
 # their code is the English code (tests/test_i18n.py proves it), so CI runs them in a second step.
@@ -92,6 +93,18 @@ test-fr: setup  ## run the French edition's notebooks in smoke mode (nbval), lik
 i18n: setup  ## what the French edition needs after an English change (python -m helpers.i18n status)
 	$(PY) -m helpers.i18n status
 
+# The course website (website/build.py): every chapter executed in SITE_MODE (quick by default; smoke for
+# a fast check) on the best data here, cached in build/site/ so that a rebuild re-executes only changed
+# notebooks. Offline: the theme, fonts and MathJax come with the Python packages.
+SITE_MODE ?= quick
+SITE_DIR ?= site
+
+site: setup  ## build the course website into site/ (SITE_MODE=smoke for a fast build)
+	COURSE_MODE=$(SITE_MODE) OMP_NUM_THREADS=1 $(PY) website/build.py --mode $(SITE_MODE) --out $(SITE_DIR)
+
+test-site: setup browser  ## build the site in smoke mode and check it in headless Chromium (tests/test_site.py)
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest tests/test_site.py -m site -v
+
 tiny: setup  ## generate the tiny FashionMNIST and PlantVillage sets into data/tiny
 	$(PY) -m helpers.data make-tiny
 
@@ -100,7 +113,7 @@ runs: setup  ## train every run chapters 11-16 reuse (helpers/batch_runs.toml; r
 	$(PY) -m helpers.batch $(RUNS_FLAGS)
 
 lint: setup  ## ruff over the package, the tests and the notebooks, then the notebooks' honest-numbers lint
-	$(VENV)/bin/ruff check helpers tests notebooks conftest.py
+	$(VENV)/bin/ruff check helpers tests notebooks conftest.py website
 	$(PY) -m helpers.notebooks lint notebooks
 
 strip: setup  ## remove outputs from every notebook before committing (the French edition's too)

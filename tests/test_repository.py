@@ -51,6 +51,14 @@ def test_environment_yml_and_pyproject_list_the_same_packages_and_bounds() -> No
     assert required <= set(pip)
 
 
+def test_the_site_extra_is_in_dev_and_so_in_environment_yml() -> None:
+    """make site installs the dev extra (tests/test_site.py builds the site), so the site extra must be in it;
+    dev and environment.yml are kept equal above."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["site"], "the site extra lists the website's packages"
+    assert set(extras["site"]) <= set(extras["dev"]), set(extras["site"]) - set(extras["dev"])
+
+
 def test_versions_are_bounded_not_pinned() -> None:
     for name, bound in _pip_requirements().items():
         assert bound.startswith(">="), f"{name} needs a lower bound, got {bound!r}"
