@@ -277,8 +277,8 @@ def markdown_table(saved: dict[str, Any] | None = None) -> str:
                      f"{row['averaging']:+.1f} | {row['flips']:+.1f} | {row['CPU min/fold']:.0f} |")
     lines.append("")
     lines.append(f"Measured by `{saved['command']}` on {saved['date']} ({saved['rows'][0].get('machine')}; "
-                 "one thread per fold, the machine shared with other work; a fold resumed after an interruption "
-                 "counts the CPU time of its last part only). " + saved["note"] + ".")
+                 "one thread per fold, the machine shared with other work; a fold resumed after an "
+                 "interruption counts the CPU time of its last part only). " + saved["note"] + ".")
     return "\n".join(lines)
 
 
