@@ -110,7 +110,7 @@ def test_small_shared_memory_sizes_the_workers_and_says_so_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("COURSE_MODE", "full")
-    monkeypatch.setattr(loaders, "_cpus", lambda: 8)
+    monkeypatch.setattr(loaders.config, "cpu_count", lambda: 8)
     monkeypatch.setattr(loaders, "_shm_notice_given", False)
     monkeypatch.setattr(loaders, "_shm_bytes", lambda: 8 * 2**30)
     assert loaders.worker_plan() == (7, loaders.PREFETCH)  # roomy /dev/shm: CPUs minus one
