@@ -266,7 +266,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("engine", ["helpers.engine", "helpers.runs", "helpers.results"]),
     ("tasks", ["helpers.train", "helpers.evaluate", "helpers.predict", "helpers.exercises"]),
     ("commands", ["helpers.batch", "helpers.crossval", "helpers.doctor", "helpers.course",
-                  "helpers.notebooks", "helpers.plantvillage", "helpers.bench"]),
+                  "helpers.notebooks", "helpers.plantvillage", "helpers.bench",
+                  "helpers.i18n.messages", "helpers.i18n.__main__"]),
 ]
 """Lowest first; a name stands for the module and, when it is a package, everything in it (the
 most specific name wins: ``helpers`` alone is the package's ``__init__``)."""
