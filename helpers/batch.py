@@ -28,6 +28,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -63,13 +64,17 @@ def load_settings(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]
                                  f"(the course's is {SETTINGS_FILE})") from None
     except tomllib.TOMLDecodeError as error:
         raise BatchSettingsError(f"{path} is not valid TOML: {error}") from None
-    defaults, runs = data.get("defaults", {}), data.get("runs", {})
+    defaults, runs, recipes = data.get("defaults", {}), data.get("runs", {}), data.get("recipes", {})
     if not runs:
         raise BatchSettingsError(f"{path} has no [runs.NAME] table: nothing to train")
     known = train_options()
     merged = {}
     for name, options in runs.items():
-        entry = {**defaults, **options}
+        uses = options.get("uses")
+        if uses is not None and uses not in recipes:
+            raise BatchSettingsError(f"{path}, run {name!r}: uses = {uses!r}, but the file's recipes are "
+                                     + (", ".join(recipes) or "none ([recipes.NAME] tables)"))
+        entry = {**defaults, **recipes.get(uses, {}), **{k: v for k, v in options.items() if k != "uses"}}
         unknown = sorted(set(entry) - set(known))
         managed = sorted(set(entry) & set(MANAGED))
         if unknown or managed:
@@ -83,6 +88,54 @@ def load_settings(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]
                                      + ", ".join(train.PLANTVILLAGE_MODELS))
         merged[name] = entry
     return merged
+
+
+RECIPE_KEYS = ("optimizer", "lr", "weight_decay", "scheduler", "grad_clip", "augment", "rotations", "init",
+               "label_smoothing")
+"""The settings that make a recipe: two runs with equal values here were trained the same way (for as
+many epochs: :func:`same_recipe_results` compares only runs of one length)."""
+
+
+def load_recipes(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
+    """The file's named recipes, each as the full values of :data:`RECIPE_KEYS` a run using it trains with.
+
+    A run's value comes from the training command's defaults, then the file's ``[defaults]``, then the
+    ``[recipes.NAME]`` table, so ``plain`` (an empty table) is the defaults themselves.
+    """
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    base = {**train_options(), **data.get("defaults", {})}
+    recipes = data.get("recipes", {})
+    for name, options in recipes.items():
+        unknown = sorted(set(options) - set(base))
+        if unknown:
+            raise BatchSettingsError(f"{path}, recipe {name!r}: unknown option(s) {', '.join(unknown)}")
+    return {name: {key: {**base, **options}[key] for key in RECIPE_KEYS} for name, options in recipes.items()}
+
+
+def same_recipe_results(model_names: list[str], runs_dir: str | Path | None = None,
+                        path: str | Path = SETTINGS_FILE) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """Every model under every recipe of the file: a table of finished runs, and what they share.
+
+    Runs are compared only on one split file, data folder, image size and number of epochs
+    (:func:`helpers.train.comparable_results` chooses the one most runs of a recipe share). For each model and
+    recipe, the newest finished run with that setting and the recipe's values of :data:`RECIPE_KEYS`
+    gives the test accuracy and balanced accuracy (%) and its folder; a missing run leaves NaN.
+    Returns ``(table indexed by model, the shared setting or None when no run is finished)``.
+    """
+    recipes = load_recipes(path)
+    _, same = train.comparable_results(model_names, runs_dir, keys=(*train.COMPARABLE_KEYS, "epochs"),
+                                       among=list(recipes.values()))
+    rows = []
+    for model in model_names:
+        row: dict[str, Any] = {"model": model}
+        for recipe, values in recipes.items():
+            run = None if same is None else train.load_results(model, runs_dir, where={**same, **values})
+            scores = (run or {}).get("test_acc"), (run or {}).get("test_balanced_acc")
+            row[f"{recipe}: test acc (%)"] = np.nan if scores[0] is None else 100 * scores[0]
+            row[f"{recipe}: balanced acc (%)"] = np.nan if scores[1] is None else 100 * scores[1]
+            row[f"{recipe}: run"] = Path(run["run_dir"]).name if run else None
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model"), same
 
 
 def to_argv(options: dict[str, Any]) -> list[str]:

@@ -661,6 +661,7 @@ COMPARABLE_KEYS = ("split_file", "data", "image_size")
 
 def comparable_results(model_names: list[str], runs_dir: str | Path | None = None, *,
                        keys: tuple[str, ...] = COMPARABLE_KEYS,
+                       among: list[dict[str, Any]] | None = None,
                        ) -> tuple[dict[str, dict[str, Any] | None], dict[str, Any] | None]:
     """The newest finished run of each model, among runs that share a split file, data and image size.
 
@@ -669,12 +670,16 @@ def comparable_results(model_names: list[str], runs_dir: str | Path | None = Non
     model gets its newest run with that setting (:func:`load_results` with ``where``), or None.
     Returns ``(results per model, the setting)``; the setting is None when no model has a finished
     run. Runs on another split, another copy of the data or another image size are left out, so that a
-    table never puts them side by side.
+    table never puts them side by side. ``among`` (settings dictionaries) keeps only the runs that match
+    one of them when choosing the setting, e.g. the recipes of :func:`helpers.batch.same_recipe_results`.
     """
     root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
     groups: dict[tuple[Any, ...], tuple[set[str], str]] = {}
     for _, results in _finished_runs(root) if root.is_dir() else []:
         if results.get("model") not in model_names:
+            continue
+        if among is not None and not any(all(_setting(results, key) == value for key, value in wanted.items())
+                                         for wanted in among):
             continue
         setting = tuple(json.dumps(_setting(results, key), sort_keys=True) for key in keys)
         models_there, newest = groups.get(setting, (set(), ""))

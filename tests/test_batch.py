@@ -12,6 +12,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -44,6 +45,7 @@ def test_the_course_settings_cover_what_the_chapters_look_up() -> None:
     assert set(models.PLANTVILLAGE_MODELS) <= {o["model"] for o in runs.values()}, "all six models"
     assert all(options["epochs"] == 20 and options["image_size"] == 256 for options in runs.values()), \
         "the report's 20 epochs at 256 px, the size of full mode's chapters"
+    runs = {name: o for name, o in runs.items() if not name.endswith(("_plain", "_recipe15"))}  # ch. 11-15
     simple = [(o["lr"], o.get("init", "default")) for o in runs.values() if o["model"] == "simple_cnn"]
     assert sorted(simple) == [(3e-4, "default"), (3e-4, "kaiming"), (1e-2, "default"), (1e-2, "kaiming")], \
         "chapter 11: the 2 x 2 grid of learning rate x initialisation (collapse, fix, each change alone)"
@@ -51,6 +53,56 @@ def test_the_course_settings_cover_what_the_chapters_look_up() -> None:
     assert augment == [False, True], "chapter 13: without and with augmentation"
     minimal = runs["resnet_minimal"]
     assert (minimal["augment"], minimal["rotations"], minimal["scheduler"]) == (True, True, "cosine")
+
+
+def test_every_model_is_trained_under_each_recipe() -> None:
+    """Chapter 16's same-recipe table: each of the six models has a run of the plain recipe and one of
+    chapter 15's."""
+    runs, recipes, known = batch.load_settings(), batch.load_recipes(), batch.train_options()
+    assert set(recipes) == {"plain", "chapter15"}
+    assert recipes["chapter15"]["optimizer"] == "adamw" and recipes["chapter15"]["augment"] is True
+    assert recipes["plain"]["augment"] is False and recipes["plain"]["weight_decay"] == 0.0
+    for name, recipe in recipes.items():
+        covered = sorted(o["model"] for o in runs.values()
+                         if all(o.get(key, known[key]) == value for key, value in recipe.items()))
+        assert covered == sorted(models.PLANTVILLAGE_MODELS), f"{name}: one run per model, got {covered}"
+
+
+def test_a_run_that_uses_a_missing_recipe_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "runs.toml"
+    path.write_text("[recipes.fast]\nlr = 1e-2\n[runs.a]\nmodel = 'deep_cnn'\nuses = 'slow'\n",
+                    encoding="utf-8")
+    with pytest.raises(batch.BatchSettingsError, match="uses = 'slow', but the file's recipes are fast"):
+        batch.load_settings(path)
+    path.write_text("[recipes.fast]\nlr = 1e-2\n[runs.a]\nmodel = 'deep_cnn'\nuses = 'fast'\nlr = 3e-3\n",
+                    encoding="utf-8")
+    assert batch.load_settings(path)["a"]["lr"] == 3e-3, "a run's own keys win over its recipe"
+
+
+def _write_run(root: Path, folder: str, model: str, acc: float, **settings: object) -> None:
+    options = {**batch.train_options(), "model": model, "epochs": 20, "image_size": 256, **settings,
+               "split_file": "split.json", "data": "/pv"}
+    payload = {"model": model, "complete": True, "finished_at": "2026-01-01", "test_acc": acc,
+               "test_balanced_acc": acc - 0.01, "settings": json.loads(json.dumps(options, default=str))}
+    (root / folder).mkdir(parents=True)
+    (root / folder / "results.json").write_text(json.dumps(payload), encoding="utf-8")
+
+
+def test_the_same_recipe_table_puts_each_run_in_its_recipe_column(tmp_path: Path) -> None:
+    fifteen = batch.load_recipes()["chapter15"]
+    _write_run(tmp_path, "deep_cnn", "deep_cnn", 0.25)
+    _write_run(tmp_path, "deep_cnn_recipe15", "deep_cnn", 0.90, **fifteen)
+    _write_run(tmp_path, "resnet_minimal", "resnet_minimal", 0.99, **fifteen)
+    _write_run(tmp_path, "simple_cnn", "simple_cnn", 0.10, lr=1e-2)   # the collapse: no recipe of the file
+    _write_run(tmp_path, "resnet_minimal_10ep", "resnet_minimal", 0.50, epochs=10)  # another length: left out
+    table, same = batch.same_recipe_results(["simple_cnn", "deep_cnn", "resnet_minimal"], tmp_path)
+    assert same == {"split_file": "split.json", "data": "/pv", "image_size": 256, "epochs": 20}
+    assert table.loc["deep_cnn", "plain: test acc (%)"] == pytest.approx(25)
+    assert table.loc["deep_cnn", "chapter15: test acc (%)"] == pytest.approx(90)
+    assert table.loc["deep_cnn", "chapter15: balanced acc (%)"] == pytest.approx(89)
+    assert table.loc["resnet_minimal", "chapter15: run"] == "resnet_minimal"
+    assert np.isnan(table.loc["resnet_minimal", "plain: test acc (%)"])
+    assert table.loc["simple_cnn"].filter(like="test acc").isna().all(), "lr 1e-2 is neither recipe"
 
 
 def test_a_run_becomes_the_training_command_line() -> None:
@@ -92,8 +144,9 @@ def test_list_prints_each_run_and_trains_nothing(tmp_path: Path, capsys: pytest.
     said = capsys.readouterr().out.splitlines()
     command = ("python -m helpers.train --model small_resnet --epochs 3 --batch-size 64 --image-size 256 "
                "--lr 0.001")
-    assert said == [f"small_resnet: {command}", f"small_resnet_aug: {command} --augment"], \
+    assert said[:2] == [f"small_resnet: {command}", f"small_resnet_aug: {command} --augment"], \
         "a model selects all its runs, in file order"
+    assert [line.split(":")[0] for line in said] == ["small_resnet", "small_resnet_aug", "small_resnet_recipe15"]
     assert not (tmp_path / "runs").exists()
 
 

@@ -298,7 +298,10 @@ class TestChapter15:
 @pytest.mark.course  # a kernel per chapter after a batch of runs: `make test-course`
 class TestChapter16:
     def test_full_mode_without_the_full_data_set(self, fresh_clone: dict[str, str]) -> None:
-        run_chapter("16", fresh_clone)
+        text = run_chapter("16", fresh_clone)
+        assert "runs compared: split file" in text and "not trained here yet" not in text, \
+            "the batch trains every model under each recipe: the same-recipe table is full"
+        assert "no conclusion asserted: a dry run or smoke mode trains one batch" in text
 
 
 def test_drawn_leaves_get_the_code_path_budget(capsys: pytest.CaptureFixture,
