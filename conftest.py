@@ -67,3 +67,21 @@ def pytest_collect_file(file_path, parent):
         return collected
     return [StrippedNotebook.from_parent(parent, path=file_path) if type(node) is IPyNbFile else node
             for node in collected]
+
+
+def expected_seconds(item: pytest.Item) -> float:
+    """How long a chapter of the course matrix took when last measured (``docs/chapter-minutes.json``);
+    0 for any other test. Full mode's dry runs are not in the table: a minute each."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "name" not in params or "path" not in params or item.get_closest_marker("course") is None:
+        return 0.0
+    from helpers import course
+
+    seconds = course.load_minutes().get("settings", {}).get(params["name"], {}).get("seconds", {})
+    return seconds.get(course.chapter_id(Path(params["path"])), 60.0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest chapters first in the course matrix, so two workers finish together instead of one
+    running the slowest chapter alone at the end (pytest-xdist hands tests out in this order)."""
+    items.sort(key=lambda item: -expected_seconds(item))  # stable: every other test keeps its place

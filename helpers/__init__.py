@@ -2,7 +2,8 @@
 
 * ``config``: device, seeds, course mode, CPU count, folders. ``data/``: every data set, split,
   transform and loader (its ``__init__`` is the map); ``plantvillage``: the PlantVillage API in one
-  import (``pv``). ``models`` (the networks), ``macs``, ``mixing`` (mixup/cutmix), ``transfer``.
+  import (``pv``). ``models`` (the networks), ``macs``, ``mixing`` (mixup/cutmix), ``transfer``,
+  ``interpret`` (receptive fields, feature maps, Grad-CAM).
 * The training loop: ``engine`` (train / evaluate / fit, the optimiser step), ``checkpoint``,
   ``runs`` (a run folder: its files, ``results.json``, a finished run read back), ``results``
   (a run and the report's numbers, shown), ``metrics``, ``plots``.

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 
-def _to_image(tensor: torch.Tensor | np.ndarray) -> np.ndarray:
-    """A (C, H, W) or (H, W) tensor as an array that ``imshow`` accepts."""
+def to_image(tensor: torch.Tensor | np.ndarray) -> np.ndarray:
+    """A (C, H, W) or (H, W) tensor as an array that ``imshow`` accepts (floats scaled to [0, 1])."""
     array = tensor.detach().cpu().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
     if array.ndim == 3 and array.shape[0] in (1, 3):
         array = array.transpose(1, 2, 0)
@@ -101,7 +101,7 @@ def plot_predictions(
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, true, pred in zip(axes.flat, images, y_true, y_pred, strict=False):
-        ax.imshow(_to_image(image), cmap="gray")
+        ax.imshow(to_image(image), cmap="gray")
         right = int(true) == int(pred)
         ax.set_title(f"pred: {class_names[int(pred)]}\ntrue: {class_names[int(true)]}",
                      fontsize=8, color="green" if right else "red")
@@ -124,7 +124,7 @@ def show_images(
     for ax in axes.flat:
         ax.axis("off")
     for i, (ax, image) in enumerate(zip(axes.flat, images, strict=False)):
-        ax.imshow(_to_image(image), cmap="gray")
+        ax.imshow(to_image(image), cmap="gray")
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8)
     fig.suptitle(title)

@@ -55,8 +55,6 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     # Larger images, a budget to match (30 epochs: about 4.6x the pixels x epochs), milder crops (0.7-1:
     # a crop of a third of a leaf may hide the spot that names the disease).
     "r112-e30": _candidate(epochs=30, image_size=112, crop_scale=[0.7, 1.0]),
-    # The same at 128 px: 1.3x the pixels for the same epochs (leaf spots are a few pixels wide at 64 px).
-    "r128-e30": _candidate(epochs=30, image_size=128, crop_scale=[0.7, 1.0]),
 }
 """The candidates the cross-validation compared: ``python -m helpers.crossval --candidates NAME ...
 --folds 3 --publish`` (the table: README, ``docs/small-data-crossval.json``, chapter 15). Two only:

@@ -146,7 +146,8 @@ def test_list_prints_each_run_and_trains_nothing(tmp_path: Path, capsys: pytest.
                "--lr 0.001")
     assert said[:2] == [f"small_resnet: {command}", f"small_resnet_aug: {command} --augment"], \
         "a model selects all its runs, in file order"
-    assert [line.split(":")[0] for line in said] == ["small_resnet", "small_resnet_aug", "small_resnet_recipe15"]
+    names = [line.split(":")[0] for line in said]
+    assert names == ["small_resnet", "small_resnet_aug", "small_resnet_recipe15"]
     assert not (tmp_path / "runs").exists()
 
 

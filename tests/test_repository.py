@@ -262,6 +262,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("config", ["helpers", "helpers.config", "helpers.i18n", "helpers.doc_tables"]),
     ("data", ["helpers.data"]),
     ("blocks", ["helpers.models", "helpers.macs", "helpers.mixing", "helpers.transfer", "helpers.checkpoint",
+                "helpers.interpret",
                 "helpers.metrics", "helpers.plots", "helpers.recipes"]),
     ("engine", ["helpers.engine", "helpers.runs", "helpers.results"]),
     ("tasks", ["helpers.train", "helpers.evaluate", "helpers.predict", "helpers.exercises"]),

@@ -207,8 +207,11 @@ def stage(src: Path, mode: str, found: dict[str, str]) -> list[str]:
     return sorted(files)
 
 
-def build(out: Path, mode: str, quiet: bool = False) -> Path:
-    """Stage and build the site into ``out``; returns ``out``. Raises SystemExit when Sphinx fails."""
+def build(out: Path, mode: str, quiet: bool = False, jobs: int = 1) -> Path:
+    """Stage and build the site into ``out``; returns ``out``. Raises SystemExit when Sphinx fails.
+
+    ``jobs > 1`` reads (and so executes) that many notebooks at a time, each kernel on one thread.
+    """
     if mode not in MODES:
         raise SystemExit(f"SITE_MODE/COURSE_MODE must be one of {', '.join(MODES)}, not {mode!r}")
     found = data_found(mode)
@@ -226,7 +229,7 @@ def build(out: Path, mode: str, quiet: bool = False) -> Path:
     from sphinx.cmd.build import build_main
 
     args = ["-b", "html", "-c", str(WEBSITE), "-d", str(WORK / "doctrees" / key), str(src), str(out)]
-    args += ["-a"] * rewrite_all + ["-q"] * quiet
+    args += ["-a"] * rewrite_all + ["-q"] * quiet + ["-j", str(jobs)] * (jobs > 1)
     print(f"Building the site into {out}: mode {mode}, data {found} (cache {WORK / 'cache' / key})",
           flush=True)
     started = time.monotonic()
@@ -241,6 +244,18 @@ def build(out: Path, mode: str, quiet: bool = False) -> Path:
     return out
 
 
+MAX_JOBS = 4
+"""Notebooks executed at a time by default: every kernel holds its data and model in memory."""
+
+
+def default_jobs() -> int:
+    """The CPU cores this process may use (a container's quota included), at most :data:`MAX_JOBS`."""
+    sys.path.insert(0, str(ROOT))
+    from helpers.config import cpu_count
+
+    return max(1, min(MAX_JOBS, cpu_count()))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: ``python website/build.py [--out site] [--mode quick] [--quiet]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -248,9 +263,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", default=os.environ.get("COURSE_MODE") or "quick", choices=MODES,
                         help="COURSE_MODE the notebooks are executed in (default: $COURSE_MODE, else quick)")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors from Sphinx")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="notebooks executed at a time, each kernel on one thread (default: the CPU "
+                             f"cores, at most {MAX_JOBS}: {default_jobs()} here)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    build(args.out.resolve(), args.mode, args.quiet)
+    build(args.out.resolve(), args.mode, args.quiet, args.jobs)
 
 
 if __name__ == "__main__":
