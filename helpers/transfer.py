@@ -51,6 +51,11 @@ def weights_file(name: str = "resnet18") -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(_weights(name).url).name
 
 
+def download_megabytes(name: str = "resnet18") -> float:
+    """The size of the weights file of ``name`` in MB, as torchvision records it (44.7 for ResNet-18)."""
+    return float(_weights(name).meta["_file_size"])
+
+
 def weights_available(name: str = "resnet18") -> bool:
     """True when the weights of ``name`` are on this machine (no download needed)."""
     return weights_file(name).is_file()

@@ -51,3 +51,23 @@ def test_weights_on_disk_are_loaded_and_the_head_replaced(hub: Path) -> None:
 def test_download_command_reports_a_failure_without_a_trace(hub: Path, capsys: pytest.CaptureFixture) -> None:
     assert transfer.main(["download", "resnet18"]) == 1
     assert "could not download the weights of resnet18" in capsys.readouterr().err
+
+
+def test_fine_tuning_is_compared_with_scratch_on_the_same_budget(hub: Path, tmp_path: Path) -> None:
+    """helpers.finetune with stand-in weights on drawn leaves: both trained the same way, one row each."""
+    from helpers import finetune
+    from helpers import plantvillage as pv
+    from helpers.data.tiny import make_tiny_plantvillage
+
+    torch.manual_seed(0)
+    path = transfer.weights_file("resnet18")
+    path.parent.mkdir(parents=True)
+    torch.save(tv_models.resnet18().state_dict(), path)
+    root = make_tiny_plantvillage(tmp_path / "pv", n_per_class=2)
+    train_loader, val_loader, _, classes = pv.plantvillage_loaders(4, root=root, image_size=32, device="cpu")
+    table = finetune.compare_with_scratch(train_loader, val_loader, len(classes), epochs=1, max_batches=1,
+                                          device="cpu")
+    assert list(table.index) == ["resnet18, ImageNet weights, fine-tuned", "resnet_minimal, from scratch"]
+    assert table.loc["resnet_minimal, from scratch", "parameters"] < table.iloc[0]["parameters"]
+    assert table["val_acc"].between(0, 1).all() and (table["seconds"] > 0).all()
+    assert transfer.download_megabytes("resnet18") == pytest.approx(44.661)
