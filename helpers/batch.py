@@ -112,6 +112,17 @@ def load_recipes(path: str | Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
     return {name: {key: {**base, **options}[key] for key in RECIPE_KEYS} for name, options in recipes.items()}
 
 
+def run_settings(name: str, path: str | Path = SETTINGS_FILE) -> dict[str, Any]:
+    """The values of :data:`RECIPE_KEYS` the file's run ``name`` trains with: how a chapter recognises
+    that run (or one trained the same way) among the results files, e.g.
+    ``train.load_results("deep_cnn", where={**batch.run_settings("deep_cnn"), "image_size": 256})``."""
+    runs = load_settings(path)
+    if name not in runs:
+        raise BatchSettingsError(f"no run {name!r} in {path}; its runs: {', '.join(runs)}")
+    known = train_options()
+    return {key: runs[name].get(key, known[key]) for key in RECIPE_KEYS}
+
+
 def same_recipe_results(model_names: list[str], runs_dir: str | Path | None = None,
                         path: str | Path = SETTINGS_FILE) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """Every model under every recipe of the file: a table of finished runs, and what they share.

@@ -662,6 +662,7 @@ COMPARABLE_KEYS = ("split_file", "data", "image_size")
 def comparable_results(model_names: list[str], runs_dir: str | Path | None = None, *,
                        keys: tuple[str, ...] = COMPARABLE_KEYS,
                        among: list[dict[str, Any]] | None = None,
+                       where: dict[str, dict[str, Any]] | None = None,
                        ) -> tuple[dict[str, dict[str, Any] | None], dict[str, Any] | None]:
     """The newest finished run of each model, among runs that share a split file, data and image size.
 
@@ -671,7 +672,9 @@ def comparable_results(model_names: list[str], runs_dir: str | Path | None = Non
     Returns ``(results per model, the setting)``; the setting is None when no model has a finished
     run. Runs on another split, another copy of the data or another image size are left out, so that a
     table never puts them side by side. ``among`` (settings dictionaries) keeps only the runs that match
-    one of them when choosing the setting, e.g. the recipes of :func:`helpers.batch.same_recipe_results`.
+    one of them when choosing the setting, e.g. the recipes of :func:`helpers.batch.same_recipe_results`;
+    ``where`` (model name -> settings) keeps, for each model, only its runs with those settings, e.g. the
+    run each chapter shows (:func:`helpers.batch.run_settings`).
     """
     root = Path(runs_dir) if runs_dir is not None else config.runs_dir()
     groups: dict[tuple[Any, ...], tuple[set[str], str]] = {}
@@ -681,14 +684,18 @@ def comparable_results(model_names: list[str], runs_dir: str | Path | None = Non
         if among is not None and not any(all(_setting(results, key) == value for key, value in wanted.items())
                                          for wanted in among):
             continue
+        if where and not all(_setting(results, key) == value
+                             for key, value in where.get(results["model"], {}).items()):
+            continue
         setting = tuple(json.dumps(_setting(results, key), sort_keys=True) for key in keys)
         models_there, newest = groups.get(setting, (set(), ""))
         groups[setting] = (models_there | {results["model"]}, max(newest, results.get("finished_at", "")))
     if not groups:
         return dict.fromkeys(model_names), None
     chosen = max(groups, key=lambda setting: (len(groups[setting][0]), groups[setting][1]))
-    where = {key: json.loads(value) for key, value in zip(keys, chosen, strict=True)}
-    return {name: load_results(name, root, where=where) for name in model_names}, where
+    shared = {key: json.loads(value) for key, value in zip(keys, chosen, strict=True)}
+    return {name: load_results(name, root, where={**shared, **(where or {}).get(name, {})})
+            for name in model_names}, shared
 
 
 def parse_args(argv: list[str] | None = None) -> TrainSettings:

@@ -260,3 +260,21 @@ def test_a_non_editable_install_ships_the_settings_file() -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     shipped = pyproject["tool"]["setuptools"]["package-data"]["helpers"]
     assert batch.SETTINGS_FILE.name in shipped and batch.SETTINGS_FILE.parent.name == "helpers"
+
+
+def test_run_settings_name_how_a_chapter_recognises_its_run(tmp_path: Path) -> None:
+    deep, fifteen = batch.run_settings("deep_cnn"), batch.run_settings("deep_cnn_recipe15")
+    assert deep == batch.load_recipes()["plain"] and fifteen == batch.load_recipes()["chapter15"]
+    assert batch.run_settings("simple_cnn")["lr"] == 1e-2, "chapter 11's collapse"
+    with pytest.raises(batch.BatchSettingsError, match="no run 'vgg'"):
+        batch.run_settings("vgg")
+    # The newest deep_cnn run is the recipe-15 one; the chapter still finds its own.
+    _write_run(tmp_path, "deep_cnn", "deep_cnn", 0.25)
+    _write_run(tmp_path, "deep_cnn_recipe15", "deep_cnn", 0.90, **batch.load_recipes()["chapter15"])
+    results_json = tmp_path / "deep_cnn_recipe15" / "results.json"
+    payload = json.loads(results_json.read_text(encoding="utf-8"))
+    results_json.write_text(json.dumps({**payload, "finished_at": "2026-02-01"}), encoding="utf-8")
+    assert train.load_results("deep_cnn", tmp_path)["test_acc"] == 0.90, "newest"
+    assert train.load_results("deep_cnn", tmp_path, where=deep)["test_acc"] == 0.25
+    runs, _ = train.comparable_results(["deep_cnn"], tmp_path, where={"deep_cnn": deep})
+    assert runs["deep_cnn"]["test_acc"] == 0.25, "chapter 16's section 1 shows the chapter's run"
