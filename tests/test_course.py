@@ -83,3 +83,29 @@ def test_the_guide_shows_the_saved_measurement() -> None:
     assert list(saved["settings"]["quick-drawn"]["seconds"]) == ids, "every chapter measured"
     shown = doc_tables.shown_table(course.GUIDE, course.TABLE)
     assert shown == course.minutes_table(saved), "edited by hand? python -m helpers.course timings --write"
+
+
+def test_the_course_matrix_runs_its_longest_chapters_first() -> None:
+    """conftest.py sorts the matrix by the saved minutes, so that two workers end together."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("course_conftest", config.project_root() / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def item(setting: str, chapter: str) -> SimpleNamespace:
+        path = next(p for p in course.chapters() if course.chapter_id(p) == chapter)
+        return SimpleNamespace(callspec=SimpleNamespace(params={"name": setting, "path": path}),
+                               get_closest_marker=lambda name: object() if name == "course" else None)
+
+    seconds = {name: s["seconds"] for name, s in course.load_minutes()["settings"].items()}
+    slow = max(seconds["quick-drawn"], key=seconds["quick-drawn"].get)
+    fast = min(seconds["quick-drawn"], key=seconds["quick-drawn"].get)
+    plain = SimpleNamespace(get_closest_marker=lambda name: None)
+    items = [plain, item("quick-drawn", fast), item("quick-drawn", slow), item("full-dry", "10")]
+    module.pytest_collection_modifyitems(None, items)
+    assert [module.expected_seconds(i) for i in items] == sorted(
+        [module.expected_seconds(i) for i in items], reverse=True)
+    assert items[0].callspec.params["path"].name.startswith(slow) and items[-1] is plain
+    assert module.expected_seconds(item("full-dry", "10")) == 60.0, "a setting not in the table: a minute"
