@@ -1,8 +1,7 @@
-"""Chapter 16 exercises: each model's work per image, test-time augmentation, choosing on validation."""
+"""Chapter 16 exercises: McNemar's test by hand, test-time augmentation, choosing on validation."""
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -11,81 +10,99 @@ import pandas as pd
 import torch
 from torch import nn
 
-from helpers import macs, models
-from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
+from helpers import models
+from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
 NAMES = models.PLANTVILLAGE_MODELS
 
-# --- q1: multiply-adds per image for the six models ---------------------------------------------------------
+# --- q1: McNemar's test by hand -----------------------------------------------------------------------------
 
 
-def solve_macs_per_image() -> dict[str, int]:
-    counts = {}
-    for name in models.PLANTVILLAGE_MODELS:
-        with torch.device("meta"):       # shapes only: nothing to compute or draw, the count is the same
-            model = models.build_model(name)
-        counts[name] = macs.total_macs(model, (1, 3, 256, 256))
-    return counts
+def solve_mcnemar() -> Any:
+    def mcnemar_p(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
+        """Two-sided exact p-value of McNemar's test: only the images the two disagree on count."""
+        a, b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)
+        a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
+        n, k = a_only + b_only, min(a_only, b_only)
+        tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n   # P(X <= k), X ~ Binomial(n, 1/2)
+        return min(1.0, 2 * tail)
+
+    return mcnemar_p
 
 
-@functools.cache
-def _macs(name: str, size: int = 256) -> int:
-    with torch.device("meta"):                # weightless copy: counted in milliseconds
-        model = models.build_model(name)
-    return macs.total_macs(model, (1, 3, size, size))
+def _mcnemar_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(what the case is, A right?, B right?) on made-up images, the reference is helpers.metrics.mcnemar."""
+    rng = np.random.default_rng(16)
+    both = np.ones(200, dtype=bool)
+    lopsided_b = np.concatenate([both, np.ones(10, bool)]), np.concatenate([both, np.zeros(10, bool)])
+    balanced = np.r_[np.ones(6, bool), np.zeros(6, bool)], np.r_[np.zeros(6, bool), np.ones(6, bool)]
+    a = rng.random(500) < 0.8
+    b = np.where(rng.random(500) < 0.1, ~a, a)
+    return [(mark("10 images that only A gets right, 200 both get right"), *lopsided_b),
+            (mark("6 images each way"), *balanced),
+            (mark("no image on which they disagree"), both, both),
+            (mark("500 random images, one in ten disputed"), a, b)]
 
 
-def check_macs_per_image(answer: Any) -> str:
-    if not isinstance(answer, dict):
-        raise Wrong(tr("give a dictionary {{model name: multiply-adds}}, got {type_answer_name}",
+def check_mcnemar(answer: Any) -> str:
+    from helpers import metrics
+
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (mcnemar_p, not mcnemar_p(a, b)); got {type_answer_name}",
                        type_answer_name=type(answer).__name__))
-    if any(value is Ellipsis for value in answer.values()):
-        raise Unanswered(tr("not answered yet: replace each ... with a number"))
-    missing = [name for name in NAMES if name not in answer]
-    if missing:
-        raise Wrong(tr("your dictionary misses {missing}: one entry per name in models.PLANTVILLAGE_MODELS",
-                       missing=missing))
-    for name in NAMES:
-        got, expected = as_number(answer[name], tr("the value for {name}", name=name)), _macs(name)
-        if math.isclose(got, expected, rel_tol=1e-2):
+    for what, a, b in _mcnemar_cases():
+        expected = metrics.mcnemar(a, b)
+        got = as_number(answer(a.copy(), b.copy()), tr("your p-value"))
+        if math.isclose(got, expected["p_value"], rel_tol=1e-6, abs_tol=1e-12):
             continue
-        if math.isclose(got, models.REPORT_PARAMETERS[name], rel_tol=1e-3):
-            hint = tr(" That is its number of PARAMETERS; helpers.macs.total_macs counts the multiply-adds.")
-        elif math.isclose(got, expected / 1e9, rel_tol=1e-2):
-            hint = tr(" That is in billions (G): give the count itself.")
-        elif name not in ("simple_cnn", "deep_cnn") and math.isclose(got, _macs(name, 128), rel_tol=1e-2):
-            hint = (tr(" That is for a 128 px image (a quarter of the pixels): count at 256 px, input (1, "
-                       "3, 256, 256)."))
+        one_sided = expected["p_value"] / 2
+        if math.isclose(got, one_sided, rel_tol=1e-6):
+            hint = tr(" That is one tail: the test is two-sided (A better OR B better), double it "
+                      "(at most 1).")
+        elif expected["discordant"] and math.isclose(
+                got, min(1.0, 2 * sum(math.comb(len(a), i) for i in range(min(expected["a_only"],
+                                                                               expected["b_only"]) + 1))
+                         / 2 ** len(a)), rel_tol=1e-6):
+            hint = tr(" Your n counts every image; only the discordant ones (right for one, wrong for the "
+                      "other) are the coin tosses.")
         else:
             hint = ""
-        shown = f"{got:,.0f}" if abs(got) >= 1000 else f"{got:.4g}"
-        raise Wrong(tr("{name}: you have {shown}, helpers.macs counts {expected:,} for one 256 px "
-                       "image.{hint}", name=name, shown=shown, expected=expected, hint=hint))
-    work = pd.Series({name: _macs(name) for name in NAMES}).sort_values()
-    params = pd.Series(models.REPORT_PARAMETERS)[work.index]
-    rho = np.corrcoef(params.rank(), work.rank())[0, 1]
-    ranking = ", ".join(f"{name} {value / 1e9:.2f} G" for name, value in work.items())
-    cheapest = work.index[0]
-    return (tr("from least to most work: {ranking}. Rank correlation with the parameter counts: "
-               "{rho:+.2f}. {cheapest} does the least work with {value:.1f} M parameters; the MaxPool "
-               "ResNet does {value2:.1f}x the stride-2 one's work with the same weights. Work follows the "
-               "size of the maps the convolutions run on, not the number of weights.", ranking=ranking,
-               rho=rho, cheapest=cheapest, value=params[cheapest] / 1e6,
-               value2=work['resnet_maxpool'] / work['resnet_stride']))
+        raise Wrong(tr("{what}: you give p = {got:.6g}, the exact test gives {expected:.6g} ({a_only} images "
+                       "only A gets right, {b_only} only B).{hint}", what=what, got=got,
+                       expected=expected["p_value"], a_only=expected["a_only"], b_only=expected["b_only"],
+                       hint=hint))
+    lopsided = metrics.mcnemar(*_mcnemar_cases()[0][1:])
+    return tr("right on all four cases. With 10 disputed images all on one side, p = {p:.4f}: below 5%, "
+              "although both classifiers agree on 200 of the 210 images. The 200 say nothing about which is "
+              "better; section 4 applies the same test to test-time augmentation.", p=lopsided["p_value"])
+
+
+def _one_sided() -> Any:
+    full = solve_mcnemar()
+    return lambda a, b: full(a, b) / 2
+
+
+def _all_images() -> Any:
+    def wrong(a: np.ndarray, b: np.ndarray) -> float:
+        a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
+        n, k = len(a), min(a_only, b_only)
+        return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
+
+    return wrong
 
 
 q1 = Exercise(
-    chapter="16", name="q1", title="Work per image, six models",
-    checker=check_macs_per_image, solver=solve_macs_per_image,
-    hints=["helpers.macs.total_macs(model, (1, 3, 256, 256)) counts the multiply-adds of one 256 px image.",
-           "{name: macs.total_macs(models.build_model(name), (1, 3, 256, 256)) for name in "
-           "models.PLANTVILLAGE_MODELS}"],
-    wrong_answers=[lambda: dict(models.REPORT_PARAMETERS),
-                   lambda: {name: _macs(name) / 1e9 for name in NAMES},
-                   lambda: {name: _macs(name, 256 if name in ("simple_cnn", "deep_cnn") else 128)
-                            for name in NAMES}],
+    chapter="16", name="q1", title="McNemar's test by hand",
+    checker=check_mcnemar, solver=solve_mcnemar,
+    hints=["Count a_only (A right, B wrong) and b_only (B right, A wrong): the images both get right or "
+           "both get wrong do not count. If A and B were equally good, each of the n = a_only + b_only "
+           "images would fall on either side with probability 1/2.",
+           "p = min(1, 2 * P(X <= min(a_only, b_only))) for X ~ Binomial(n, 1/2): "
+           "sum(math.comb(n, i) for i in range(k + 1)) / 2**n is P(X <= k)."],
+    wrong_answers=[_one_sided, _all_images,
+                   lambda: (lambda a, b: abs(float(np.mean(a)) - float(np.mean(b))))],
 )
 
 

@@ -362,10 +362,6 @@ MESSAGES: dict[str, str] = {
     "log_p = logits.log_softmax(dim=1) (stable for large logits); wanted = torch.full_like(log_p, smoothing / K); wanted[torch.arange(N), targets] += 1 - smoothing.":
         "log_p = logits.log_softmax(dim=1) (stable pour de grands logits) ; wanted = torch.full_like(log_p, smoothing / K) ; wanted[torch.arange(N), targets] += 1 - smoothing.",
     # --- exercise titles and hints (16)
-    "Work per image, six models":
-        "Travail par image, six modèles",
-    "{name: macs.total_macs(models.build_model(name), (1, 3, 256, 256)) for name in models.PLANTVILLAGE_MODELS}":
-        "{name: macs.total_macs(models.build_model(name), (1, 3, 256, 256)) for name in models.PLANTVILLAGE_MODELS}",
     "Test-time augmentation, four views":
         "Augmentation au moment du test, quatre vues",
     "model.eval(); the four views are images, images.flip(-1), images.flip(-2) and images.flip(-1, -2) (dims -1 and -2 are the width and the height).":
@@ -1325,32 +1321,16 @@ MESSAGES: dict[str, str] = {
     " That is a sum over the batch: take the mean.":
         " C'est une somme sur le lot : prenez la moyenne.",
     # --- helpers/exercises/ch16.py
-    "from least to most work: {ranking}. Rank correlation with the parameter counts: {rho:+.2f}. {cheapest} does the least work with {value:.1f} M parameters; the MaxPool ResNet does {value2:.1f}x the stride-2 one's work with the same weights. Work follows the size of the maps the convolutions run on, not the number of weights.":
-        "du moins au plus de travail : {ranking}. Corrélation de rang avec le nombre de paramètres : {rho:+.2f}. {cheapest} fait le moins de travail avec {value:.1f} M de paramètres ; le ResNet à MaxPool fait {value2:.1f} fois le travail de celui à pas 2 avec les mêmes poids. Le travail suit la taille des cartes sur lesquelles tournent les convolutions, pas le nombre de poids.",
     "mirroring the input changes the plain model's probabilities by up to {change:.3f}, the averaged prediction's by 0: the four views are the same set for the image and its mirrors, so the prediction no longer depends on which way the leaf was photographed. It costs four forward passes per image.":
         "retourner l'entrée change les probabilités du modèle simple jusqu'à {change:.3f}, celles de la prédiction moyennée de 0 : les quatre vues forment le même ensemble pour l'image et ses miroirs, donc la prédiction ne dépend plus du sens dans lequel la feuille a été photographiée. Cela coûte quatre passes avant par image.",
     "in the first table the best test accuracy ({first_test_acc_max:.2f}) belongs to a model that validation did not choose; reporting it would be the maximum of three noisy numbers, a biased estimate. The chosen model's test accuracy ({value:.2f}) is not.":
         "dans le premier tableau, la meilleure exactitude de test ({first_test_acc_max:.2f}) appartient à un modèle que la validation n'a pas choisi ; la rapporter reviendrait à prendre le maximum de trois nombres bruités, une estimation biaisée. L'exactitude de test du modèle choisi ({value:.2f}) ne l'est pas.",
-    "give a dictionary {{model name: multiply-adds}}, got {type_answer_name}":
-        "donnez un dictionnaire {{nom du modèle: multiplications-additions}}, reçu {type_answer_name}",
-    "not answered yet: replace each ... with a number":
-        "pas encore de réponse : remplacez chaque ... par un nombre",
-    "your dictionary misses {missing}: one entry per name in models.PLANTVILLAGE_MODELS":
-        "il manque à votre dictionnaire {missing} : une entrée par nom de models.PLANTVILLAGE_MODELS",
-    " That is its number of PARAMETERS; helpers.macs.total_macs counts the multiply-adds.":
-        " C'est son nombre de PARAMÈTRES ; helpers.macs.total_macs compte les multiplications-additions.",
-    "{name}: you have {shown}, helpers.macs counts {expected:,} for one 256 px image.{hint}":
-        "{name} : vous avez {shown}, helpers.macs compte {expected:,} pour une image de 256 px.{hint}",
     "give the function itself (predict_tta, not predict_tta(...)); got {type_answer_name}":
         "donnez la fonction elle-même (predict_tta, pas predict_tta(...)) ; reçu {type_answer_name}",
     "predict_tta(model, images.flip(-1)) differs from predict_tta(model, images) by {tta_change:.3g}":
         "predict_tta(model, images.flip(-1)) diffère de predict_tta(model, images) de {tta_change:.3g}",
     "give the function itself (choose, not choose(table)); got {type_answer_name}":
         "donnez la fonction elle-même (choose, pas choose(table)) ; reçu {type_answer_name}",
-    "the value for {name}":
-        "la valeur pour {name}",
-    " That is in billions (G): give the count itself.":
-        " C'est en milliards (G) : donnez le compte lui-même.",
     "for 6 images and 5 classes predict_tta should return probabilities of shape (6, 5), got {value}":
         "pour 6 images et 5 classes, predict_tta doit renvoyer des probabilités de forme (6, 5), reçu {value}",
     " The model was left in training mode: call model.eval() first (Dropout drops units at random and BatchNorm uses the batch's statistics in training mode).":
@@ -1367,8 +1347,6 @@ MESSAGES: dict[str, str] = {
         " C'est son exactitude de validation, déjà utilisée pour le choisir : rapportez l'exactitude de test.",
     "you chose '{best}' (right) but returned {number:.3g}; its test accuracy is {table_loc_best_test_acc:.3g}.{hint}":
         "vous avez choisi '{best}' (juste) mais renvoyé {number:.3g} ; son exactitude de test vaut {table_loc_best_test_acc:.3g}.{hint}",
-    " That is for a 128 px image (a quarter of the pixels): count at 256 px, input (1, 3, 256, 256).":
-        " C'est pour une image de 128 px (un quart des pixels) : comptez à 256 px, entrée (1, 3, 256, 256).",
     "you chose '{name}', the model with the best TEST accuracy: choose on validation ('{best}' here); the test set only measures the chosen model, once":
         "vous avez choisi '{name}', le modèle avec la meilleure exactitude de TEST : choisissez sur la validation ('{best}' ici) ; le jeu de test ne fait que mesurer le modèle choisi, une fois",
     " You used three views (the image and its two mirrors), as section 4 does: add the image flipped both ways, images.flip(-1, -2).":
@@ -1428,4 +1406,31 @@ MESSAGES: dict[str, str] = {
         "{name}({shown}) a levé {kind} : {error}",
     "not answered yet":
         "pas encore de réponse",
+    # --- exercise 16.q1: McNemar's test by hand
+    "McNemar's test by hand":
+        'Le test de McNemar à la main',
+    'Count a_only (A right, B wrong) and b_only (B right, A wrong): the images both get right or both get wrong do not count. If A and B were equally good, each of the n = a_only + b_only images would fall on either side with probability 1/2.':
+        "Comptez a_only (A juste, B faux) et b_only (B juste, A faux) : les images que les deux réussissent, ou que les deux ratent, ne comptent pas. Si A et B étaient aussi bons l'un que l'autre, chacune des n = a_only + b_only images tomberait d'un côté ou de l'autre avec une probabilité 1/2.",
+    'p = min(1, 2 * P(X <= min(a_only, b_only))) for X ~ Binomial(n, 1/2): sum(math.comb(n, i) for i in range(k + 1)) / 2**n is P(X <= k).':
+        'p = min(1, 2 * P(X <= min(a_only, b_only))) pour X ~ Binomiale(n, 1/2) : sum(math.comb(n, i) for i in range(k + 1)) / 2**n vaut P(X <= k).',
+    '10 images that only A gets right, 200 both get right':
+        '10 images que seul A réussit, 200 que les deux réussissent',
+    '6 images each way':
+        '6 images de chaque côté',
+    'no image on which they disagree':
+        'aucune image sur laquelle ils divergent',
+    '500 random images, one in ten disputed':
+        '500 images aléatoires, une sur dix disputée',
+    'give the function itself (mcnemar_p, not mcnemar_p(a, b)); got {type_answer_name}':
+        'donnez la fonction elle-même (mcnemar_p, pas mcnemar_p(a, b)) ; reçu {type_answer_name}',
+    'your p-value':
+        'votre p-valeur',
+    ' That is one tail: the test is two-sided (A better OR B better), double it (at most 1).':
+        " C'est une seule queue : le test est bilatéral (A meilleur OU B meilleur), doublez-la (au plus 1).",
+    ' Your n counts every image; only the discordant ones (right for one, wrong for the other) are the coin tosses.':
+        " Votre n compte toutes les images ; seules les discordantes (justes pour l'un, fausses pour l'autre) sont les tirages à pile ou face.",
+    '{what}: you give p = {got:.6g}, the exact test gives {expected:.6g} ({a_only} images only A gets right, {b_only} only B).{hint}':
+        '{what} : vous donnez p = {got:.6g}, le test exact donne {expected:.6g} ({a_only} images que seul A réussit, {b_only} que seul B réussit).{hint}',
+    'right on all four cases. With 10 disputed images all on one side, p = {p:.4f}: below 5%, although both classifiers agree on 200 of the 210 images. The 200 say nothing about which is better; section 4 applies the same test to test-time augmentation.':
+        "juste sur les quatre cas. Avec 10 images disputées toutes du même côté, p = {p:.4f} : sous 5%, bien que les deux classifieurs soient d'accord sur 200 des 210 images. Ces 200 ne disent rien de celui qui est meilleur ; la section 4 applique le même test à l'augmentation au moment du test.",
 }
