@@ -1,15 +1,13 @@
-"""Chapter 15 exercises: top-k accuracy, what removing a block saves, label smoothing and its effect."""
+"""Chapter 15 exercises: top-k accuracy, Grad-CAM by hand, label smoothing and its effect."""
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import torch
 from torch import nn
 
-from helpers import macs, models
 from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated, train_steps
 from helpers.i18n import tr
@@ -84,62 +82,87 @@ q1 = Exercise(
 )
 
 
-# --- q2: what removing the fourth block saves ------------------------------------------------------------
+# --- q2: Grad-CAM from a layer's activations and gradients --------------------------------------------------
 
 
-def solve_macs_ratio() -> float:
-    stride2 = macs.total_macs(models.build_model("resnet_stride"), (1, 3, 256, 256))
-    minimal = macs.total_macs(models.build_model("resnet_minimal"), (1, 3, 256, 256))
-    return stride2 / minimal
+def solve_grad_cam_map() -> Any:
+    def grad_cam_map(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        """Grad-CAM of one image: channels weighted by their mean gradient, summed, ReLU, scaled to [0, 1]."""
+        weights = gradients.mean(dim=(1, 2), keepdim=True)         # (C, 1, 1): one weight per channel
+        cam = torch.relu((weights * activations).sum(dim=0))        # (H, W)
+        return cam / cam.max() if cam.max() > 0 else cam
+
+    return grad_cam_map
 
 
-@functools.cache
-def _counts() -> dict[str, int]:
-    """Parameters and multiply-adds (one 256 px image) of both networks, on weightless (meta) copies."""
-    counts = {}
-    for name in ("resnet_stride", "resnet_minimal"):
-        with torch.device("meta"):
-            model = models.build_model(name)
-        counts[name] = macs.total_macs(model, (1, 3, 256, 256))
-        counts[f"{name} parameters"] = models.count_parameters(model)
-    return counts
+def _cam_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    gen = torch.Generator().manual_seed(15)
+    two = torch.zeros(2, 4, 4)
+    two[0, :2, :2], two[1, 2:, 2:] = 1.0, 1.0                    # channel 0 top-left, channel 1 bottom-right
+    one_sided = torch.stack([torch.full((4, 4), 0.5), torch.full((4, 4), -0.5)])
+    return [(two, one_sided),                                     # only channel 0 counts: the top-left corner
+            (torch.rand(8, 7, 7, generator=gen), torch.randn(8, 7, 7, generator=gen)),
+            (torch.rand(16, 5, 5, generator=gen), torch.randn(16, 5, 5, generator=gen) + 0.2)]
 
 
-def check_macs_ratio(answer: Any) -> str:
-    got = as_number(answer, tr("your ratio"))
-    c = _counts()
-    ratio = c["resnet_stride"] / c["resnet_minimal"]
-    param_ratio = c["resnet_stride parameters"] / c["resnet_minimal parameters"]
-    if math.isclose(got, ratio, rel_tol=1e-3):
-        saved = 1 - c["resnet_minimal"] / c["resnet_stride"]
-        return (tr("{param_ratio:.1f}x fewer parameters but only {ratio:.2f}x fewer multiply-adds: "
-                   "removing block 4 saves {saved:.0%} of the computation. Each stride-2 block costs about "
-                   "the same (chapter 14): its maps are 4x smaller but its channels twice as many on both "
-                   "sides. The last block holds most of the weights (they grow with C_in x C_out, not with "
-                   "the image), not most of the work.", param_ratio=param_ratio, ratio=ratio, saved=saved))
-    if math.isclose(got, param_ratio, rel_tol=1e-3):
-        raise Wrong(tr("{got:.2f} is the ratio of the PARAMETERS; count multiply-adds with "
-                       "helpers.macs.total_macs", got=got))
-    if math.isclose(got, 1 / ratio, rel_tol=1e-3):
-        raise Wrong(tr("{got:.3f} is ResNet_minimal / stride-2 ResNet: divide the other way round (how "
-                       "many times fewer)", got=got))
-    if math.isclose(got, 1 - 1 / ratio, rel_tol=1e-3):
-        raise Wrong(tr("{got:.3f} is the share saved; the question asks for the ratio stride-2 / minimal",
-                       got=got))
-    raise Wrong(tr("your ratio is {got:.4g}; helpers.macs counts {c_resnet_stride:,} multiply-adds for the "
-                   "stride-2 ResNet and {c_resnet_minimal:,} for ResNet_minimal", got=got,
-                   c_resnet_stride=c['resnet_stride'], c_resnet_minimal=c['resnet_minimal']))
+def _reference_cam(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+    """helpers.interpret.grad_cam's arithmetic for one image, at the layer's own size (no resizing)."""
+    weights = gradients.mean(dim=(1, 2), keepdim=True)
+    cam = torch.relu((weights * activations).sum(dim=0))
+    return cam / cam.max().clamp_min(1e-12)
+
+
+def check_grad_cam_map(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (grad_cam_map, not grad_cam_map(a, g)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    for index, (activations, gradients) in enumerate(_cam_cases(), start=1):
+        got = answer(activations.clone(), gradients.clone())
+        if not isinstance(got, torch.Tensor) or got.shape != activations.shape[1:]:
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            raise Wrong(tr("case {index}: give one (H, W) map, {expected}; got {shape}", index=index,
+                           expected=tuple(activations.shape[1:]), shape=shape))
+        expected = _reference_cam(activations, gradients)
+        if torch.allclose(got.float(), expected, atol=1e-5):
+            continue
+        if float(got.min()) < -1e-6:
+            raise Wrong(tr("case {index}: your map has negative values: keep only what speaks FOR the class "
+                           "(a ReLU after the weighted sum)", index=index))
+        if float(got.max()) > 1 + 1e-6:
+            raise Wrong(tr("case {index}: your map goes up to {top:.3g}: divide by its largest value so that "
+                           "it runs from 0 to 1", index=index, top=float(got.max())))
+        raise Wrong(tr("case {index}: your map differs from Grad-CAM's by up to {gap:.3g}: weight each "
+                       "channel by the MEAN of its gradient over the map, then sum the weighted channels",
+                       index=index, gap=float((got.float() - expected).abs().max())))
+    corner = _reference_cam(*_cam_cases()[0])
+    return tr("right on the three cases. In the first, channel 1's gradient is negative: it argues against "
+              "the class, so only channel 0's corner lights up ({share:.0%} of the map's total), which is "
+              "what the ReLU is for.", share=float(corner[:2, :2].sum() / corner.sum()))
+
+
+def _no_relu() -> Any:
+    def wrong(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        cam = (gradients.mean(dim=(1, 2), keepdim=True) * activations).sum(dim=0)
+        return cam / cam.abs().max()
+
+    return wrong
+
+
+def _gradient_times_activation() -> Any:
+    def wrong(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        cam = torch.relu((gradients * activations).sum(dim=0))
+        return cam / cam.max()
+
+    return wrong
 
 
 q2 = Exercise(
-    chapter="15", name="q2", title="What removing a block saves",
-    checker=check_macs_ratio, solver=solve_macs_ratio,
-    hints=["helpers.macs.total_macs(model, (1, 3, 256, 256)) counts the multiply-adds of one 256 px image.",
-           "Build both with models.build_model('resnet_stride') and models.build_model('resnet_minimal') and "
-           "divide the first count by the second."],
-    wrong_answers=[lambda: 5_165_990 / 1_218_982,
-                   lambda: _counts()["resnet_minimal"] / _counts()["resnet_stride"],
-                   lambda: 1 - _counts()["resnet_minimal"] / _counts()["resnet_stride"]],
+    chapter="15", name="q2", title="Grad-CAM by hand",
+    checker=check_grad_cam_map, solver=solve_grad_cam_map,
+    hints=["The weight of channel c is the mean of its gradient over the map: gradients.mean(dim=(1, 2)).",
+           "cam = torch.relu((weights[:, None, None] * activations).sum(dim=0)), then cam / cam.max()."],
+    wrong_answers=[_no_relu, _gradient_times_activation,
+                   lambda: (lambda a, g: torch.relu((g.mean(dim=(1, 2), keepdim=True) * a).sum(dim=0)))],
 )
 
 

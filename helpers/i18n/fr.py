@@ -349,12 +349,6 @@ MESSAGES: dict[str, str] = {
         "probs.topk(k, dim=1).indices est un tenseur (N, k) : les k classes les plus probables de chaque ligne.",
     "Compare it with y_true[:, None] (broadcasting), .any(dim=1) says whether the true class is among them; then the mean as floats.":
         "Comparez-le avec y_true[:, None] (broadcasting), .any(dim=1) dit si la vraie classe est parmi elles ; puis la moyenne en flottants.",
-    "What removing a block saves":
-        "Ce qu'économise la suppression d'un bloc",
-    "helpers.macs.total_macs(model, (1, 3, 256, 256)) counts the multiply-adds of one 256 px image.":
-        "helpers.macs.total_macs(model, (1, 3, 256, 256)) compte les multiplications-additions d'une image de 256 px.",
-    "Build both with models.build_model('resnet_stride') and models.build_model('resnet_minimal') and divide the first count by the second.":
-        "Construisez les deux avec models.build_model('resnet_stride') et models.build_model('resnet_minimal') et divisez le premier compte par le second.",
     "Label smoothing by hand":
         "Le lissage des étiquettes à la main",
     "Build the target distribution: smoothing / K on every class, plus 1 - smoothing on the true class; the loss is -(target x log-probabilities) summed over classes, averaged over the batch.":
@@ -1282,12 +1276,6 @@ MESSAGES: dict[str, str] = {
         "top-1 est l'exactitude ordinaire et top-k ne peut que croître avec k (top-38 vaut toujours 1) : plus d'essais, plus de réussites. Un outil de diagnostic montre les 3 à 5 premières avec leurs probabilités.",
     "a linear classifier trained {STEPS} steps on 16 separable points: mean top probability {smoothed:.3f} with your loss, {plain:.3f} with plain cross-entropy. The smoothed loss is smallest at 1 - ε + ε/K = {ceiling:.3f}, so it stops pushing the logits apart once the answer is right.":
         "un classifieur linéaire entraîné {STEPS} pas sur 16 points séparables : probabilité maximale moyenne {smoothed:.3f} avec votre perte, {plain:.3f} avec l'entropie croisée simple. La perte lissée est minimale en 1 - ε + ε/K = {ceiling:.3f}, donc elle cesse d'écarter les logits une fois la réponse juste.",
-    "your ratio":
-        "votre rapport",
-    "{param_ratio:.1f}x fewer parameters but only {ratio:.2f}x fewer multiply-adds: removing block 4 saves {saved:.0%} of the computation. Each stride-2 block costs about the same (chapter 14): its maps are 4x smaller but its channels twice as many on both sides. The last block holds most of the weights (they grow with C_in x C_out, not with the image), not most of the work.":
-        "{param_ratio:.1f} fois moins de paramètres mais seulement {ratio:.2f} fois moins de multiplications-additions : retirer le bloc 4 économise {saved:.0%} du calcul. Chaque bloc de pas 2 coûte à peu près autant (chapitre 14) : ses cartes sont 4 fois plus petites mais ses canaux deux fois plus nombreux des deux côtés. Le dernier bloc contient la plupart des poids (ils croissent avec C_in x C_out, pas avec l'image), pas la plupart du travail.",
-    "your ratio is {got:.4g}; helpers.macs counts {c_resnet_stride:,} multiply-adds for the stride-2 ResNet and {c_resnet_minimal:,} for ResNet_minimal":
-        "votre rapport vaut {got:.4g} ; helpers.macs compte {c_resnet_stride:,} multiplications-additions pour le ResNet à pas 2 et {c_resnet_minimal:,} pour ResNet_minimal",
     "give the function itself (topk_accuracy, not topk_accuracy(...)); got {type_answer_name}":
         "donnez la fonction elle-même (topk_accuracy, pas topk_accuracy(...)) ; reçu {type_answer_name}",
     "{len_probs} rows of 38 probabilities, k = {k}":
@@ -1296,12 +1284,6 @@ MESSAGES: dict[str, str] = {
         " C'est un compte : divisez par le nombre de lignes.",
     "topk_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
         "topk_accuracy a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
-    "{got:.2f} is the ratio of the PARAMETERS; count multiply-adds with helpers.macs.total_macs":
-        "{got:.2f} est le rapport des PARAMÈTRES ; comptez les multiplications-additions avec helpers.macs.total_macs",
-    "{got:.3f} is ResNet_minimal / stride-2 ResNet: divide the other way round (how many times fewer)":
-        "{got:.3f} vaut ResNet_minimal / ResNet à pas 2 : divisez dans l'autre sens (combien de fois moins)",
-    "{got:.3f} is the share saved; the question asks for the ratio stride-2 / minimal":
-        "{got:.3f} est la part économisée ; la question demande le rapport pas 2 / minimal",
     "give the function itself (smoothed_cross_entropy, not smoothed_cross_entropy(...)); got {type_answer_name}":
         "donnez la fonction elle-même (smoothed_cross_entropy, pas smoothed_cross_entropy(...)) ; reçu {type_answer_name}",
     " The logits here are large (up to 150): softmax then log overflows or gives log(0). logits.log_softmax(dim=1) computes the same stably.":
@@ -1433,4 +1415,23 @@ MESSAGES: dict[str, str] = {
         '{what} : vous donnez p = {got:.6g}, le test exact donne {expected:.6g} ({a_only} images que seul A réussit, {b_only} que seul B réussit).{hint}',
     'right on all four cases. With 10 disputed images all on one side, p = {p:.4f}: below 5%, although both classifiers agree on 200 of the 210 images. The 200 say nothing about which is better; section 4 applies the same test to test-time augmentation.':
         "juste sur les quatre cas. Avec 10 images disputées toutes du même côté, p = {p:.4f} : sous 5%, bien que les deux classifieurs soient d'accord sur 200 des 210 images. Ces 200 ne disent rien de celui qui est meilleur ; la section 4 applique le même test à l'augmentation au moment du test.",
+    # --- exercise 15.q2: Grad-CAM by hand
+    'Grad-CAM by hand':
+        'Grad-CAM à la main',
+    'The weight of channel c is the mean of its gradient over the map: gradients.mean(dim=(1, 2)).':
+        'Le poids du canal c est la moyenne de son gradient sur la carte : gradients.mean(dim=(1, 2)).',
+    'cam = torch.relu((weights[:, None, None] * activations).sum(dim=0)), then cam / cam.max().':
+        'cam = torch.relu((weights[:, None, None] * activations).sum(dim=0)), puis cam / cam.max().',
+    'give the function itself (grad_cam_map, not grad_cam_map(a, g)); got {type_answer_name}':
+        'donnez la fonction elle-même (grad_cam_map, pas grad_cam_map(a, g)) ; reçu {type_answer_name}',
+    'case {index}: give one (H, W) map, {expected}; got {shape}':
+        'cas {index} : donnez une carte (H, W), {expected} ; reçu {shape}',
+    'case {index}: your map has negative values: keep only what speaks FOR the class (a ReLU after the weighted sum)':
+        'cas {index} : votre carte a des valeurs négatives : ne gardez que ce qui parle EN FAVEUR de la classe (une ReLU après la somme pondérée)',
+    'case {index}: your map goes up to {top:.3g}: divide by its largest value so that it runs from 0 to 1':
+        "cas {index} : votre carte monte jusqu'à {top:.3g} : divisez par sa plus grande valeur pour qu'elle aille de 0 à 1",
+    "case {index}: your map differs from Grad-CAM's by up to {gap:.3g}: weight each channel by the MEAN of its gradient over the map, then sum the weighted channels":
+        'cas {index} : votre carte diffère de celle de Grad-CAM de {gap:.3g} au plus : pondérez chaque canal par la MOYENNE de son gradient sur la carte, puis additionnez les canaux pondérés',
+    "right on the three cases. In the first, channel 1's gradient is negative: it argues against the class, so only channel 0's corner lights up ({share:.0%} of the map's total), which is what the ReLU is for.":
+        "juste sur les trois cas. Dans le premier, le gradient du canal 1 est négatif : il plaide contre la classe, si bien que seul le coin du canal 0 s'allume ({share:.0%} du total de la carte), et c'est à cela que sert la ReLU.",
 }
