@@ -68,3 +68,15 @@ course_site_repo = os.environ.get("COURSE_SITE_REPO", "")
 course_site_branch = os.environ.get("COURSE_SITE_BRANCH", "main")
 course_site_mode = os.environ.get("COURSE_MODE", "")
 course_site_data = os.environ.get("COURSE_SITE_DATA", "")
+
+
+def _keep_executed_notebooks_in_build(app) -> None:
+    """myst-nb writes the executed notebooks next to the output folder, which for ``make site`` (out:
+    site/) is the repository's root: keep them under build/site/ with the rest of the build's files."""
+    folder = HERE.parent / "build" / "site" / "jupyter_execute"
+    app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
+
+
+def setup(app) -> None:
+    """After myst-nb sets its folders on builder-inited (priority 500), move the executed notebooks."""
+    app.connect("builder-inited", _keep_executed_notebooks_in_build, priority=900)
