@@ -76,7 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                            "--out", str(folder)], capture_output=True, text=True, timeout=BUILD_S,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, f"the site build failed:\n{done.stdout[-4000:]}\n{done.stderr[-8000:]}"
-    assert not (folder.parent / "jupyter_execute").exists(), "executed notebooks stay in build/site, not beside site/"
+    assert not (folder.parent / "jupyter_execute").exists(), "executed notebooks stay in build/site"
     return folder
 
 
