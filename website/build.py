@@ -167,10 +167,12 @@ def write_if_changed(path: Path, text: str) -> None:
 
 
 def copy_if_changed(source: Path, target: Path) -> None:
-    """Copy a file unless the target already has the same bytes."""
+    """Copy a file unless the target already has the same bytes. The copy is stamped with the time of
+    copying, not the source's: a notebook edited while a build was reading it is older than that read, and
+    Sphinx, which compares time stamps, would keep the old page."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.is_file() or target.read_bytes() != source.read_bytes():
-        shutil.copy2(source, target)
+        shutil.copyfile(source, target)
 
 
 def stage(src: Path, mode: str, found: dict[str, str]) -> list[str]:
