@@ -130,7 +130,8 @@ def same_recipe_results(model_names: list[str], runs_dir: str | Path | None = No
     Runs are compared only on one split file, data folder, image size and number of epochs
     (:func:`helpers.train.comparable_results` chooses the one most runs of a recipe share). For each model and
     recipe, the newest finished run with that setting and the recipe's values of :data:`RECIPE_KEYS`
-    gives the test accuracy and balanced accuracy (%) and its folder; a missing run leaves NaN.
+    gives the test accuracy and balanced accuracy (%) and its folder's name; a missing run leaves NaN
+    (and None for its folder).
     Returns ``(table indexed by model, the shared setting or None when no run is finished)``.
     """
     recipes = load_recipes(path)
@@ -146,7 +147,11 @@ def same_recipe_results(model_names: list[str], runs_dir: str | Path | None = No
             row[f"{recipe}: balanced acc (%)"] = np.nan if scores[1] is None else 100 * scores[1]
             row[f"{recipe}: run"] = Path(run["run_dir"]).name if run else None
         rows.append(row)
-    return pd.DataFrame(rows).set_index("model"), same
+    table = pd.DataFrame(rows).set_index("model")
+    for column in table.filter(like=": run").columns:  # pandas turns a blank among names into NaN: keep None
+        table[column] = pd.Series([name if isinstance(name, str) else None for name in table[column]],
+                                  index=table.index, dtype=object)
+    return table, same
 
 
 def to_argv(options: dict[str, Any]) -> list[str]:

@@ -101,6 +101,8 @@ def test_the_same_recipe_table_puts_each_run_in_its_recipe_column(tmp_path: Path
     assert table.loc["deep_cnn", "chapter15: test acc (%)"] == pytest.approx(90)
     assert table.loc["deep_cnn", "chapter15: balanced acc (%)"] == pytest.approx(89)
     assert table.loc["resnet_minimal", "chapter15: run"] == "resnet_minimal"
+    assert table.loc["simple_cnn", "chapter15: run"] is None, "a blank is None, not NaN, beside a run's name"
+    assert table.loc["simple_cnn", "plain: run"] is None
     assert np.isnan(table.loc["resnet_minimal", "plain: test acc (%)"])
     assert table.loc["simple_cnn"].filter(like="test acc").isna().all(), "lr 1e-2 is neither recipe"
 
