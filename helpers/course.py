@@ -64,6 +64,8 @@ def full_shaped_counts(scale: int = FULL_SHAPED_SCALE, least: int = FULL_SHAPED_
 
 
 CELL_TIMEOUT_S = 1200
+KERNEL_START_S = 300
+"""How long a kernel may take to start: on a loaded CI worker one took over nbclient's default 60 s."""
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,8 @@ def run_chapter(path: Path, env: dict[str, str], setting: str = "",
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(notebook, timeout=timeout, startup_timeout=KERNEL_START_S,
+                            kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
     try:
         client.execute(env=env)
