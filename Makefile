@@ -80,7 +80,7 @@ test: setup browser  ## the test suite: package tests + every notebook in smoke 
 # a fresh venv and torchrun. --dist load: one chapter per free worker, the longest first (conftest.py). Then
 # the website in smoke mode, which executes every French chapter too (CI's run of the French edition).
 test-course: setup browser fashion  ## the longer checks: chapters in quick and full mode, French edition, website
-	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist load -m course tests
+	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist load -m course --durations=15 tests
 	$(MAKE) --no-print-directory test-site
 
 # The French chapters (notebooks/fr) under nbval in smoke mode. `make test` leaves them out (conftest.py):
