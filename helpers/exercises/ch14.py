@@ -1,4 +1,5 @@
-"""Chapter 14 exercises: multiply-adds per block, a convolution's cost by hand, SmallResNet with stride 2."""
+"""Chapter 14 exercises: multiply-adds per block, how often a strided convolution reads each position,
+SmallResNet with stride 2."""
 
 from __future__ import annotations
 
@@ -112,76 +113,106 @@ q1 = Exercise(
 )
 
 
-# --- q2: a convolution's multiply-adds by hand -------------------------------------------------------------
+# --- q2: how often a strided convolution reads each position ----------------------------------------------
 
 
-def solve_conv_macs() -> Any:
-    def conv_macs(cin: int, cout: int, kernel: int, size: int, stride: int = 1, padding: int = 0) -> int:
-        """Multiply-adds of Conv2d(cin, cout, kernel, stride, padding) on one size x size image."""
-        out = (size + 2 * padding - kernel) // stride + 1   # the output side, rounded down
-        return out * out * cout * cin * kernel * kernel   # each output value: a kernel x kernel x cin window
+def solve_coverage() -> Any:
+    def coverage(kernel: int, stride: int, padding: int, size: int) -> torch.Tensor:
+        """How many output windows of Conv2d(kernel, stride, padding) read each position of a size x size
+        map."""
+        out = (size + 2 * padding - kernel) // stride + 1        # output positions per row
+        rows = torch.zeros(size, dtype=torch.long)
+        for i in range(out):                     # output row i reads input rows start .. start + kernel - 1
+            start = i * stride - padding
+            rows[max(start, 0):min(start + kernel, size)] += 1    # rows outside the map are padding
+        return rows[:, None] * rows[None, :]     # a window: a range of rows times a range of columns
 
-    return conv_macs
-
-
-CONV_CASES = [(3, 32, 3, 256, 1, 1), (32, 64, 3, 256, 2, 1), (32, 64, 1, 256, 2, 0), (64, 64, 3, 255, 2, 1),
-              (16, 8, 5, 7, 1, 0), (8, 8, 3, 1, 1, 1)]
-
-
-def _counted(cin: int, cout: int, kernel: int, size: int, stride: int, padding: int) -> int:
-    return macs.total_macs(nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding), (1, cin, size, size))
+    return coverage
 
 
-def check_conv_macs(answer: Any) -> str:
+COVERAGE_CASES = [(1, 2, 0, 8), (3, 2, 1, 8), (3, 1, 1, 6), (2, 2, 0, 8), (3, 2, 1, 7), (5, 2, 2, 9),
+                  (3, 2, 0, 9)]   # (kernel, stride, padding, size)
+
+
+def read_counts(kernel: int, stride: int, padding: int, size: int) -> torch.Tensor:
+    """The truth, by autograd: with every weight 1, the gradient of the sum of a convolution's outputs counts,
+    for each input position, the output windows that read it."""
+    conv = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, bias=False)
+    nn.init.ones_(conv.weight)
+    x = torch.zeros(1, 1, size, size, requires_grad=True)
+    conv(x).sum().backward()
+    return x.grad[0, 0].round().long()
+
+
+def _coverage_hint(answer: torch.Tensor, kernel: int, stride: int, padding: int, size: int) -> str:
+    """What a wrong coverage map most likely forgot."""
+    if stride > 1 and torch.equal(answer, read_counts(kernel, 1, padding, size)):
+        return tr(" That is the coverage at stride 1: output windows start every {stride} positions.",
+                  stride=stride)
+    if padding and torch.equal(answer, _unpadded(kernel, stride, padding, size)):
+        return tr(" Output window i starts at i * stride - padding: the first rows it covers are padding, "
+                  "not the map.")
+    if len(torch.unique(answer)) == 1:
+        return tr(" The coverage is not the same everywhere: count window by window.")
+    return ""
+
+
+def check_coverage(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(tr("give the function itself (conv_macs, not conv_macs(...)); got {type_answer_name}",
+        raise Wrong(tr("give the function itself (coverage, not coverage(...)); got {type_answer_name}",
                        type_answer_name=type(answer).__name__))
-    for case in CONV_CASES:
-        shown = f"conv_macs{case}"
-        number, expected = as_number(answer(*case), shown), _counted(*case)
-        if number == expected:
+    for case in COVERAGE_CASES:
+        shown, expected = f"coverage{case}", read_counts(*case)
+        try:
+            got = torch.as_tensor(answer(*case))
+        except (TypeError, ValueError, RuntimeError) as error:
+            said = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise Wrong(tr("{shown} should return a tensor of counts: {error_line}", shown=shown,
+                           error_line=said)) from None
+        if tuple(got.shape) != tuple(expected.shape):
+            raise Wrong(tr("{shown} has shape {shape}, expected {expected_shape}: one count per position of "
+                           "the input map", shown=shown, shape=tuple(got.shape),
+                           expected_shape=tuple(expected.shape)))
+        if torch.equal(got.double(), expected.double()):
             continue
-        cin, cout, kernel, size, stride, padding = case
-        exact_side = (size + 2 * padding - kernel) / stride + 1
-        if exact_side % 1 and math.isclose(number, exact_side**2 * cout * cin * kernel**2, rel_tol=1e-9):
-            hint = tr(" The output side is {exact_side:g} only before rounding down: use // for the "
-                      "division.", exact_side=exact_side)
-        elif stride > 1 and math.isclose(number, expected * stride**2, rel_tol=1e-2):
-            hint = (tr(" You forgot the stride: it divides the output side by {stride}, the positions by "
-                       "{stride_2}.", stride=stride, stride_2=stride**2))
-        elif math.isclose(number, size * size * cout * cin * kernel**2):
-            hint = tr(" You used the input side; count the positions of the OUTPUT map.")
-        elif cin > 1 and math.isclose(number, expected / cin):
-            hint = tr(" Each output value sums over all input channels: multiply by cin.")
-        else:
-            hint = ""
-        raise Wrong(tr("{shown} returned {number:,.0f}, helpers.macs counts {expected:,} (the arguments "
-                       "are cin, cout, kernel, size, stride, padding).{hint}", shown=shown, number=number,
-                       expected=expected, hint=hint))
-    return (tr("output side² x cout x cin x kernel²: the stride-2 convolution of block 1 does a quarter of "
-               "the work of the same convolution at stride 1."))
+        raise Wrong(tr("{shown}: your first row is {got_row}, the convolution reads it {expected_row} times "
+                       "(arguments: kernel, stride, padding, size).{hint}", shown=shown,
+                       got_row=got[0].tolist(), expected_row=expected[0].tolist(),
+                       hint=_coverage_hint(got.long(), *case)))
+    counts, shortcut = read_counts(3, 2, 1, 8), read_counts(1, 2, 0, 8)
+    return tr("Kernel 3, stride 2, padding 1 on an 8 x 8 map: {once} positions are read once, {twice} twice "
+              "and {four} four times, the positions between the centres count most. The 1 x 1 shortcut "
+              "reads {read} of the {total} positions and never the others.", once=int((counts == 1).sum()),
+              twice=int((counts == 2).sum()), four=int((counts == 4).sum()), read=int((shortcut > 0).sum()),
+              total=shortcut.numel())
+
+
+def _unpadded(kernel: int, stride: int, padding: int, size: int) -> torch.Tensor:
+    """Coverage with the windows starting at i * stride (the padding forgotten in the start)."""
+    out = (size + 2 * padding - kernel) // stride + 1
+    rows = torch.zeros(size, dtype=torch.long)
+    for i in range(out):
+        rows[min(i * stride, size):min(i * stride + kernel, size)] += 1
+    return rows[:, None] * rows[None, :]
+
+
+def _at_stride_1() -> Any:
+    return lambda kernel, stride, padding, size: read_counts(kernel, 1, padding, size)
+
+
+def _uniform() -> Any:
+    return lambda kernel, stride, padding, size: torch.full((size, size), (kernel / stride) ** 2)
 
 
 q2 = Exercise(
-    chapter="14", name="q2", title="A convolution's cost by hand",
-    checker=check_conv_macs, solver=solve_conv_macs,
-    hints=["The output side is (size + 2 * padding - kernel) // stride + 1 (PyTorch rounds down).",
-           "Each of the out x out x cout output values is a dot product over a kernel x kernel window in "
-           "every one of the cin input channels."],
-    wrong_answers=[lambda: _input_side, lambda: _no_rounding, lambda: _no_cin],
+    chapter="14", name="q2", title="How often each position is read",
+    checker=check_coverage, solver=solve_coverage,
+    hints=["Output window i (along one axis) reads the input rows i * stride - padding up to "
+           "i * stride - padding + kernel - 1; rows below 0 or above size - 1 are padding.",
+           "Count, for each input row, how many output rows read it (a vector of length size); the 2-D "
+           "coverage is that vector times itself as a column (an outer product)."],
+    wrong_answers=[_at_stride_1, lambda: (lambda k, s, p, size: _unpadded(k, s, p, size)), _uniform],
 )
-
-
-def _input_side(cin: int, cout: int, k: int, size: int, s: int = 1, p: int = 0) -> int:
-    return size * size * cout * cin * k * k                       # the input's positions, not the output's
-
-
-def _no_rounding(cin: int, cout: int, k: int, size: int, s: int = 1, p: int = 0) -> float:
-    return ((size + 2 * p - k) / s + 1) ** 2 * cout * cin * k * k  # / instead of //
-
-
-def _no_cin(cin: int, cout: int, k: int, size: int, s: int = 1, p: int = 0) -> int:
-    return ((size + 2 * p - k) // s + 1) ** 2 * cout * k * k       # the input channels forgotten
 
 
 # --- q3: SmallResNet with stride-2 blocks ---------------------------------------------------------------

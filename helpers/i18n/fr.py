@@ -330,12 +330,12 @@ MESSAGES: dict[str, str] = {
         "table = macs.count_macs(models.build_model(name), (1, 3, 256, 256)) a une ligne par couche ; macs.macs_by_stage(table, stages) la somme sur les parties que vous nommez.",
     "The ResidualBlocks are blocks.0, 1, 2, 3 in the stride-2 network but blocks.0, 2, 4, 6 in the MaxPool one (a MaxPool2d follows each block): name those four, then .tolist().":
         "Les ResidualBlock sont blocks.0, 1, 2, 3 dans le réseau à pas 2 mais blocks.0, 2, 4, 6 dans celui à MaxPool (un MaxPool2d suit chaque bloc) : nommez ces quatre-là, puis .tolist().",
-    "A convolution's cost by hand":
-        "Le coût d'une convolution à la main",
-    "The output side is (size + 2 * padding - kernel) // stride + 1 (PyTorch rounds down).":
-        "Le côté de sortie vaut (size + 2 * padding - kernel) // stride + 1 (PyTorch arrondit vers le bas).",
-    "Each of the out x out x cout output values is a dot product over a kernel x kernel window in every one of the cin input channels.":
-        "Chacune des out x out x cout valeurs de sortie est un produit scalaire sur une fenêtre kernel x kernel dans chacun des cin canaux d'entrée.",
+    "How often each position is read":
+        "Combien de fois chaque position est lue",
+    "Output window i (along one axis) reads the input rows i * stride - padding up to i * stride - padding + kernel - 1; rows below 0 or above size - 1 are padding.":
+        "La fenêtre de sortie i (le long d'un axe) lit les lignes d'entrée de i * stride - padding à i * stride - padding + kernel - 1 ; les lignes sous 0 ou au-delà de size - 1 sont du rembourrage (padding).",
+    "Count, for each input row, how many output rows read it (a vector of length size); the 2-D coverage is that vector times itself as a column (an outer product).":
+        "Comptez, pour chaque ligne d'entrée, combien de lignes de sortie la lisent (un vecteur de longueur size) ; la couverture en 2-D est ce vecteur multiplié par lui-même en colonne (un produit extérieur).",
     "SmallResNet with stride 2":
         "SmallResNet avec un pas de 2",
     "Start from models.SmallResNet() and replace its `blocks`: in SmallResNet three ResidualBlocks are each followed by a MaxPool2d(2); block 4 is not.":
@@ -1217,8 +1217,6 @@ MESSAGES: dict[str, str] = {
     # --- helpers/exercises/ch14.py
     "every block costs the same within a network ({first_block_g:.2f} G with MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the one before and 2 x 2 = 4 times the work per position (twice the input and twice the output channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's blocks are each {value2:.1f}x dearer because they run at twice the side.":
         "chaque bloc coûte autant au sein d'un réseau ({first_block_g:.2f} G avec MaxPool, {value:.2f} G avec un pas de 2) : chaque bloc a un quart des positions du précédent et 2 x 2 = 4 fois plus de travail par position (deux fois plus de canaux d'entrée et deux fois plus de canaux de sortie). Aucun bloc ne domine : le dernier représente {share:.0%} du réseau à pas 2. Les blocs à MaxPool coûtent chacun {value2:.1f} fois plus car ils travaillent à un côté double.",
-    "output side² x cout x cin x kernel²: the stride-2 convolution of block 1 does a quarter of the work of the same convolution at stride 1.":
-        "côté de sortie² x cout x cin x kernel² : la convolution de pas 2 du bloc 1 fait un quart du travail de la même convolution de pas 1.",
     "{total_g:.2f} G multiply-adds per 256 px image instead of {before_g:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same 16 x 16 maps at the end.{per_block}":
         "{total_g:.2f} G multiplications-additions par image de 256 px au lieu de {before_g:.2f} G ({before_total:.1f} fois moins), les mêmes {params:,} paramètres, les mêmes cartes 16 x 16 à la fin.{per_block}",
     " The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is {value:.0%} of the total.":
@@ -1227,12 +1225,22 @@ MESSAGES: dict[str, str] = {
         "donnez un dictionnaire avec les clés {list_NAMES}, chacune avec une liste de 4 nombres ; reçu {value}",
     "not answered yet: replace each ... with a list of four multiply-add counts":
         "pas encore de réponse : remplacez chaque ... par une liste de quatre comptes de multiplications-additions",
-    "give the function itself (conv_macs, not conv_macs(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (conv_macs, pas conv_macs(...)) ; reçu {type_answer_name}",
-    " The output side is {exact_side:g} only before rounding down: use // for the division.":
-        " Le côté de sortie ne vaut {exact_side:g} qu'avant l'arrondi vers le bas : utilisez // pour la division.",
-    "{shown} returned {number:,.0f}, helpers.macs counts {expected:,} (the arguments are cin, cout, kernel, size, stride, padding).{hint}":
-        "{shown} a renvoyé {number:,.0f}, helpers.macs compte {expected:,} (les arguments sont cin, cout, kernel, size, stride, padding).{hint}",
+    "give the function itself (coverage, not coverage(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (coverage, pas coverage(...)) ; reçu {type_answer_name}",
+    " That is the coverage at stride 1: output windows start every {stride} positions.":
+        " C'est la couverture avec un pas de 1 : les fenêtres de sortie commencent toutes les {stride} positions.",
+    " Output window i starts at i * stride - padding: the first rows it covers are padding, not the map.":
+        " La fenêtre de sortie i commence à i * stride - padding : les premières lignes qu'elle couvre sont du rembourrage, pas la carte.",
+    " The coverage is not the same everywhere: count window by window.":
+        " La couverture n'est pas la même partout : comptez fenêtre par fenêtre.",
+    "{shown} should return a tensor of counts: {error_line}":
+        "{shown} doit renvoyer un tenseur de comptes : {error_line}",
+    "{shown} has shape {shape}, expected {expected_shape}: one count per position of the input map":
+        "{shown} a la forme {shape}, attendu {expected_shape} : un compte par position de la carte d'entrée",
+    "{shown}: your first row is {got_row}, the convolution reads it {expected_row} times (arguments: kernel, stride, padding, size).{hint}":
+        "{shown} : votre première ligne vaut {got_row}, la convolution la lit {expected_row} fois (arguments : kernel, stride, padding, size).{hint}",
+    "Kernel 3, stride 2, padding 1 on an 8 x 8 map: {once} positions are read once, {twice} twice and {four} four times, the positions between the centres count most. The 1 x 1 shortcut reads {read} of the {total} positions and never the others.":
+        "Noyau 3, pas 2, padding 1 sur une carte 8 x 8 : {once} positions sont lues une fois, {twice} deux fois et {four} quatre fois, les positions entre les centres comptent le plus. Le raccourci 1 x 1 lit {read} des {total} positions et jamais les autres.",
     "give the function that builds the network (small_resnet_stride2, not small_resnet_stride2())":
         "donnez la fonction qui construit le réseau (small_resnet_stride2, pas small_resnet_stride2())",
     "small_resnet_stride2() should return an nn.Module, got {type_model_name}":
@@ -1255,8 +1263,6 @@ MESSAGES: dict[str, str] = {
         "answer['{name}'] doit contenir 4 nombres, un par bloc résiduel ; il en a {len_got}",
     "block {k} of {name}":
         "bloc {k} de {name}",
-    " You forgot the stride: it divides the output side by {stride}, the positions by {stride_2}.":
-        " Vous avez oublié le pas : il divise le côté de sortie par {stride}, les positions par {stride_2}.",
     "your network fails on a 256 px image: {error_line}":
         "votre réseau échoue sur une image de 256 px : {error_line}",
     " SmallResNet has no MaxPool after block 4, so block 4 keeps stride 1.":
@@ -1267,10 +1273,6 @@ MESSAGES: dict[str, str] = {
         " C'est le bloc {k} de {other} : les deux listes sont inversées.",
     "block {k} of {name}: you have {number:,.0f}, helpers.macs counts {right:,}.{hint}":
         "bloc {k} de {name} : vous avez {number:,.0f}, helpers.macs compte {right:,}.{hint}",
-    " You used the input side; count the positions of the OUTPUT map.":
-        " Vous avez utilisé le côté d'entrée ; comptez les positions de la carte de SORTIE.",
-    " Each output value sums over all input channels: multiply by cin.":
-        " Chaque valeur de sortie somme sur tous les canaux d'entrée : multipliez par cin.",
     # --- helpers/exercises/ch15.py
     "top-1 is the ordinary accuracy and top-k can only grow with k (top-38 is always 1): more guesses, more hits. A diagnosis tool shows the top 3-5 with their probabilities.":
         "top-1 est l'exactitude ordinaire et top-k ne peut que croître avec k (top-38 vaut toujours 1) : plus d'essais, plus de réussites. Un outil de diagnostic montre les 3 à 5 premières avec leurs probabilités.",
