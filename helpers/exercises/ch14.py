@@ -1,10 +1,9 @@
-"""Chapter 14 exercises: multiply-adds per block, how often a strided convolution reads each position,
-SmallResNet with stride 2."""
+"""Chapter 14 exercises: what each network's last block sees, how often a strided convolution reads each
+position, SmallResNet with stride 2."""
 
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any
 
 import pandas as pd
@@ -12,24 +11,10 @@ import torch
 from torch import nn
 
 from helpers import macs, models
-from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.i18n import tr
 
 NAMES = ("resnet_maxpool", "resnet_stride")
-
-# --- q1: where do the multiply-adds go? -------------------------------------------------------------------
-
-
-def solve_block_macs() -> dict[str, list[int]]:
-    answer = {}
-    for name in ("resnet_maxpool", "resnet_stride"):
-        model = models.build_model(name)
-        table = macs.count_macs(model, (1, 3, 256, 256))
-        blocks = [f"blocks.{i}" for i, layer in enumerate(model.blocks)
-                  if isinstance(layer, models.ResidualBlock)]
-        answer[name] = macs.macs_by_stage(table, blocks)[blocks].tolist()
-    return answer
-
 
 def _meta_model(name: str, **kwargs: Any) -> nn.Module:
     """A registered model without weights (shapes only): built at once, counted by helpers.macs at once."""
@@ -49,67 +34,99 @@ def _count_stages(name: str) -> pd.Series:
     return macs.macs_by_stage(table, macs.stage_names(model, expand=("blocks",)))
 
 
-def _residual_stages(name: str) -> pd.Series:
+# --- q1: what each network's last block sees ----------------------------------------------------------------
+
+
+def solve_receptive_field() -> Any:
+    def receptive_field(layers: list[tuple[int, int]]) -> int:
+        """Side of the input square one output unit depends on, for (kernel, stride) layers in order."""
+        size, jump = 1, 1
+        for kernel, stride in layers:
+            size += (kernel - 1) * jump    # the layer widens the field by kernel - 1 steps of jump px
+            jump *= stride                 # then its stride spaces its own units further apart
+        return size
+
+    return receptive_field
+
+
+def main_path(name: str) -> list[tuple[int, int]]:
+    """(kernel, stride) of the layers an image meets on the widest path of a ResNet, up to its last block:
+    the stem's convolution, each ResidualBlock's two 3 x 3 convolutions (its 1 x 1 shortcut sees less), and
+    the MaxPools."""
     model = _meta_model(name)
-    return _stages(name)[[f"blocks.{i}" for i, layer in enumerate(model.blocks)
-                          if isinstance(layer, models.ResidualBlock)]]
+    layers = [(3, 1)]
+    for layer in model.blocks:
+        if isinstance(layer, models.ResidualBlock):
+            layers += [(3, layer.main[0].stride[0]), (3, 1)]
+        elif isinstance(layer, nn.MaxPool2d):
+            layers.append((layer.kernel_size, layer.stride))
+    return layers
 
 
-def check_block_macs(answer: Any) -> str:
-    if not isinstance(answer, dict) or set(answer) != set(NAMES):
-        raise Wrong(tr("give a dictionary with the keys {list_NAMES}, each with a list of 4 numbers; got "
-                       "{value}", list_NAMES=list(NAMES),
-                       value=list(answer) if isinstance(answer, dict) else type(answer).__name__))
-    if any(value is Ellipsis for value in answer.values()):
-        raise Unanswered(tr("not answered yet: replace each ... with a list of four multiply-add counts"))
-    expected = {name: _residual_stages(name) for name in NAMES}
-    for name in NAMES:
-        if not isinstance(answer[name], list | tuple | pd.Series):
-            raise Wrong(tr("answer['{name}'] should be a list of 4 numbers, got {got_type}",
-                           name=name, got_type=type(answer[name]).__name__))
-        got = list(answer[name])
-        if len(got) == 8:
-            raise Wrong(tr("answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network "
-                           "are the MaxPool layers (0 multiply-adds); keep the four ResidualBlocks",
-                           name=name))
-        if len(got) != 4:
-            raise Wrong(tr("answer['{name}'] should hold 4 numbers, one per residual block; it has "
-                           "{len_got}", name=name, len_got=len(got)))
-        for k, (value, right) in enumerate(zip(got, expected[name], strict=True), start=1):
-            number = as_number(value, tr("block {k} of {name}", k=k, name=name))
-            if math.isclose(number, right / 1e9, rel_tol=1e-2):
-                raise Wrong(tr("block {k} of {name}: {number:.3g} is in billions (G); give the count "
-                               "itself, {right:,}", k=k, name=name, number=number, right=right))
-            if not math.isclose(number, right, rel_tol=1e-2):
-                other = NAMES[1 - NAMES.index(name)]
-                swapped = math.isclose(number, expected[other].iloc[k - 1], rel_tol=1e-2)
-                hint = (tr(" That is block {k} of {other}: the two lists are swapped.", k=k, other=other)
-                        if swapped else "")
-                raise Wrong(tr("block {k} of {name}: you have {number:,.0f}, helpers.macs counts "
-                               "{right:,}.{hint}", k=k, name=name, number=number, right=right, hint=hint))
-    pool, stride = expected["resnet_maxpool"], expected["resnet_stride"]
-    share = stride.iloc[-1] / _stages("resnet_stride").sum()
-    return (tr("every block costs the same within a network ({first_block_g:.2f} G with "
-               "MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the "
-               "one before and 2 x 2 = 4 times the work per position (twice the input and twice the output "
-               "channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's "
-               "blocks are each {value2:.1f}x dearer because they run at twice the side.",
-               first_block_g=pool.iloc[0] / 1e9, value=stride.iloc[0] / 1e9, share=share,
-               value2=pool.iloc[0] / stride.iloc[0]))
+def measured_field(layers: list[tuple[int, int]]) -> int:
+    """The truth, by autograd: the span of input rows on which one output unit of the chain depends (one
+    channel, every weight 1, no padding, so that the first unit's field starts at row 0)."""
+    chain = nn.Sequential(*(nn.Conv2d(1, 1, k, stride=s, bias=False) for k, s in layers))
+    for conv in chain:
+        nn.init.ones_(conv.weight)
+    side = solve_receptive_field()(layers) + 8
+    x = torch.ones(1, 1, side, side, requires_grad=True)
+    chain(x)[0, 0, 0, 0].backward()
+    rows = torch.nonzero(x.grad[0, 0, :, 0]).flatten()
+    return int(rows.max() - rows.min() + 1)      # the span: a 1 x 1 stride-2 layer leaves gaps inside it
+
+
+FIELD_CASES = [[(3, 1)], [(3, 1), (3, 1)], [(3, 1), (2, 2), (3, 1)], [(5, 2), (3, 1), (3, 2)],
+               [(1, 2), (3, 1)], [(3, 2), (3, 2), (3, 2)]]
+
+
+def check_receptive_field(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (receptive_field, not receptive_field(...)); got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    for layers in FIELD_CASES + [main_path(name) for name in NAMES]:
+        shown, expected = f"receptive_field({layers})", measured_field(layers)
+        got = as_number(answer(list(layers)), shown)
+        if got == expected:
+            continue
+        if got == 1 + sum(k - 1 for k, _ in layers):
+            hint = tr(" You added kernel - 1 for every layer: after a stride, one step of a kernel spans "
+                      "several input pixels (the jump).")
+        else:
+            hint = ""
+        raise Wrong(tr("{shown} returned {number:g}; one output unit of that chain depends on {expected} x "
+                       "{expected} input pixels (measured with autograd).{hint}", shown=shown, number=got,
+                       expected=expected, hint=hint))
+    pool, stride = (measured_field(main_path(name)) for name in NAMES)
+    return tr("The last block sees {stride} x {stride} pixels in ResNet_stride, {pool} x {pool} in "
+              "ResNet_maxpool: both end on 16 x 16 maps with the same weights, but the stride-2 network's "
+              "second convolution of each block already runs at the halved resolution, where each step spans "
+              "twice as many pixels. "
+              "A quarter of the work and a wider view.", stride=stride, pool=pool)
+
+
+def _kernels_only() -> Any:
+    return lambda layers: 1 + sum(k - 1 for k, _ in layers)
+
+
+def _jump_first() -> Any:
+    def wrong(layers: list[tuple[int, int]]) -> int:
+        size, jump = 1, 1
+        for kernel, stride in layers:
+            jump *= stride                 # the stride applied before the layer's own widening
+            size += (kernel - 1) * jump
+        return size
+
+    return wrong
 
 
 q1 = Exercise(
-    chapter="14", name="q1", title="Multiply-adds per block",
-    checker=check_block_macs, solver=solve_block_macs,
-    hints=["table = macs.count_macs(models.build_model(name), (1, 3, 256, 256)) has one row per layer; "
-           "macs.macs_by_stage(table, stages) sums it over the parts you name.",
-           "The ResidualBlocks are blocks.0, 1, 2, 3 in the stride-2 network but blocks.0, 2, 4, 6 in the "
-           "MaxPool one (a MaxPool2d follows each block): name those four, then .tolist()."],
-    wrong_answers=[lambda: {name: _stages(name)[[s for s in _stages(name).index if s.startswith("blocks")]]
-                            .tolist() for name in NAMES},                   # the MaxPools counted too
-                   lambda: {name: (_residual_stages(name) / 1e9).tolist() for name in NAMES},   # in G
-                   lambda: {"resnet_maxpool": _residual_stages("resnet_stride").tolist(),
-                            "resnet_stride": _residual_stages("resnet_maxpool").tolist()}],
+    chapter="14", name="q1", title="What each network's last block sees",
+    checker=check_receptive_field, solver=solve_receptive_field,
+    hints=["Chapter 12's rule: start with size 1 and jump 1; each layer adds (kernel - 1) x jump to the "
+           "size, then multiplies the jump by its stride.",
+           "A MaxPool2d(2) is the pair (2, 2); a stride-2 3 x 3 convolution is (3, 2)."],
+    wrong_answers=[_kernels_only, _jump_first, lambda: (lambda layers: len(layers))],
 )
 
 

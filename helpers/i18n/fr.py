@@ -324,12 +324,12 @@ MESSAGES: dict[str, str] = {
     "forward: return torch.relu(self.main(x) + self.shortcut(x)) (the ReLU after the addition).":
         "forward : return torch.relu(self.main(x) + self.shortcut(x)) (la ReLU après l'addition).",
     # --- exercise titles and hints (14)
-    "Multiply-adds per block":
-        "Multiplications-additions par bloc",
-    "table = macs.count_macs(models.build_model(name), (1, 3, 256, 256)) has one row per layer; macs.macs_by_stage(table, stages) sums it over the parts you name.":
-        "table = macs.count_macs(models.build_model(name), (1, 3, 256, 256)) a une ligne par couche ; macs.macs_by_stage(table, stages) la somme sur les parties que vous nommez.",
-    "The ResidualBlocks are blocks.0, 1, 2, 3 in the stride-2 network but blocks.0, 2, 4, 6 in the MaxPool one (a MaxPool2d follows each block): name those four, then .tolist().":
-        "Les ResidualBlock sont blocks.0, 1, 2, 3 dans le réseau à pas 2 mais blocks.0, 2, 4, 6 dans celui à MaxPool (un MaxPool2d suit chaque bloc) : nommez ces quatre-là, puis .tolist().",
+    "What each network's last block sees":
+        "Ce que voit le dernier bloc de chaque réseau",
+    "Chapter 12's rule: start with size 1 and jump 1; each layer adds (kernel - 1) x jump to the size, then multiplies the jump by its stride.":
+        "La règle du chapitre 12 : partez d'une taille 1 et d'un saut 1 ; chaque couche ajoute (kernel - 1) x saut à la taille, puis multiplie le saut par son pas.",
+    "A MaxPool2d(2) is the pair (2, 2); a stride-2 3 x 3 convolution is (3, 2).":
+        "Un MaxPool2d(2) est la paire (2, 2) ; une convolution 3 x 3 de pas 2 est (3, 2).",
     "How often each position is read":
         "Combien de fois chaque position est lue",
     "Output window i (along one axis) reads the input rows i * stride - padding up to i * stride - padding + kernel - 1; rows below 0 or above size - 1 are padding.":
@@ -1215,16 +1215,18 @@ MESSAGES: dict[str, str] = {
     "Residual(main, 8, 16, stride=2) turns (2, 8, 16, 16) into {shape}, expected (2, 16, 8, 8)":
         "Residual(main, 8, 16, stride=2) transforme (2, 8, 16, 16) en {shape}, attendu (2, 16, 8, 8)",
     # --- helpers/exercises/ch14.py
-    "every block costs the same within a network ({first_block_g:.2f} G with MaxPool, {value:.2f} G with stride 2): each block has a quarter of the positions of the one before and 2 x 2 = 4 times the work per position (twice the input and twice the output channels). No block dominates: the last is {share:.0%} of the stride-2 network. MaxPool's blocks are each {value2:.1f}x dearer because they run at twice the side.":
-        "chaque bloc coûte autant au sein d'un réseau ({first_block_g:.2f} G avec MaxPool, {value:.2f} G avec un pas de 2) : chaque bloc a un quart des positions du précédent et 2 x 2 = 4 fois plus de travail par position (deux fois plus de canaux d'entrée et deux fois plus de canaux de sortie). Aucun bloc ne domine : le dernier représente {share:.0%} du réseau à pas 2. Les blocs à MaxPool coûtent chacun {value2:.1f} fois plus car ils travaillent à un côté double.",
     "{total_g:.2f} G multiply-adds per 256 px image instead of {before_g:.2f} G ({before_total:.1f}x fewer), same {params:,} parameters, same 16 x 16 maps at the end.{per_block}":
         "{total_g:.2f} G multiplications-additions par image de 256 px au lieu de {before_g:.2f} G ({before_total:.1f} fois moins), les mêmes {params:,} paramètres, les mêmes cartes 16 x 16 à la fin.{per_block}",
     " The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is {value:.0%} of the total.":
         " Les quatre blocs coûtent maintenant {shown} G : le bloc 4, sans MaxPool à remplacer, représente {value:.0%} du total.",
-    "give a dictionary with the keys {list_NAMES}, each with a list of 4 numbers; got {value}":
-        "donnez un dictionnaire avec les clés {list_NAMES}, chacune avec une liste de 4 nombres ; reçu {value}",
-    "not answered yet: replace each ... with a list of four multiply-add counts":
-        "pas encore de réponse : remplacez chaque ... par une liste de quatre comptes de multiplications-additions",
+    "give the function itself (receptive_field, not receptive_field(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (receptive_field, pas receptive_field(...)) ; reçu {type_answer_name}",
+    " You added kernel - 1 for every layer: after a stride, one step of a kernel spans several input pixels (the jump).":
+        " Vous avez ajouté kernel - 1 pour chaque couche : après un pas, un cran du noyau couvre plusieurs pixels d'entrée (le saut).",
+    "{shown} returned {number:g}; one output unit of that chain depends on {expected} x {expected} input pixels (measured with autograd).{hint}":
+        "{shown} a renvoyé {number:g} ; une unité de sortie de cette chaîne dépend de {expected} x {expected} pixels d'entrée (mesuré avec autograd).{hint}",
+    "The last block sees {stride} x {stride} pixels in ResNet_stride, {pool} x {pool} in ResNet_maxpool: both end on 16 x 16 maps with the same weights, but the stride-2 network's second convolution of each block already runs at the halved resolution, where each step spans twice as many pixels. A quarter of the work and a wider view.":
+        "Le dernier bloc voit {stride} x {stride} pixels dans ResNet_stride, {pool} x {pool} dans ResNet_maxpool : les deux finissent sur des cartes 16 x 16 avec les mêmes poids, mais la seconde convolution de chaque bloc du réseau à pas 2 travaille déjà à la résolution divisée par deux, où chaque cran couvre deux fois plus de pixels. Un quart du travail et une vue plus large.",
     "give the function itself (coverage, not coverage(...)); got {type_answer_name}":
         "donnez la fonction elle-même (coverage, pas coverage(...)) ; reçu {type_answer_name}",
     " That is the coverage at stride 1: output windows start every {stride} positions.":
@@ -1255,24 +1257,10 @@ MESSAGES: dict[str, str] = {
         "à 256 px, votre dernier bloc travaille sur des cartes {side} x {side}, celui de SmallResNet sur 16 x 16 : le même sous-échantillonnage doit avoir lieu, seulement à l'intérieur des blocs.{hint}",
     "your network does {total_g:.2f} G multiply-adds per 256 px image, SmallResNet {before_g:.2f} G: its first three blocks should run at half the side (stride 2 in their first convolution and shortcut) instead of being followed by a MaxPool":
         "votre réseau fait {total_g:.2f} G multiplications-additions par image de 256 px, SmallResNet {before_g:.2f} G : ses trois premiers blocs devraient travailler à un côté divisé par deux (pas de 2 dans leur première convolution et leur raccourci) au lieu d'être suivis d'un MaxPool",
-    "answer['{name}'] should be a list of 4 numbers, got {got_type}":
-        "answer['{name}'] doit être une liste de 4 nombres, reçu {got_type}",
-    "answer['{name}'] has 8 numbers: blocks.1, 3, 5 and 7 of the MaxPool network are the MaxPool layers (0 multiply-adds); keep the four ResidualBlocks":
-        "answer['{name}'] a 8 nombres : blocks.1, 3, 5 et 7 du réseau à MaxPool sont les couches MaxPool (0 multiplication-addition) ; gardez les quatre ResidualBlock",
-    "answer['{name}'] should hold 4 numbers, one per residual block; it has {len_got}":
-        "answer['{name}'] doit contenir 4 nombres, un par bloc résiduel ; il en a {len_got}",
-    "block {k} of {name}":
-        "bloc {k} de {name}",
     "your network fails on a 256 px image: {error_line}":
         "votre réseau échoue sur une image de 256 px : {error_line}",
     " SmallResNet has no MaxPool after block 4, so block 4 keeps stride 1.":
         " SmallResNet n'a pas de MaxPool après le bloc 4, donc le bloc 4 garde un pas de 1.",
-    "block {k} of {name}: {number:.3g} is in billions (G); give the count itself, {right:,}":
-        "bloc {k} de {name} : {number:.3g} est en milliards (G) ; donnez le compte lui-même, {right:,}",
-    " That is block {k} of {other}: the two lists are swapped.":
-        " C'est le bloc {k} de {other} : les deux listes sont inversées.",
-    "block {k} of {name}: you have {number:,.0f}, helpers.macs counts {right:,}.{hint}":
-        "bloc {k} de {name} : vous avez {number:,.0f}, helpers.macs compte {right:,}.{hint}",
     # --- helpers/exercises/ch15.py
     "top-1 is the ordinary accuracy and top-k can only grow with k (top-38 is always 1): more guesses, more hits. A diagnosis tool shows the top 3-5 with their probabilities.":
         "top-1 est l'exactitude ordinaire et top-k ne peut que croître avec k (top-38 vaut toujours 1) : plus d'essais, plus de réussites. Un outil de diagnostic montre les 3 à 5 premières avec leurs probabilités.",
