@@ -1,4 +1,4 @@
-"""Chapter 11 exercises: where SimpleCNN's work is, the majority baseline, dead units, Kaiming's fix."""
+"""Chapter 11 exercises: where SimpleCNN's work is, balanced accuracy by hand, dead units, Kaiming's fix."""
 
 from __future__ import annotations
 
@@ -77,62 +77,89 @@ q1 = Exercise(
 )
 
 
-# --- q2: the majority-class baseline ---------------------------------------------------------------------
+# --- q2: balanced accuracy by hand -----------------------------------------------------------------------
 
 
-def solve_majority_baseline() -> Any:
-    def majority_baseline(train_targets: np.ndarray, val_targets: np.ndarray) -> float:
-        """Validation accuracy of always answering the most frequent class of the TRAINING labels."""
-        majority = np.bincount(train_targets).argmax()
-        return float((np.asarray(val_targets) == majority).mean())
+def solve_balanced_accuracy() -> Any:
+    def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        """The mean, over the classes present in y_true, of each class's recall (its share found)."""
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        recalls = [float((y_pred[y_true == c] == c).mean()) for c in np.unique(y_true)]
+        return float(np.mean(recalls))
 
-    return majority_baseline
+    return balanced_accuracy
 
 
-MAJORITY_CASES = [
-    (np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 1, 2])),
-    (np.array([3, 3, 3, 1, 0]), np.array([0, 1, 2])),
-    (np.array([5, 5, 5, 5, 2, 2, 2, 7]), np.array([5, 2, 2, 2, 7, 5, 5, 2])),
-    (np.array([1]), np.array([1, 1, 0, 1])),
+BALANCED_CASES = [
+    (np.array([0, 0, 0, 0, 0, 0, 1, 1, 2, 2]), np.zeros(10, dtype=np.int64)),    # a constant answer
+    (np.array([0, 0, 1, 1, 1, 3]), np.array([0, 1, 1, 1, 0, 2])),               # class 2 predicted, not true
+    (np.array([4, 4, 4, 4, 1, 1]), np.array([4, 4, 1, 4, 1, 4])),               # classes 0, 2, 3 absent
+    (np.array([2, 0, 1, 2]), np.array([2, 0, 1, 2])),                           # all right
 ]
 
 
-def check_majority_baseline(answer: Any) -> str:
+def _expected_balanced(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    num_classes = int(max(y_true.max(), y_pred.max())) + 1
+    return metrics_balanced(y_true, y_pred, num_classes)
+
+
+def metrics_balanced(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> float:
+    """helpers.metrics' balanced accuracy, the reference the check compares with."""
+    from helpers import metrics
+
+    return metrics.balanced_accuracy(metrics.confusion_matrix(y_true, y_pred, num_classes))
+
+
+def check_balanced_accuracy(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(tr("give the function itself (majority_baseline, not majority_baseline(...)); got "
+        raise Wrong(tr("give the function itself (balanced_accuracy, not balanced_accuracy(...)); got "
                        "{type_answer_name}", type_answer_name=type(answer).__name__))
-    for train, val in MAJORITY_CASES:
-        got = as_number(answer(train.copy(), val.copy()), "majority_baseline(train, val)")
-        majority = np.bincount(train).argmax()
-        expected = float((val == majority).mean())
+    for y_true, y_pred in BALANCED_CASES:
+        got = as_number(answer(y_true.copy(), y_pred.copy()), "balanced_accuracy(y_true, y_pred)")
+        expected = _expected_balanced(y_true, y_pred)
         if math.isclose(got, expected, abs_tol=1e-9):
             continue
-        shown = f"train_targets = {train.tolist()}, val_targets = {val.tolist()}"
-        if math.isclose(got, float((val == np.bincount(val).argmax()).mean()), abs_tol=1e-9):
-            hint = (tr(" You chose the most frequent class of the VALIDATION labels: the constant answer "
-                       "must be chosen on the training labels, the validation set only measures it."))
-        elif math.isclose(got, float((train == majority).mean()), abs_tol=1e-9):
-            hint = (tr(" That is the class's share of the training set: measure how often it is right on "
-                       "the validation labels."))
-        elif math.isclose(got, float((val == majority).sum())):
-            hint = tr(" That is a count: divide by the number of validation images.")
+        shown = f"y_true = {y_true.tolist()}, y_pred = {y_pred.tolist()}"
+        if math.isclose(got, float((y_true == y_pred).mean()), abs_tol=1e-9):
+            hint = tr(" That is the plain accuracy: average the recall of each class instead, so that every "
+                      "class weighs the same.")
+        elif math.isclose(got, _mean_precision(y_true, y_pred), abs_tol=1e-9):
+            hint = tr(" You averaged the precision (right among the predictions of a class); balanced "
+                      "accuracy averages the recall (found among the images of a class).")
+        elif math.isclose(got, _over_all_classes(y_true, y_pred), abs_tol=1e-9):
+            hint = tr(" Average over the classes present in y_true only: a class with no image has no "
+                      "recall.")
         else:
-            hint = tr(" The most frequent training class is {majority}; how often is it right on "
-                      "validation?", majority=majority)
-        raise Wrong(tr("majority_baseline returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}",
+            hint = ""
+        raise Wrong(tr("balanced_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}",
                        got=got, shown=shown, expected=expected, hint=hint))
-    return (tr("a model whose accuracy equals this number has learnt nothing but the class frequencies: "
-               "SimpleCNN's collapse in section 3."))
+    y_true, y_pred = BALANCED_CASES[0]
+    return tr("always answering class 0 scores {accuracy:.0%} accuracy on labels where it holds "
+              "{accuracy:.0%}, but {balanced:.0%} balanced accuracy = 1 / {present} classes present: "
+              "whichever class a collapsed model names, its balanced accuracy is 1 / (number of classes), "
+              "section 3's check.",
+              accuracy=float((y_true == y_pred).mean()), balanced=_expected_balanced(y_true, y_pred),
+              present=len(np.unique(y_true)))
+
+
+def _mean_precision(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean([(y_true[y_pred == c] == c).mean() for c in np.unique(y_pred)]))
+
+
+def _over_all_classes(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    classes = range(int(max(y_true.max(), y_pred.max())) + 1)
+    return float(np.mean([(y_pred[y_true == c] == c).mean() if (y_true == c).any() else 0.0
+                          for c in classes]))
 
 
 q2 = Exercise(
-    chapter="11", name="q2", title="The majority-class baseline",
-    checker=check_majority_baseline, solver=solve_majority_baseline,
-    hints=["np.bincount(train_targets) counts each class; .argmax() is the most frequent one.",
-           "Compare val_targets with that class and take the mean of the matches."],
-    wrong_answers=[lambda: lambda train, val: float((val == np.bincount(val).argmax()).mean()),   # leak
-                   lambda: lambda train, val: float((train == np.bincount(train).argmax()).mean()),
-                   lambda: lambda train, val: 1 / (max(train.max(), val.max()) + 1)],        # a random guess
+    chapter="11", name="q2", title="Balanced accuracy by hand",
+    checker=check_balanced_accuracy, solver=solve_balanced_accuracy,
+    hints=["For each class c present in y_true, its recall is the share of the images of class c "
+           "(y_true == c) that were predicted c.",
+           "np.unique(y_true) lists the classes present; average their recalls with np.mean."],
+    wrong_answers=[lambda: lambda t, p: float((t == p).mean()), lambda: _mean_precision,
+                   lambda: _over_all_classes],
 )
 
 

@@ -267,12 +267,12 @@ MESSAGES: dict[str, str] = {
         "`helpers.macs.count_macs(model, (1, 3, 256, 256))` renvoie une ligne par couche, avec une colonne `macs` et le nom de la couche dans `module`.",
     "The layer is named 'classifier.1'; divide its `macs` by `table['macs'].sum()`.":
         "La couche s'appelle 'classifier.1' ; divisez ses `macs` par `table['macs'].sum()`.",
-    "The majority-class baseline":
-        "La référence de la classe majoritaire",
-    "np.bincount(train_targets) counts each class; .argmax() is the most frequent one.":
-        "np.bincount(train_targets) compte chaque classe ; .argmax() est la plus fréquente.",
-    "Compare val_targets with that class and take the mean of the matches.":
-        "Comparez val_targets avec cette classe et prenez la moyenne des correspondances.",
+    "Balanced accuracy by hand":
+        "La précision équilibrée à la main",
+    "For each class c present in y_true, its recall is the share of the images of class c (y_true == c) that were predicted c.":
+        "Pour chaque classe c présente dans y_true, son rappel est la part des images de la classe c (y_true == c) prédites c.",
+    "np.unique(y_true) lists the classes present; average their recalls with np.mean.":
+        "np.unique(y_true) liste les classes présentes ; faites la moyenne de leurs rappels avec np.mean.",
     "The share of dead units":
         "La part d'unités mortes",
     "Rows are images, columns are units. (hidden <= 0) marks the zeros.":
@@ -1042,8 +1042,6 @@ MESSAGES: dict[str, str] = {
     # --- helpers/exercises/ch11.py
     "{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight of the Linear layer is used once per image, each weight of a convolution once per position of its map (65,536 positions in block 1). Parameters measure memory, not work.":
         "{share:.1%} des multiplications-additions pour {parameter_share:.0%} des paramètres : chaque poids de la couche Linear sert une fois par image, chaque poids d'une convolution une fois par position de sa carte (65 536 positions dans le bloc 1). Les paramètres mesurent la mémoire, pas le travail.",
-    "a model whose accuracy equals this number has learnt nothing but the class frequencies: SimpleCNN's collapse in section 3.":
-        "un modèle dont l'exactitude égale ce nombre n'a appris que les fréquences des classes : l'effondrement de SimpleCNN en section 3.",
     "section 4's 'dead hidden units' is exactly this number, computed on 512 units.":
         "les « unités cachées mortes » de la section 4 sont exactement ce nombre, calculé sur 512 unités.",
     "on a 5-block SimpleCNN at 32 px the logits' spread across images starts {spread_default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr {LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to {default_loss:.2f}).":
@@ -1060,12 +1058,18 @@ MESSAGES: dict[str, str] = {
         "{got:.4f} est la part de tout le reste : la question porte sur Linear 32768 -> 512 seule",
     "your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 multiply-adds for one image, the whole network {total:,}":
         "votre part vaut {got:.4g}, attendu {share:.4g} : la couche fait 32 768 x 512 multiplications-additions par image, tout le réseau {total:,}",
-    "give the function itself (majority_baseline, not majority_baseline(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (majority_baseline, pas majority_baseline(...)) ; reçu {type_answer_name}",
-    " You chose the most frequent class of the VALIDATION labels: the constant answer must be chosen on the training labels, the validation set only measures it.":
-        " Vous avez choisi la classe la plus fréquente des étiquettes de VALIDATION : la réponse constante doit être choisie sur les étiquettes d'entraînement, le jeu de validation ne fait que la mesurer.",
-    "majority_baseline returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
-        "majority_baseline a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
+    "give the function itself (balanced_accuracy, not balanced_accuracy(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (balanced_accuracy, pas balanced_accuracy(...)) ; reçu {type_answer_name}",
+    " That is the plain accuracy: average the recall of each class instead, so that every class weighs the same.":
+        " C'est la précision (accuracy) ordinaire : faites plutôt la moyenne du rappel de chaque classe, pour que chaque classe pèse autant.",
+    " You averaged the precision (right among the predictions of a class); balanced accuracy averages the recall (found among the images of a class).":
+        " Vous avez fait la moyenne de la précision par classe (justes parmi les prédictions d'une classe) ; la précision équilibrée fait la moyenne du rappel (trouvées parmi les images d'une classe).",
+    " Average over the classes present in y_true only: a class with no image has no recall.":
+        " Faites la moyenne sur les seules classes présentes dans y_true : une classe sans image n'a pas de rappel.",
+    "balanced_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
+        "balanced_accuracy a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
+    "always answering class 0 scores {accuracy:.0%} accuracy on labels where it holds {accuracy:.0%}, but {balanced:.0%} balanced accuracy = 1 / {present} classes present: whichever class a collapsed model names, its balanced accuracy is 1 / (number of classes), section 3's check.":
+        "répondre toujours la classe 0 donne {accuracy:.0%} de précision sur des étiquettes où elle pèse {accuracy:.0%}, mais {balanced:.0%} de précision équilibrée = 1 / {present} classes présentes : quelle que soit la classe que nomme un modèle effondré, sa précision équilibrée vaut 1 / (nombre de classes), la vérification de la section 3.",
     "give the function itself (dead_share, not dead_share(...)); got {type_answer_name}":
         "donnez la fonction elle-même (dead_share, pas dead_share(...)) ; reçu {type_answer_name}",
     " That is the share of zero VALUES. A unit (a column) is dead when it is zero for every image: .all(dim=0) before the mean.":
@@ -1076,18 +1080,12 @@ MESSAGES: dict[str, str] = {
         "donnez la fonction elle-même (kaiming_init, pas kaiming_init(model)) ; reçu {type_answer_name}",
     "after {STEPS} Adam steps at lr {LR:g} on one batch of 16 images your network's loss went from {first_loss:.2f} only to {final_loss:.2f}: the initialisation did not help it learn":
         "après {STEPS} pas d'Adam à lr {LR:g} sur un lot de 16 images, la perte de votre réseau n'est passée que de {first_loss:.2f} à {final_loss:.2f} : l'initialisation ne l'a pas aidé à apprendre",
-    " That is the class's share of the training set: measure how often it is right on the validation labels.":
-        " C'est la part de la classe dans le jeu d'entraînement : mesurez à quelle fréquence elle est juste sur les étiquettes de validation.",
     " You counted units that are zero for SOME image: that is a normal ReLU at work. Dead means zero for every image (.all, not .any).":
         " Vous avez compté les unités nulles pour CERTAINES images : c'est une ReLU normale au travail. Morte signifie nulle pour toutes les images (.all, pas .any).",
     "before training your network's loss is {first_loss:.1f}, far above ln 38 = {math_log_38:.2f}: with Kaiming weights in the last layer too, the 38 logits start large and confidently wrong. Re-draw the last Linear layer's weights with a small std (0.01), as section 5 does":
         "avant l'entraînement, la perte de votre réseau vaut {first_loss:.1f}, bien au-dessus de ln 38 = {math_log_38:.2f} : avec des poids de Kaiming dans la dernière couche aussi, les 38 logits démarrent grands et faux avec assurance. Retirez les poids de la dernière couche Linear avec un petit écart-type (0.01), comme le fait la section 5",
     "the logits of your network hardly depend on the image at the start (spread across images {spread:.2g}, PyTorch's default {default_spread:.2g}): the signal still shrinks from layer to layer":
         "les logits de votre réseau dépendent à peine de l'image au départ (dispersion entre images {spread:.2g}, défaut de PyTorch {default_spread:.2g}) : le signal rétrécit encore de couche en couche",
-    " That is a count: divide by the number of validation images.":
-        " C'est un compte : divisez par le nombre d'images de validation.",
-    " The most frequent training class is {majority}; how often is it right on validation?":
-        " La classe d'entraînement la plus fréquente est {majority} ; à quelle fréquence est-elle juste sur la validation ?",
     " You looked along the wrong dimension: rows are images, columns are units (dim=0).":
         " Vous avez regardé selon la mauvaise dimension : les lignes sont les images, les colonnes les unités (dim=0).",
     "your function left layer {name} ({layer}) as PyTorch initialised it: re-draw every Conv2d and Linear weight (model.modules() finds them all)":
