@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers import models
+from helpers import metrics, models
 from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated, train_steps
 from helpers.i18n import tr
@@ -99,14 +99,8 @@ BALANCED_CASES = [
 
 
 def _expected_balanced(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    num_classes = int(max(y_true.max(), y_pred.max())) + 1
-    return metrics_balanced(y_true, y_pred, num_classes)
-
-
-def metrics_balanced(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> float:
     """helpers.metrics' balanced accuracy, the reference the check compares with."""
-    from helpers import metrics
-
+    num_classes = int(max(y_true.max(), y_pred.max())) + 1
     return metrics.balanced_accuracy(metrics.confusion_matrix(y_true, y_pred, num_classes))
 
 

@@ -16,6 +16,7 @@ from helpers.i18n import tr
 
 NAMES = ("resnet_maxpool", "resnet_stride")
 
+
 def _meta_model(name: str, **kwargs: Any) -> nn.Module:
     """A registered model without weights (shapes only): built at once, counted by helpers.macs at once."""
     with torch.device("meta"):
