@@ -1,4 +1,4 @@
-"""Chapter 11 exercises: where SimpleCNN's work is, balanced accuracy by hand, dead units, Kaiming's fix."""
+"""Chapter 11 exercises: SimpleCNN at other image sizes, balanced accuracy, dead units, Kaiming's fix."""
 
 from __future__ import annotations
 
@@ -15,65 +15,80 @@ from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated, train_steps
 from helpers.i18n import tr
 
-# --- q1: the multiply-adds of the largest layer ---------------------------------------------------------
+# --- q1: SimpleCNN's parameters at another image size -----------------------------------------------------
+
+CHANNELS = (3, 32, 64, 128, 256, 512)
+"""SimpleCNN's channels, input to last block (:class:`helpers.models.SimpleCNN`)."""
+SIDES = (64, 128, 256, 512)
+"""The image sides the check asks about: 256 px is the report's size."""
 
 
-def solve_linear_macs_share() -> float:
-    from helpers import macs
+def solve_simple_cnn_parameters() -> Any:
+    def simple_cnn_parameters(image_size: int) -> int:
+        """Parameters of SimpleCNN built for square images of image_size px (a multiple of 32)."""
+        convs = sum(cin * cout * 3 * 3 + cout for cin, cout in zip(CHANNELS[:-1], CHANNELS[1:], strict=True))
+        flat = 512 * (image_size // 2**5) ** 2      # five MaxPool(2) halve the side five times
+        return convs + (flat * 512 + 512) + (512 * 38 + 38)
 
-    with torch.device("meta"):           # shapes only: no 18 M weights to draw, and the count is the same
-        model = models.SimpleCNN()
-    table = macs.count_macs(model, (1, 3, 256, 256))
-    return table.loc[table["module"] == "classifier.1", "macs"].sum() / table["macs"].sum()
-
-
-def _simple_cnn_macs() -> tuple[int, int]:
-    """(multiply-adds of Linear 32768 -> 512, of the whole SimpleCNN) for one 256 px image, by hand."""
-    channels, side, convs = [3, 32, 64, 128, 256, 512], 256, 0
-    for cin, cout in zip(channels[:-1], channels[1:], strict=True):
-        convs += side * side * cout * cin * 9      # every output value: a 3x3 window in every input channel
-        side //= 2                                 # then MaxPool(2)
-    big_linear = 512 * 8 * 8 * 512
-    return big_linear, convs + big_linear + 512 * 38
+    return simple_cnn_parameters
 
 
-def check_linear_macs_share(answer: Any) -> str:
-    got = as_number(answer, tr("your share"))
-    layer, total = _simple_cnn_macs()
-    share = layer / total
-    parameter_share = 16_777_728 / models.REPORT_PARAMETERS["simple_cnn"]
-    if math.isclose(got, layer, rel_tol=1e-2):
-        raise Wrong(tr("{got:,.0f} is the layer's number of multiply-adds; divide it by the model's total "
-                       "({total:,}) to get its share", got=got, total=total))
-    if math.isclose(got, 100 * share, rel_tol=1e-2):
-        raise Wrong(tr("{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1",
-                       got=got))
-    if math.isclose(got, parameter_share, rel_tol=1e-2):
-        raise Wrong(tr("{got:.3f} is the layer's share of the PARAMETERS (section 1); count its "
-                       "multiply-adds with helpers.macs.count_macs and divide by the model's total "
-                       "multiply-adds", got=got))
-    if math.isclose(got, 1 - share, rel_tol=1e-2):
-        raise Wrong(tr("{got:.4f} is the share of everything else: the question asks for Linear 32768 -> "
-                       "512 alone", got=got))
-    if not math.isclose(got, share, rel_tol=1e-2):
-        raise Wrong(tr("your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 "
-                       "multiply-adds for one image, the whole network {total:,}", got=got, share=share,
-                       total=total))
-    return (tr("{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight "
-               "of the Linear layer is used once per image, each weight of a convolution once per position "
-               "of its map (65,536 positions in block 1). Parameters measure memory, not work.",
-               share=share, parameter_share=parameter_share))
+def _without_biases(image_size: int) -> int:
+    convs = sum(cin * cout * 9 for cin, cout in zip(CHANNELS[:-1], CHANNELS[1:], strict=True))
+    return convs + 512 * (image_size // 32) ** 2 * 512 + 512 * 38
+
+
+def _four_pools(image_size: int) -> int:
+    return solve_simple_cnn_parameters()(image_size * 2)   # the side divided by 16: one MaxPool missed
+
+
+def check_simple_cnn_parameters(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (simple_cnn_parameters, not simple_cnn_parameters(...)); "
+                       "got {type_answer_name}", type_answer_name=type(answer).__name__))
+    reference = solve_simple_cnn_parameters()
+    for side in SIDES:
+        got = as_number(answer(side), f"simple_cnn_parameters({side})")
+        expected = reference(side)
+        if got == expected:
+            continue
+        if side != 256 and got == reference(256):
+            hint = tr(" That is the count at 256 px: the first Linear layer's inputs depend on the image "
+                      "size.")
+        elif got == _without_biases(side):
+            hint = tr(" Every Conv2d and Linear layer also has one bias per output.")
+        elif got == _four_pools(side):
+            hint = tr(" Five MaxPool(2) layers halve the side five times: the maps end at image_size / 32.")
+        else:
+            hint = ""
+        raise Wrong(tr("simple_cnn_parameters({side}) returned {got:,.0f}; expected {expected:,}.{hint}",
+                       side=side, got=got, expected=expected, hint=hint))
+    counts = {side: reference(side) for side in SIDES}
+    with torch.device("meta"):                      # shapes only: no 18 M weights to draw
+        built = sum(p.numel() for p in models.SimpleCNN().parameters())
+    if counts[256] != built:
+        raise AssertionError(f"the reference counts {counts[256]:,} at 256 px, SimpleCNN has {built:,}")
+    first_linear = {side: 512 * (side // 32) ** 2 * 512 + 512 for side in SIDES}
+    return tr("{p64:,} parameters at 64 px, {p256:,} at 256 px, {p512:,} at 512 px: the convolutions hold "
+              "{convs:,} whatever the size, the first Linear layer grows 4x each time the side doubles "
+              "({share512:.0%} of the model at 512 px). A network that flattens its maps is built for one "
+              "image size; chapter 13's AdaptiveAvgPool makes the head's size independent of it.",
+              p64=counts[64], p256=counts[256], p512=counts[512],
+              convs=counts[256] - first_linear[256] - (512 * 38 + 38),
+              share512=first_linear[512] / counts[512])
 
 
 q1 = Exercise(
-    chapter="11", name="q1", title="Parameters are not work",
-    checker=check_linear_macs_share, solver=solve_linear_macs_share,
-    hints=["`helpers.macs.count_macs(model, (1, 3, 256, 256))` returns one row per layer, with a `macs` "
-           "column and the layer's name in `module`.",
-           "The layer is named 'classifier.1'; divide its `macs` by `table['macs'].sum()`."],
-    wrong_answers=[lambda: 16_777_728 / 18_365_798,                    # the parameter share
-                   lambda: 100 * _simple_cnn_macs()[0] / _simple_cnn_macs()[1],   # a percentage
-                   lambda: _simple_cnn_macs()[0]],                     # the count, not the share
+    chapter="11", name="q1", title="SimpleCNN at another image size",
+    checker=check_simple_cnn_parameters, solver=solve_simple_cnn_parameters,
+    hints=["Only the first Linear layer depends on the image size: its inputs are 512 channels times the "
+           "positions left after five MaxPool(2) layers, (image_size / 32) squared.",
+           "A 3x3 Conv2d from cin to cout channels holds cin * cout * 9 weights and cout biases; a Linear "
+           "layer from n to m holds n * m weights and m biases. Sum the five convolutions and the two Linear "
+           "layers (512 -> 38 at the end)."],
+    wrong_answers=[lambda: lambda image_size: solve_simple_cnn_parameters()(256),   # ignores the size
+                   lambda: _without_biases,
+                   lambda: _four_pools],
 )
 
 

@@ -261,12 +261,12 @@ MESSAGES: dict[str, str] = {
     "out = images.clone(); set the four squares (rows :size or -size:, columns :size or -size:) to 127; return out.":
         "out = images.clone() ; mettez les quatre carrés (lignes :size ou -size:, colonnes :size ou -size:) à 127 ; renvoyez out.",
     # --- exercise titles and hints (11)
-    "Parameters are not work":
-        "Paramètres ne veut pas dire travail",
-    "`helpers.macs.count_macs(model, (1, 3, 256, 256))` returns one row per layer, with a `macs` column and the layer's name in `module`.":
-        "`helpers.macs.count_macs(model, (1, 3, 256, 256))` renvoie une ligne par couche, avec une colonne `macs` et le nom de la couche dans `module`.",
-    "The layer is named 'classifier.1'; divide its `macs` by `table['macs'].sum()`.":
-        "La couche s'appelle 'classifier.1' ; divisez ses `macs` par `table['macs'].sum()`.",
+    "SimpleCNN at another image size":
+        "SimpleCNN à une autre taille d'image",
+    "Only the first Linear layer depends on the image size: its inputs are 512 channels times the positions left after five MaxPool(2) layers, (image_size / 32) squared.":
+        "Seule la première couche Linear dépend de la taille de l'image : ses entrées sont 512 canaux fois les positions qui restent après cinq couches MaxPool(2), (image_size / 32) au carré.",
+    "A 3x3 Conv2d from cin to cout channels holds cin * cout * 9 weights and cout biases; a Linear layer from n to m holds n * m weights and m biases. Sum the five convolutions and the two Linear layers (512 -> 38 at the end).":
+        "Une Conv2d 3x3 de cin vers cout canaux contient cin * cout * 9 poids et cout biais ; une couche Linear de n vers m contient n * m poids et m biais. Additionnez les cinq convolutions et les deux couches Linear (512 -> 38 à la fin).",
     "Balanced accuracy by hand":
         "La précision équilibrée à la main",
     "For each class c present in y_true, its recall is the share of the images of class c (y_true == c) that were predicted c.":
@@ -1039,25 +1039,29 @@ MESSAGES: dict[str, str] = {
         "deux moitiés",
     "upside down":
         "à l'envers",
+    "your share is {got:.4g}, expected {share:.4g}: add up count_parameters(block.shortcut) over the four ResidualBlocks and divide by the model's parameters":
+        "votre part vaut {got:.4g}, attendu {share:.4g} : additionnez count_parameters(block.shortcut) sur les quatre ResidualBlock et divisez par les paramètres du modèle",
+    "your share":
+        "votre part",
+    "{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1":
+        "{got:.3g} ressemble à un pourcentage : donnez la part comme une fraction entre 0 et 1",
     # --- helpers/exercises/ch11.py
-    "{share:.1%} of the multiply-adds for {parameter_share:.0%} of the parameters: each weight of the Linear layer is used once per image, each weight of a convolution once per position of its map (65,536 positions in block 1). Parameters measure memory, not work.":
-        "{share:.1%} des multiplications-additions pour {parameter_share:.0%} des paramètres : chaque poids de la couche Linear sert une fois par image, chaque poids d'une convolution une fois par position de sa carte (65 536 positions dans le bloc 1). Les paramètres mesurent la mémoire, pas le travail.",
+    "give the function itself (simple_cnn_parameters, not simple_cnn_parameters(...)); got {type_answer_name}":
+        "donnez la fonction elle-même (simple_cnn_parameters, pas simple_cnn_parameters(...)) ; reçu {type_answer_name}",
+    " That is the count at 256 px: the first Linear layer's inputs depend on the image size.":
+        " C'est le compte à 256 px : les entrées de la première couche Linear dépendent de la taille de l'image.",
+    " Every Conv2d and Linear layer also has one bias per output.":
+        " Chaque couche Conv2d et Linear a aussi un biais par sortie.",
+    " Five MaxPool(2) layers halve the side five times: the maps end at image_size / 32.":
+        " Cinq couches MaxPool(2) divisent le côté par deux cinq fois : les cartes finissent à image_size / 32.",
+    "simple_cnn_parameters({side}) returned {got:,.0f}; expected {expected:,}.{hint}":
+        "simple_cnn_parameters({side}) a renvoyé {got:,.0f} ; attendu {expected:,}.{hint}",
+    "{p64:,} parameters at 64 px, {p256:,} at 256 px, {p512:,} at 512 px: the convolutions hold {convs:,} whatever the size, the first Linear layer grows 4x each time the side doubles ({share512:.0%} of the model at 512 px). A network that flattens its maps is built for one image size; chapter 13's AdaptiveAvgPool makes the head's size independent of it.":
+        "{p64:,} paramètres à 64 px, {p256:,} à 256 px, {p512:,} à 512 px : les convolutions en gardent {convs:,} quelle que soit la taille, la première couche Linear grandit de 4x chaque fois que le côté double ({share512:.0%} du modèle à 512 px). Un réseau qui aplatit ses cartes est construit pour une seule taille d'image ; l'AdaptiveAvgPool du chapitre 13 rend la taille de la tête indépendante de celle-ci.",
     "section 4's 'dead hidden units' is exactly this number, computed on 512 units.":
         "les « unités cachées mortes » de la section 4 sont exactement ce nombre, calculé sur 512 unités.",
     "on a 5-block SimpleCNN at 32 px the logits' spread across images starts {spread_default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr {LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to {default_loss:.2f}).":
         "sur un SimpleCNN à 5 blocs en 32 px, la dispersion des logits entre images démarre {spread_default_spread:.0f} fois plus grande qu'avec l'initialisation par défaut de PyTorch, et {STEPS} pas à lr {LR:g} font passer la perte de {first_loss:.2f} à {final_loss:.2f} (initialisation par défaut : à {default_loss:.2f}).",
-    "your share":
-        "votre part",
-    "{got:,.0f} is the layer's number of multiply-adds; divide it by the model's total ({total:,}) to get its share":
-        "{got:,.0f} est le nombre de multiplications-additions de la couche ; divisez-le par le total du modèle ({total:,}) pour obtenir sa part",
-    "{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1":
-        "{got:.3g} ressemble à un pourcentage : donnez la part comme une fraction entre 0 et 1",
-    "{got:.3f} is the layer's share of the PARAMETERS (section 1); count its multiply-adds with helpers.macs.count_macs and divide by the model's total multiply-adds":
-        "{got:.3f} est la part des PARAMÈTRES de la couche (section 1) ; comptez ses multiplications-additions avec helpers.macs.count_macs et divisez par le total des multiplications-additions du modèle",
-    "{got:.4f} is the share of everything else: the question asks for Linear 32768 -> 512 alone":
-        "{got:.4f} est la part de tout le reste : la question porte sur Linear 32768 -> 512 seule",
-    "your share is {got:.4g}, expected {share:.4g}: the layer does 32,768 x 512 multiply-adds for one image, the whole network {total:,}":
-        "votre part vaut {got:.4g}, attendu {share:.4g} : la couche fait 32 768 x 512 multiplications-additions par image, tout le réseau {total:,}",
     "give the function itself (balanced_accuracy, not balanced_accuracy(...)); got {type_answer_name}":
         "donnez la fonction elle-même (balanced_accuracy, pas balanced_accuracy(...)) ; reçu {type_answer_name}",
     " That is the plain accuracy: average the recall of each class instead, so that every class weighs the same.":
@@ -1160,8 +1164,6 @@ MESSAGES: dict[str, str] = {
         "stem + 8 blocs sans BatchNorm : la norme du gradient du stem vaut {with_shortcut:.2g} avec vos raccourcis, {without:.1e} sans. Chaque bloc rajoute son entrée, donc le gradient atteint le stem par les additions, pas seulement à travers 16 convolutions (le chapitre 12 a montré que BatchNorm le sauve aussi).",
     "{counts_all:,} parameters, {share:.1%} of the model: a 1x1 convolution has cin x cout weights, a ninth of a 3x3 one, so letting every block change its width costs little.":
         "{counts_all:,} paramètres, {share:.1%} du modèle : une convolution 1x1 a cin x cout poids, un neuvième d'une 3x3, donc laisser chaque bloc changer de largeur coûte peu.",
-    "your share is {got:.4g}, expected {share:.4g}: add up count_parameters(block.shortcut) over the four ResidualBlocks and divide by the model's parameters":
-        "votre part vaut {got:.4g}, attendu {share:.4g} : additionnez count_parameters(block.shortcut) sur les quatre ResidualBlock et divisez par les paramètres du modèle",
     "{got:,.0f} is the number of parameters; divide it by the model's {counts_model:,}":
         "{got:,.0f} est le nombre de paramètres ; divisez-le par les {counts_model:,} du modèle",
     "you counted the 1x1 convolutions only: each shortcut also has a BatchNorm2d with 2 x cout parameters (its weight and bias)":
