@@ -144,8 +144,9 @@ class FolderImages(Dataset):
     """A folder's images, each read like a validation image; an unreadable file gives its error instead."""
 
     def __init__(self, root: Path, files: Sequence[str], targets: Sequence[int], image_size: int,
-                 mean: Sequence[float], std: Sequence[float]) -> None:
+                 mean: Sequence[float], std: Sequence[float], decoder: str = "draft") -> None:
         self.root = Path(root)
+        self.decoder = decoder
         self.files = list(files)
         self.targets = list(targets)
         self.image_size = image_size
@@ -161,7 +162,7 @@ class FolderImages(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor | None, int, int, str | None]:
         try:
-            image = load_image(self.root / self.files[index], self.image_size)
+            image = load_image(self.root / self.files[index], self.image_size, self.decoder)
         except Exception as error:  # PIL raises OSError, ValueError, SyntaxError...: all mean "skip it"
             return None, self.targets[index], index, f"{type(error).__name__}: {error}"
         return self.to_tensor(image), self.targets[index], index, None
@@ -389,12 +390,14 @@ def _known_images(run: Run, root: Path, ignore_unknown: bool) -> _KnownImages:
 
 def _sample(images: _KnownImages, run: Run, max_images: int | None, seed: int) -> FolderImages:
     """The images to score: all, or a seeded stratified sample of ``max_images``."""
-    dataset = FolderImages(images.root, images.files, images.targets, run.image_size, run.mean, run.std)
+    decoder = run.settings.get("decoder", "draft")  # read the images the way the run was trained on them
+    dataset = FolderImages(images.root, images.files, images.targets, run.image_size, run.mean, run.std,
+                           decoder)
     if max_images is None or max_images >= len(dataset):
         return dataset
     sample = np.sort(representative_indices(dataset, max_images, seed))
     return FolderImages(images.root, [images.files[i] for i in sample], [images.targets[i] for i in sample],
-                        run.image_size, run.mean, run.std)
+                        run.image_size, run.mean, run.std, decoder)
 
 
 @dataclass

@@ -56,7 +56,7 @@ from helpers.checkpoint import previous_path, unwrap
 from helpers.data import DataNotFoundError, make_loader
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import collate_cached, folder_cache
-from helpers.data.datasets import PlantVillageDataset, plantvillage_datasets
+from helpers.data.datasets import DECODERS, PlantVillageDataset, plantvillage_datasets
 from helpers.data.loaders import DeviceLoader
 from helpers.data.locate import (
     IMAGE_SIZE,
@@ -94,6 +94,7 @@ class TrainSettings:
     model: str | None = None
     data: Path | None = None
     variant: str = "color"
+    decoder: str = "draft"
     epochs: int = 20
     batch_size: int = 32
     lr: float = 1e-3
@@ -167,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="PlantVillage folder, any layout (default: data/plantvillage, else the mini "
                              "or tiny set)")
     parser.add_argument("--variant", default="color", choices=("color", "grayscale", "segmented"))
+    parser.add_argument("--decoder", default="draft", choices=DECODERS,
+                        help="draft (default: JPEGs reduced while decoded, faster) or full (every pixel "
+                             "decoded, then resized); helpers.evaluate reads images the way the run did")
     parser.add_argument("--epochs", type=int, default=20, help="total epochs (also when resuming)")
     parser.add_argument("--batch-size", type=int, default=32, help="per process")
     parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (the peak for onecycle)")
@@ -371,7 +375,7 @@ def make_datasets(args: TrainSettings, folder: Path, source: str,
         names["train"] = args.train_on
     if args.cache:
         whole = folder_cache(folder, args.image_size, variant=args.variant,
-                             progress=False if args.no_progress else None)
+                             progress=False if args.no_progress else None, decoder=args.decoder)
         if whole.classes != classes:
             raise SettingsError(f"The split {split.get('path')} has other classes than {folder}: make the "
                                 "split again (delete the file) or give the matching --data")
@@ -379,14 +383,16 @@ def make_datasets(args: TrainSettings, folder: Path, source: str,
     else:
         train_set, val_set, test_set, _ = plantvillage_datasets(
             folder, args.image_size, args.augment, args.rotations, variant=args.variant, seed=args.seed,
-            split_file=split["path"])
+            split_file=split["path"], decoder=args.decoder)
         if args.train_on in ("train+val", "all"):
             files = train_set.files + val_set.files + (test_set.files if args.train_on == "all" else [])
-            merged = PlantVillageDataset(folder, files, classes, train_set.transform, args.image_size)
+            merged = PlantVillageDataset(folder, files, classes, train_set.transform, args.image_size,
+                                         args.decoder)
             train_set, val_set = merged, PlantVillageDataset(folder, [], classes, val_set.transform,
-                                                             args.image_size)
+                                                             args.image_size, args.decoder)
             if args.train_on == "all":
-                test_set = PlantVillageDataset(folder, [], classes, test_set.transform, args.image_size)
+                test_set = PlantVillageDataset(folder, [], classes, test_set.transform, args.image_size,
+                                               args.decoder)
         sets = [train_set, val_set, test_set]
     for dataset, name in zip(sets, SPLIT_NAMES, strict=True):
         dataset.source, dataset.split_file, dataset.split_name = source, split["path"], names[name]

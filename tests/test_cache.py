@@ -80,11 +80,11 @@ def test_an_interrupted_build_continues_where_it_stopped(tmp_path: Path, monkeyp
     root = leaves(tmp_path / "leaves")
     real, calls = cache._decode, []
 
-    def interrupted(path: Path, size: int):
+    def interrupted(path: Path, size: int, decoder: str):
         calls.append(path)
         if len(calls) == 11:
             raise KeyboardInterrupt
-        return real(path, size)
+        return real(path, size, decoder)
 
     monkeypatch.setattr(cache, "_decode", interrupted)
     with pytest.raises(KeyboardInterrupt):
@@ -92,7 +92,8 @@ def test_an_interrupted_build_continues_where_it_stopped(tmp_path: Path, monkeyp
     meta = json.loads((tmp_path / "cache" / "meta.json").read_text())
     assert meta["done"] == 8 and not meta["complete"], "two chunks of 4 were recorded before the interruption"
     calls.clear()
-    monkeypatch.setattr(cache, "_decode", lambda path, size: (calls.append(path), real(path, size))[1])
+    monkeypatch.setattr(cache, "_decode",
+                        lambda path, size, decoder: (calls.append(path), real(path, size, decoder))[1])
     folder = build(root, tmp_path / "cache", chunk=4, threads=1)
     assert len(calls) == 24 - 8, "only the images not yet recorded are decoded again"
     fresh = build(root, tmp_path / "fresh")
@@ -155,3 +156,22 @@ def test_worker_processes_hand_over_the_same_batches(tmp_path: Path) -> None:
     images, labels = (torch.cat(parts) for parts in zip(*loader, strict=True))  # batches from shared memory
     assert torch.equal(images, torch.stack([dataset[i][0] for i in range(len(dataset))]))
     assert labels.tolist() == dataset.targets.tolist()
+
+
+def test_the_full_decoder_has_its_own_cache_and_its_own_pixels(tmp_path: Path, data_root: Path) -> None:
+    """``decoder="full"`` decodes every JPEG pixel before resizing: other pixels than the draft decoder's
+    at a quarter of the size, cached in another folder, so the two never mix."""
+    root = leaves(tmp_path / "leaves", classes=2, per_class=3, size=128)
+    path = next(root.rglob("*.jpg"))
+    draft, full = (np.asarray(load_image(path, SIZE, decoder)) for decoder in ("draft", "full"))
+    assert draft.shape == full.shape == (SIZE, SIZE, 3)
+    assert np.abs(draft.astype(int) - full.astype(int)).mean() > 1, "draft mode reduces the JPEG first"
+    folders = {decoder: cache.folder_cache(root, SIZE, decoder=decoder, progress=False).folder
+               for decoder in ("draft", "full")}
+    assert folders["draft"] != folders["full"]
+    assert folders["full"].name.endswith(f"color-full-decode-all-{SIZE}px")
+    cached = cache.CachedDataset(folders["full"])
+    row = cached.files.index(path.relative_to(root).as_posix())
+    assert np.array_equal(np.asarray(cached[row][0]).transpose(1, 2, 0), full)
+    with pytest.raises(ValueError, match="decoder must be one of draft, full"):
+        load_image(path, SIZE, "fast")

@@ -110,10 +110,10 @@ def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
-def _decode(path: Path, image_size: int) -> tuple[np.ndarray | None, str | None]:
+def _decode(path: Path, image_size: int, decoder: str = "draft") -> tuple[np.ndarray | None, str | None]:
     """One image as uint8 (3, S, S) the way the JPEG data set reads it, or the error in words."""
     try:
-        return np.asarray(load_image(path, image_size)).transpose(2, 0, 1), None
+        return np.asarray(load_image(path, image_size, decoder)).transpose(2, 0, 1), None
     except Exception as error:  # PIL raises OSError, ValueError, SyntaxError...: all mean "skip it"
         return None, f"{type(error).__name__}: {error}"
 
@@ -124,18 +124,25 @@ def _stale_reason(meta: dict[str, Any], expected: dict[str, Any]) -> str:
     return ", ".join(changed) if changed else "the files (names or sizes)"
 
 
+def decoded_variant(variant: str, decoder: str = "draft") -> str:
+    """The cache's variant label: the data-set variant, plus the decoder when it is not the default."""
+    return variant if decoder == "draft" else f"{variant}-{decoder}-decode"
+
+
 def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], classes: Sequence[str], *,
                 split_name: str, image_size: int = IMAGE_SIZE, variant: str = "color",
                 folder: str | Path | None = None, threads: int | None = None, chunk: int = CHUNK,
-                progress: bool | None = None) -> Path:
+                progress: bool | None = None, decoder: str = "draft") -> Path:
     """Decode ``files`` (relative to ``root``) once into the cache folder and return it.
 
     A complete cache with the same fingerprint is reused; a stale one (other files, size, split
     or variant) is rebuilt; an interrupted one is continued. Raises :class:`CacheSpaceError`
     before writing anything when the disk is too small. ``threads`` decode in parallel (PIL
-    releases the GIL while decoding; default: the CPUs).
+    releases the GIL while decoding; default: the CPUs). ``decoder`` (:data:`~helpers.data.datasets.DECODERS`)
+    other than ``draft`` is part of the cache's name and fingerprint: its pixels never mix with draft ones.
     """
     root = Path(root)
+    variant = decoded_variant(variant, decoder)
     folder = Path(folder) if folder is not None else cache_folder(root, split_name, image_size, variant)
     n = len(files)
     expected = {"version": CACHE_VERSION, "split": split_name, "variant": variant, "image_size": image_size,
@@ -183,7 +190,8 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
             for begin in range(start, n, chunk):
                 end = min(begin + chunk, n)
                 paths = [root / files[i] for i in range(begin, end)]
-                for i, (pixels, error) in enumerate(pool.map(_decode, paths, [image_size] * len(paths))):
+                for i, (pixels, error) in enumerate(pool.map(_decode, paths, [image_size] * len(paths),
+                                                              [decoder] * len(paths))):
                     if pixels is None:
                         meta["bad"][files[begin + i]] = error
                         warnings.warn(f"Skipping unreadable image {paths[i]}: {error}", BadImageWarning,
@@ -305,12 +313,13 @@ class CachedDataset(Dataset):
 
 
 def folder_cache(root: str | Path, image_size: int = IMAGE_SIZE, *, variant: str = "color",
-                 threads: int | None = None, progress: bool | None = None) -> CachedDataset:
+                 threads: int | None = None, progress: bool | None = None,
+                 decoder: str = "draft") -> CachedDataset:
     """Every image of the ImageFolder ``root`` decoded once (split ``all``; built on first use, rebuilt
     when stale); cut splits or folds out of it with :meth:`CachedDataset.select`."""
     files, labels, classes = scan_images(root)
     folder = build_cache(root, files, labels, classes, split_name="all", image_size=image_size,
-                         variant=variant, threads=threads, progress=progress)
+                         variant=variant, threads=threads, progress=progress, decoder=decoder)
     return CachedDataset(folder)
 
 
@@ -322,11 +331,12 @@ def cache_split(dataset: PlantVillageDataset, *, variant: str = "color", threads
     """
     split_name = getattr(dataset, "split_name", "all")
     distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
-    folder = cache_folder(dataset.root, split_name, dataset.image_size, variant)
+    decoder = getattr(dataset, "decoder", "draft")
+    folder = cache_folder(dataset.root, split_name, dataset.image_size, decoded_variant(variant, decoder))
     if not distributed or torch.distributed.get_rank() == 0:
         folder = build_cache(dataset.root, dataset.files, dataset.targets, dataset.classes,
                              split_name=split_name, image_size=dataset.image_size, variant=variant,
-                             threads=threads, progress=progress)
+                             threads=threads, progress=progress, decoder=decoder)
     if distributed:
         torch.distributed.barrier()
     cached = CachedDataset(folder)

@@ -23,11 +23,22 @@ from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES, split_for
 from helpers.data.transforms import eval_transform, train_transform
 from helpers.i18n import tr
 
+DECODERS = ("draft", "full")
+"""How a JPEG becomes ``image_size`` pixels: ``draft`` lets the JPEG decoder scale by 1/2, 1/4 or 1/8 on
+the way (to the smallest size at least ``image_size``; faster) before the bilinear resize; ``full`` decodes
+every pixel, then resizes. The two give slightly different pixels; ``python -m helpers.crossval`` compared
+them (``ls-64`` and ``ls-64-full`` in :mod:`helpers.recipes`)."""
 
-def load_image(path: str | Path, image_size: int | None = IMAGE_SIZE) -> Image.Image:
-    """Open any image as RGB (alpha composited on white), resized to ``image_size`` squared."""
+
+def load_image(path: str | Path, image_size: int | None = IMAGE_SIZE, decoder: str = "draft") -> Image.Image:
+    """Open any image as RGB (alpha composited on white), resized to ``image_size`` squared.
+
+    ``decoder`` is one of :data:`DECODERS`; ``draft`` (the default) reduces JPEGs while decoding them.
+    """
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
     with Image.open(path) as image:
-        if image_size is not None and image.format == "JPEG":
+        if image_size is not None and image.format == "JPEG" and decoder == "draft":
             image.draft("RGB", (image_size, image_size))  # decode JPEGs at a reduced scale: faster
         if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
             rgba = image.convert("RGBA")
@@ -51,8 +62,9 @@ class PlantVillageDataset(Dataset):
 
     def __init__(self, root: str | Path, files: Sequence[str] | None = None,
                  classes: Sequence[str] | None = None, transform: Callable | None = None,
-                 image_size: int = IMAGE_SIZE) -> None:
+                 image_size: int = IMAGE_SIZE, decoder: str = "draft") -> None:
         self.root = Path(root)
+        self.decoder = decoder
         if files is None:
             files, _, found = scan_images(self.root)
             classes = classes or found
@@ -86,7 +98,7 @@ class PlantVillageDataset(Dataset):
         if name in self.bad_files:
             return None
         try:
-            return load_image(self.root / name, self.image_size)
+            return load_image(self.root / name, self.image_size, self.decoder)
         except Exception as error:  # PIL raises OSError, ValueError, SyntaxError...: all mean "skip it"
             self.bad_files.add(name)
             warnings.warn(f"Skipping unreadable image {self.root / name}: {type(error).__name__}: "
@@ -123,13 +135,14 @@ class PlantVillageDataset(Dataset):
 def plantvillage_datasets(
     root: str | Path | None = None, image_size: int = IMAGE_SIZE, augment: bool = False,
     rotations: bool = False, *, variant: str = "color", fractions: Sequence[float] = DEFAULT_FRACTIONS,
-    seed: int = 42, split_file: str | Path | None = None,
+    seed: int = 42, split_file: str | Path | None = None, decoder: str = "draft",
 ) -> tuple[PlantVillageDataset, PlantVillageDataset, PlantVillageDataset, list[str]]:
     """Train / validation / test data sets over the saved split, and the class names.
 
     ``root`` may be any of the layouts :func:`find_plantvillage` accepts (default: the
     best copy from :func:`plantvillage_root`). Only the training set is augmented. Each
-    data set carries ``.source`` (local/mini/tiny/custom) and ``.split_file``.
+    data set carries ``.source`` (local/mini/tiny/custom) and ``.split_file``. ``decoder``: see
+    :data:`DECODERS`.
     """
     if root is None:
         folder, source = plantvillage_root(variant)
@@ -140,7 +153,7 @@ def plantvillage_datasets(
     sets = []
     for name in SPLIT_NAMES:
         transform = train_transform(augment, rotations) if name == "train" else eval_transform()
-        dataset = PlantVillageDataset(folder, split[name], classes, transform, image_size)
+        dataset = PlantVillageDataset(folder, split[name], classes, transform, image_size, decoder)
         dataset.source, dataset.split_file, dataset.split_name = source, split["path"], name
         sets.append(dataset)
     return sets[0], sets[1], sets[2], list(classes)
