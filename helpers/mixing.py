@@ -25,11 +25,15 @@ def _beta(alpha: float) -> float:
     return float(torch.distributions.Beta(a, a).sample())
 
 
-def mixup(inputs: torch.Tensor, targets: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """MixUp of a batch (any shape (N, ...)) and its soft targets (N, classes)."""
-    lam = _beta(alpha)
+def mixup_with(inputs: torch.Tensor, targets: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """MixUp with a given ``lam``: example ``i`` blended with example ``i - 1``, targets likewise."""
     return (lam * inputs + (1 - lam) * inputs.roll(1, 0),
             lam * targets + (1 - lam) * targets.roll(1, 0))
+
+
+def mixup(inputs: torch.Tensor, targets: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """MixUp of a batch (any shape (N, ...)) and its soft targets (N, classes), lam ~ Beta(alpha, alpha)."""
+    return mixup_with(inputs, targets, _beta(alpha))
 
 
 def cutmix(inputs: torch.Tensor, targets: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from helpers.bench.loader import bench_loader
 from helpers.data.batch_transforms import BatchAugment, BatchNormalize
 from helpers.data.cache import CachedDataset, cached_datasets
-from helpers.data.datasets import PlantVillageDataset, load_image, plantvillage_datasets
+from helpers.data.datasets import PlantVillageDataset, first_image, load_image, plantvillage_datasets
 from helpers.data.errors import BadImageWarning, DataLayoutError, DataNotFoundError
 from helpers.data.leaves import leaf_groups
 from helpers.data.loaders import (
@@ -97,7 +97,8 @@ __all__ = [
     "item_indices", "class_counts", "data_kind", "DATA_KINDS", "DataLayoutError", "DataNotFoundError",
     "DEFAULT_FRACTIONS",
     "default_root", "denormalize", "describe_data", "DeviceLoader", "eval_transform", "EXPECTED_CLASSES",
-    "EXPECTED_COUNTS", "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "GET_FULL_SET", "GROUPINGS",
+    "EXPECTED_COUNTS", "EXPECTED_IMAGES", "find_plantvillage", "fingerprint", "first_image", "GET_FULL_SET",
+    "GROUPINGS",
     "HOW_TO_GET",
     "IMAGE_EXTENSIONS", "IMAGE_SIZE", "KAGGLE_DATASET", "KAGGLE_FOLDER", "kfold_splits", "leaf_groups",
     "load_image", "load_split", "loader_throughput", "MAJORITY_CLASS", "MAJORITY_COUNT", "make_loader",

@@ -311,3 +311,17 @@ def test_bench_loader_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     out = capsys.readouterr().out
     assert "workers=0" in out and "images/s (8 images" in out
     assert cli.main(["loader", "--data", str(tmp_path / "missing")]) == 1
+
+
+def test_first_image_is_the_first_file_of_the_class_and_a_wrong_name_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "leaves" / "Apple___healthy"
+    folder.mkdir(parents=True)
+    for name, value in (("b.jpg", 200), ("a.png", 10), ("notes.txt", None)):
+        if value is None:
+            (folder / name).write_text("not an image")
+        else:
+            Image.new("RGB", (40, 30), (value, value, value)).save(folder / name)
+    image = pv.first_image("Apple___healthy", 16, root=tmp_path / "leaves")
+    assert image.size == (16, 16) and image.getpixel((8, 8)) == (10, 10, 10), "a.png comes first"
+    with pytest.raises(DataNotFoundError, match="no class folder 'Tomato___healthy'"):
+        pv.first_image("Tomato___healthy", root=tmp_path / "leaves")

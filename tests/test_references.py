@@ -3,10 +3,10 @@
 Read: the markdown cells and the comments of the code cells of every notebook. Checked:
 
 * "chapter N", "Chapter 9a", "chapter-8", "chapters N–M", "chapters N to M", "chapters N, M and K":
-  each N is a notebook's chapter (00-16, 9a, 9b; "chapter 9" means 9a and 9b together);
+  each N is a notebook's chapter (00-16, 9a, 9b, 9c; "chapter 9" means 9a to 9c together);
 * "exercise K" (this notebook's), "its exercise K" (the chapter named last before it in the same cell),
   "chapter N's exercise K", and "NN.qK": chapter N has at least K exercises in ``helpers/exercises``
-  (an exercise of the ambiguous "chapter 9" is dangling: 9a or 9b?).
+  (an exercise of the ambiguous "chapter 9" is dangling: 9a, 9b or 9c?).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from helpers.exercises.registry import all_exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
-NUMBER = r"\d{1,2}[a-z]?\b"  # 8, 09a, and 9c (which is caught, not skipped)
+NUMBER = r"\d{1,2}[a-z]?\b"  # 8, 09a, and 9c (caught in the made-up tests below, not skipped)
 
 
 def more(item: str) -> str:
@@ -34,7 +34,7 @@ DIGITS = r"\d+\b"
 OWNER = rf"(?:\b(?:chapter\s+({NUMBER})['’]s|(its))\s+)?"   # "chapter 11's exercise 2", "its exercise 4"
 EXERCISE = re.compile(rf"{OWNER}\bexercises?\s+({DIGITS}){more(DIGITS)}", re.IGNORECASE)
 SHORT = re.compile(r"\b(\d{1,2}[a-z]?)\.q(\d+)\b")
-BOTH_HALVES = "9"  # "chapter 9": chapters 9a and 9b, the course spec's chapter 9
+BOTH_HALVES = "9"  # "chapter 9": chapters 9a to 9c, the course spec's chapter 9
 
 
 def chapter_key(number: str) -> str:

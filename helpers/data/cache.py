@@ -124,6 +124,20 @@ def _stale_reason(meta: dict[str, Any], expected: dict[str, Any]) -> str:
     return ", ".join(changed) if changed else "the files (names or sizes)"
 
 
+def _check_space(folder: Path, n: int, start: int, split_name: str, image_size: int) -> tuple[int, int]:
+    """``(bytes needed, bytes free)`` for caching images ``start..n``; :class:`CacheSpaceError` when short."""
+    needed = cache_bytes(n - start, image_size)
+    free = _disk_free(folder)
+    if needed > free:
+        raise CacheSpaceError(
+            f"Caching the {split_name} split ({n:,} images at {image_size} px) needs {_gb(needed)} in "
+            f"{folder.parent} but only {_gb(free)} are free. Free some space, cache a smaller size "
+            f"(--image-size 128: the full set needs {_gb(cache_bytes(EXPECTED_IMAGES, 128))} at 128 px, "
+            f"{_gb(cache_bytes(EXPECTED_IMAGES, 256))} at 256 px), or move the cache to a larger disk "
+            "with COURSE_WORK_DIR.")
+    return needed, free
+
+
 def decoded_variant(variant: str, decoder: str = "draft") -> str:
     """The cache's variant label: the data-set variant, plus the decoder when it is not the default."""
     return variant if decoder == "draft" else f"{variant}-{decoder}-decode"
@@ -162,15 +176,7 @@ def build_cache(root: str | Path, files: Sequence[str], labels: Sequence[int], c
                 "complete": False, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     folder.mkdir(parents=True, exist_ok=True)
     start = int(meta["done"])
-    needed = cache_bytes(n - start, image_size)
-    free = _disk_free(folder)
-    if needed > free:
-        raise CacheSpaceError(
-            f"Caching the {split_name} split ({n:,} images at {image_size} px) needs {_gb(needed)} in "
-            f"{folder.parent} but only {_gb(free)} are free. Free some space, cache a smaller size "
-            f"(--image-size 128: the full set needs {_gb(cache_bytes(EXPECTED_IMAGES, 128))} at 128 px, "
-            f"{_gb(cache_bytes(EXPECTED_IMAGES, 256))} at 256 px), or move the cache to a larger disk "
-            "with COURSE_WORK_DIR.")
+    needed, free = _check_space(folder, n, start, split_name, image_size)
     print(f"Caching {n - start:,} {split_name} images at {image_size} px into {folder}: needs "
           f"{_gb(needed)}, {_gb(free)} free" + (f" (continuing from image {start:,})" if start else ""))
     if start == 0:

@@ -17,8 +17,8 @@ from typing import Any
 from PIL import Image
 from torch.utils.data import Dataset
 
-from helpers.data.errors import BadImageWarning
-from helpers.data.locate import IMAGE_SIZE, find_plantvillage, plantvillage_root, scan_images
+from helpers.data.errors import BadImageWarning, DataNotFoundError
+from helpers.data.locate import IMAGE_SIZE, _images_in, find_plantvillage, plantvillage_root, scan_images
 from helpers.data.splits import DEFAULT_FRACTIONS, SPLIT_NAMES, split_for
 from helpers.data.transforms import eval_transform, train_transform
 from helpers.i18n import tr
@@ -49,6 +49,20 @@ def load_image(path: str | Path, image_size: int | None = IMAGE_SIZE, decoder: s
     if image_size is not None and rgb.size != (image_size, image_size):
         rgb = rgb.resize((image_size, image_size), Image.Resampling.BILINEAR)
     return rgb
+
+
+def first_image(class_name: str, image_size: int | None = IMAGE_SIZE,
+                root: str | Path | None = None) -> Image.Image:
+    """The first image (by file name) of one class of ``root`` (default: the best PlantVillage copy
+    found, :func:`plantvillage_root`), read by :func:`load_image`: the same leaf every run, for pictures."""
+    folder = find_plantvillage(root) if root is not None else plantvillage_root()[0]
+    if not (folder / class_name).is_dir():
+        raise DataNotFoundError(tr("no class folder {class_name!r} in {folder}", class_name=class_name,
+                                   folder=folder))
+    files = _images_in(folder / class_name)
+    if not files:
+        raise DataNotFoundError(tr("no image in {folder}", folder=folder / class_name))
+    return load_image(folder / class_name / sorted(files)[0], image_size)
 
 
 class PlantVillageDataset(Dataset):

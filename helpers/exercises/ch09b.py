@@ -1,5 +1,4 @@
-"""Chapter 09b exercises: Dropout by hand, when early stopping stops, gradient clipping, BatchNorm vs the
-vanishing gradient."""
+"""Chapter 09b exercises: Dropout by hand, when early stopping stops, MixUp by hand."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers import mixing
 from helpers.exercises.core import Exercise, Wrong, expect_type
 from helpers.i18n import mark, tr
 
@@ -160,165 +160,80 @@ q2 = Exercise(
 )
 
 
-# --- q3: gradient clipping by hand --------------------------------------------------------------------
+# --- q3: MixUp by hand ------------------------------------------------------------------------------------
 
 
-def solve_clip_gradients() -> Callable[[list[torch.Tensor], float], list[torch.Tensor]]:
-    def clip_gradients(grads: list[torch.Tensor], max_norm: float) -> list[torch.Tensor]:
-        total = torch.sqrt(sum((g**2).sum() for g in grads))   # ONE norm over all the tensors
-        scale = min(1.0, max_norm / (total.item() + 1e-6))       # shrink only when above the limit
-        return [g * scale for g in grads]
-
-    return clip_gradients
+Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def _clip_cases() -> list[tuple[list[torch.Tensor], float]]:
-    gen = torch.Generator().manual_seed(0)
-    big = [torch.randn(4, 3, generator=gen) * 10, torch.randn(3, generator=gen) * 0.1]   # norm ~35
-    small = [torch.randn(5, generator=gen) * 0.01, torch.randn(2, 2, generator=gen) * 0.01]
-    spiky = [torch.tensor([3.0, 4.0]), torch.tensor([0.0, 12.0])]                        # norm 13
-    return [(big, 1.0), (small, 1.0), (spiky, 6.5), (spiky, 13.5)]
+def solve_mixup_batch() -> Callable[[torch.Tensor, torch.Tensor, float, int], Batch]:
+    def mixup_batch(images: torch.Tensor, labels: torch.Tensor, lam: float,
+                    num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+        targets = nn.functional.one_hot(labels, num_classes).float()        # (N, classes): 1 at each label
+        partner = torch.roll(images, 1, dims=0)                     # image i meets image i - 1
+        mixed = lam * images + (1 - lam) * partner
+        return mixed, lam * targets + (1 - lam) * torch.roll(targets, 1, dims=0)
+
+    return mixup_batch
 
 
-def check_clip_gradients(answer: Any) -> str:
+def _blend(x: torch.Tensor, targets: torch.Tensor, lam: float, shift: int) -> Batch:
+    """The MixUp blend with the partner ``shift`` places away (a wrong answer when ``shift`` is not 1)."""
+    return (lam * x + (1 - lam) * torch.roll(x, shift, 0),
+            lam * targets + (1 - lam) * torch.roll(targets, shift, 0))
+
+
+def _mixup_case(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(5, 1, 4, 4, generator=gen), torch.tensor([0, 3, 1, 3, 2])
+
+
+def check_mixup_batch(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(tr("your answer should be a function clip_gradients(grads, max_norm), got "
+        raise Wrong(tr("your answer should be a function mixup_batch(images, labels, lam, num_classes), got "
                        "{type_answer_name}", type_answer_name=type(answer).__name__))
-    for grads, max_norm in _clip_cases():
-        params = [nn.Parameter(torch.zeros_like(g)) for g in grads]
-        for p, g in zip(params, grads, strict=True):
-            p.grad = g.clone()
-        before = torch.cat([g.flatten() for g in grads]).norm().item()
-        nn.utils.clip_grad_norm_(params, max_norm)
-        expected = [p.grad for p in params]
-        got = answer([g.clone() for g in grads], max_norm)
-        if not isinstance(got, list | tuple) or len(got) != len(grads):
-            raise Wrong(tr("return a list with one clipped tensor per gradient ({len_grads} here), got "
-                           "{got!r}", len_grads=len(grads), got=got))
-        if all(torch.allclose(a, b, rtol=1e-4, atol=1e-7) for a, b in zip(got, expected, strict=True)):
-            continue
-        got_norm = torch.cat([g.flatten() for g in got]).norm().item()
-        where = tr("with a global norm of {before:.3g} and max_norm={max_norm}", before=before,
-                   max_norm=max_norm)
-        if before <= max_norm:
-            raise Wrong(tr("{where} nothing should change: clipping only shrinks a gradient above the limit",
-                           where=where))
-        per_tensor = all(g.norm() <= max_norm * (1 + 1e-4) for g in got) and got_norm > max_norm * (1 + 1e-3)
-        if per_tensor:
-            raise Wrong(tr("{where} your tensors are each below max_norm but together their norm is "
-                           "{got_norm:.3g}: clip the GLOBAL norm of all gradients together, not each tensor",
-                           where=where, got_norm=got_norm))
-        direction = F.cosine_similarity(torch.cat([g.flatten() for g in got]),
-                                        torch.cat([g.flatten() for g in grads]), dim=0).item()
-        if direction < 0.9999:
-            raise Wrong(tr("{where} your result points elsewhere (cosine {direction:.3f} with the "
-                           "gradient): scale every value by the same factor, do not clamp values one by one",
-                           where=where, direction=direction))
-        raise Wrong(tr("{where} your result has norm {got_norm:.4g}, expected {max_norm:.4g}: scale by "
-                       "max_norm / global norm", where=where, got_norm=got_norm, max_norm=max_norm))
-    return tr("the same as torch.nn.utils.clip_grad_norm_: one global norm, the direction kept.")
+    for seed, lam in ((0, 0.7), (1, 0.25), (2, 1.0)):
+        images, labels = _mixup_case(seed)
+        got = answer(images.clone(), labels.clone(), lam, 4)
+        if not isinstance(got, tuple | list) or len(got) != 2:
+            raise Wrong(tr("return a pair (mixed images, soft targets), got {got}", got=type(got).__name__))
+        mixed, targets = got
+        expected_images, expected_targets = mixing.mixup_with(images, F.one_hot(labels, 4).float(), lam)
+        where = tr("with lam = {lam}", lam=lam)
+        if not isinstance(targets, torch.Tensor) or tuple(targets.shape) != (5, 4):
+            raise Wrong(tr("{where} the targets should be a float tensor of shape (5, 4): one row per image, "
+                           "one column per class (nn.functional.one_hot, then the blend)", where=where))
+        if not torch.allclose(mixed, expected_images, atol=1e-6):
+            swapped = (1 - lam) * images + lam * torch.roll(images, 1, dims=0)
+            other = lam * images + (1 - lam) * torch.roll(images, -1, dims=0)
+            hint = (tr(" lam weighs the image itself, 1 - lam its partner.") if torch.allclose(mixed, swapped)
+                    else tr(" The partner of image i is image i - 1: torch.roll(images, 1, dims=0).")
+                    if torch.allclose(mixed, other) else "")
+            raise Wrong(tr("{where} the mixed images differ from lam * x_i + (1 - lam) * x_(i-1).{hint}",
+                           where=where, hint=hint))
+        if not torch.allclose(targets.float(), expected_targets, atol=1e-6):
+            hint = (tr(" The labels must be blended like the images: a mixed image is lam of one class and "
+                       "1 - lam of another.")
+                    if torch.allclose(targets.float(), F.one_hot(labels, 4).float()) else "")
+            raise Wrong(tr("{where} the soft targets differ from the same blend of the one-hot labels.{hint}",
+                           where=where, hint=hint))
+    images, labels = _mixup_case(0)
+    _, targets = answer(images, labels, 0.7, 4)
+    return tr("each soft target sums to 1 ({sums}): a mixed image is 70% of one class and 30% of the class "
+              "of its partner, so a model cannot learn one image's label by heart. helpers.mixing.mixup "
+              "does the same with lam drawn from Beta(alpha, alpha) for each batch.",
+              sums=", ".join(f"{s:.2f}" for s in targets.sum(dim=1).tolist()))
 
 
 q3 = Exercise(
-    chapter="09b", name="q3", title="Gradient clipping by hand",
-    checker=check_clip_gradients, solver=solve_clip_gradients,
-    hints=["The norm is GLOBAL: the square root of the sum of the squares of every value of every tensor.",
-           "If that norm is above max_norm, multiply every tensor by max_norm / norm; otherwise return them "
-           "unchanged."],
+    chapter="09b", name="q3", title="MixUp by hand",
+    checker=check_mixup_batch, solver=solve_mixup_batch,
+    hints=["`torch.roll(images, 1, dims=0)` puts image i - 1 at position i (the first image meets the last).",
+           "Targets: `nn.functional.one_hot(labels, num_classes).float()`, then the same blend as the "
+           "images, with the same roll."],
     wrong_answers=[
-        lambda: lambda grads, m: [g * min(1.0, m / g.norm().item()) for g in grads],
-        lambda: lambda grads, m: [g.clamp(-m, m) for g in grads],
-        lambda: lambda grads, m: [g * m / torch.sqrt(sum((h**2).sum() for h in grads)) for g in grads],
+        lambda: lambda x, y, lam, k: (lam * x + (1 - lam) * torch.roll(x, 1, 0), F.one_hot(y, k).float()),
+        lambda: lambda x, y, lam, k: _blend(x, F.one_hot(y, k).float(), 1 - lam, shift=1),   # lam swapped
+        lambda: lambda x, y, lam, k: _blend(x, F.one_hot(y, k).float(), lam, shift=-1),      # partner i + 1
     ],
-)
-
-
-# --- q4: BatchNorm against the vanishing gradient ----------------------------------------------------------
-
-
-class DeepConvNet(nn.Module):
-    """`depth` 3x3 conv layers of `width` channels, no BatchNorm (the plain net of section 10)."""
-
-    def __init__(self, depth: int = 20, width: int = 16, act: type[nn.Module] = nn.ReLU,
-                 residual: bool = False, num_classes: int = 8) -> None:
-        super().__init__()
-        self.entry = nn.Conv2d(3, width, 3, padding=1)
-        self.layers = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1) for _ in range(depth))
-        self.act, self.residual = act(), residual
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, num_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.act(self.entry(x))
-        for conv in self.layers:
-            x = x + self.act(conv(x)) if self.residual else self.act(conv(x))
-        return self.head(x)
-
-
-MIN_CONVS = 20
-MIN_RATIO = 1e-2
-
-
-def first_to_last_gradient(model: nn.Module) -> tuple[float, int]:
-    """One backward pass on a fixed batch: first conv gradient norm / last conv gradient norm; conv count."""
-    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)]
-    gen = torch.Generator().manual_seed(0)
-    images = torch.rand(8, 3, 32, 32, generator=gen)
-    model.train()
-    model.zero_grad()
-    logits = model(images)
-    if logits.ndim != 2 or logits.shape[0] != 8:
-        raise Wrong(tr("your model maps a batch of 8 images to shape {tuple_logits_shape}; expected (8, "
-                       "classes)", tuple_logits_shape=tuple(logits.shape)))
-    F.cross_entropy(logits, torch.arange(8) % logits.shape[1]).backward()
-    norms = [c.weight.grad.norm().item() if c.weight.grad is not None else 0.0 for c in convs]
-    return norms[0] / norms[-1] if norms and norms[-1] > 0 else 0.0, len(convs)
-
-
-def solve_batchnorm_net() -> nn.Module:
-    class DeepConvNetBN(DeepConvNet):
-        """The plain ReLU net with a BatchNorm between every convolution and its activation."""
-
-        def __init__(self) -> None:
-            super().__init__(act=nn.ReLU)
-            self.norms = nn.ModuleList(nn.BatchNorm2d(16) for _ in self.layers)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            x = self.act(self.entry(x))
-            for conv, norm in zip(self.layers, self.norms, strict=True):
-                x = self.act(norm(conv(x)))
-            return self.head(x)
-
-    torch.manual_seed(0)
-    return DeepConvNetBN()
-
-
-def check_batchnorm_net(answer: Any) -> str:
-    expect_type(answer, nn.Module, tr("your answer"))
-    torch.manual_seed(0)
-    plain, _ = first_to_last_gradient(DeepConvNet(act=nn.ReLU))
-    ratio, n_convs = first_to_last_gradient(answer)
-    if n_convs < MIN_CONVS:
-        raise Wrong(tr("your model has {n_convs} 3x3 convolutions; keep the depth (at least {MIN_CONVS}): "
-                       "the exercise is to make a DEEP net pass the gradient, not a shallow one",
-                       n_convs=n_convs, MIN_CONVS=MIN_CONVS))
-    if ratio < MIN_RATIO:
-        raise Wrong(tr("the first conv layer gets {ratio:.1e} of the last one's gradient norm (the plain "
-                       "net: {plain:.1e}): it still vanishes. Put a BatchNorm2d between each convolution "
-                       "and its ReLU", ratio=ratio, plain=plain))
-    return (tr("the first layer now gets {ratio:.2g} of the last layer's gradient norm, instead of "
-               "{plain:.1e} in the plain net: at initialisation, BatchNorm keeps every layer's signal at "
-               "standard deviation 1.", ratio=ratio, plain=plain))
-
-
-q4 = Exercise(
-    chapter="09b", name="q4", title="BatchNorm against the vanishing gradient",
-    checker=check_batchnorm_net, solver=solve_batchnorm_net,
-    hints=["Subclass DeepConvNet (section 10): keep its layers, add `self.norms = nn.ModuleList(...)` "
-           "with one nn.BatchNorm2d(16) per hidden convolution.",
-           "In forward: `for conv, norm in zip(self.layers, self.norms): x = self.act(norm(conv(x)))`."],
-    wrong_answers=[lambda: DeepConvNet(act=nn.ReLU),
-                   lambda: DeepConvNet(act=nn.Sigmoid),
-                   lambda: nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
-                                         nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
-                                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 8))],
 )

@@ -216,6 +216,53 @@ MESSAGES: dict[str, str] = {
         "Une convolution de pas 2 divise le côté par deux et garde ses poids. `model.stem` est Conv2d -> BatchNorm -> ReLU.",
     "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.":
         "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.",
+    # --- exercises 09b.q3 and 09c.q3
+    'MixUp by hand':
+        'MixUp à la main',
+    '`torch.roll(images, 1, dims=0)` puts image i - 1 at position i (the first image meets the last).':
+        "`torch.roll(images, 1, dims=0)` place l'image i - 1 en position i (la première image rencontre la dernière).",
+    'Targets: `nn.functional.one_hot(labels, num_classes).float()`, then the same blend as the images, with the same roll.':
+        'Cibles : `nn.functional.one_hot(labels, num_classes).float()`, puis le même mélange que les images, avec le même décalage.',
+    'BatchNorm by hand':
+        'La BatchNorm à la main',
+    'One mean and one variance per channel, over the batch and the pixels: x.mean(dim=(0, 2, 3), keepdim=True), x.var(dim=(0, 2, 3), unbiased=False, keepdim=True).':
+        'Une moyenne et une variance par canal, sur le lot et les pixels : x.mean(dim=(0, 2, 3), keepdim=True), x.var(dim=(0, 2, 3), unbiased=False, keepdim=True).',
+    'x_hat = (x - mean) / sqrt(var + eps); return gamma.view(1, -1, 1, 1) * x_hat + beta.view(1, -1, 1, 1).':
+        'x_hat = (x - mean) / sqrt(var + eps) ; renvoyez gamma.view(1, -1, 1, 1) * x_hat + beta.view(1, -1, 1, 1).',
+    'your answer should be a function mixup_batch(images, labels, lam, num_classes), got {type_answer_name}':
+        'votre réponse doit être une fonction mixup_batch(images, labels, lam, num_classes), reçu {type_answer_name}',
+    'return a pair (mixed images, soft targets), got {got}':
+        'renvoyez une paire (images mélangées, cibles souples), reçu {got}',
+    'with lam = {lam}':
+        'avec lam = {lam}',
+    '{where} the targets should be a float tensor of shape (5, 4): one row per image, one column per class (nn.functional.one_hot, then the blend)':
+        '{where} les cibles doivent être un tenseur flottant de forme (5, 4) : une ligne par image, une colonne par classe (nn.functional.one_hot, puis le mélange)',
+    ' lam weighs the image itself, 1 - lam its partner.':
+        " lam pondère l'image elle-même, 1 - lam sa partenaire.",
+    ' The partner of image i is image i - 1: torch.roll(images, 1, dims=0).':
+        " La partenaire de l'image i est l'image i - 1 : torch.roll(images, 1, dims=0).",
+    '{where} the mixed images differ from lam * x_i + (1 - lam) * x_(i-1).{hint}':
+        '{where} les images mélangées diffèrent de lam * x_i + (1 - lam) * x_(i-1).{hint}',
+    ' The labels must be blended like the images: a mixed image is lam of one class and 1 - lam of another.':
+        " Les étiquettes doivent être mélangées comme les images : une image mélangée vaut lam d'une classe et 1 - lam d'une autre.",
+    '{where} the soft targets differ from the same blend of the one-hot labels.{hint}':
+        '{where} les cibles souples diffèrent du même mélange des étiquettes one-hot.{hint}',
+    "each soft target sums to 1 ({sums}): a mixed image is 70% of one class and 30% of the class of its partner, so a model cannot learn one image's label by heart. helpers.mixing.mixup does the same with lam drawn from Beta(alpha, alpha) for each batch.":
+        "chaque cible souple a pour somme 1 ({sums}) : une image mélangée vaut 70% d'une classe et 30% de la classe de sa partenaire, si bien qu'un modèle ne peut pas apprendre par cœur l'étiquette d'une image. helpers.mixing.mixup fait de même avec lam tiré de Beta(alpha, alpha) à chaque lot.",
+    ' BatchNorm divides by the biased variance (mean of the squared deviations, over n values): x.var(..., unbiased=False).':
+        ' La BatchNorm divise par la variance biaisée (moyenne des carrés des écarts, sur n valeurs) : x.var(..., unbiased=False).',
+    " Those are statistics per image; BatchNorm's are per channel over the whole batch: dims (0, 2, 3).":
+        ' Ce sont des statistiques par image ; celles de la BatchNorm sont par canal sur tout le lot : dims (0, 2, 3).',
+    'your answer should be a function batch_norm(x, gamma, beta, eps), got {type_answer_name}':
+        'votre réponse doit être une fonction batch_norm(x, gamma, beta, eps), reçu {type_answer_name}',
+    "batch_norm should return a tensor of the input's shape {shape}, got {got}":
+        "batch_norm doit renvoyer un tenseur de la forme de l'entrée {shape}, reçu {got}",
+    ' Per channel: mean and variance over the batch and the pixels, dims (0, 2, 3); then gamma * x_hat + beta with gamma and beta shaped (1, C, 1, 1).':
+        ' Par canal : moyenne et variance sur le lot et les pixels, dims (0, 2, 3) ; puis gamma * x_hat + beta avec gamma et beta de forme (1, C, 1, 1).',
+    "batch_norm differs from torch's BatchNorm in train mode on an input of shape {shape}.{hint}":
+        'batch_norm diffère de la BatchNorm de torch en mode entraînement sur une entrée de forme {shape}.{hint}',
+    'the same as nn.BatchNorm2d in train mode: channel means {means} become 0 and their standard deviations {stds} become 1; gamma and beta then set the scale and shift the layer learns.':
+        "comme nn.BatchNorm2d en mode entraînement : les moyennes des canaux {means} deviennent 0 et leurs écarts-types {stds} deviennent 1 ; gamma et beta fixent ensuite l'échelle et le décalage que la couche apprend.",
     # --- exercise titles and hints (09b)
     "Dropout by hand":
         "Dropout à la main",
@@ -237,8 +284,8 @@ MESSAGES: dict[str, str] = {
         "Si cette norme dépasse max_norm, multipliez chaque tenseur par max_norm / norme ; sinon renvoyez-les inchangés.",
     "BatchNorm against the vanishing gradient":
         "BatchNorm contre l'évanouissement du gradient",
-    "Subclass DeepConvNet (section 10): keep its layers, add `self.norms = nn.ModuleList(...)` with one nn.BatchNorm2d(16) per hidden convolution.":
-        "Sous-classez DeepConvNet (section 10) : gardez ses couches, ajoutez `self.norms = nn.ModuleList(...)` avec un nn.BatchNorm2d(16) par convolution cachée.",
+    "Subclass DeepConvNet (section 4): keep its layers, add `self.norms = nn.ModuleList(...)` with one nn.BatchNorm2d(16) per hidden convolution.":
+        "Sous-classez DeepConvNet (section 4) : gardez ses couches, ajoutez `self.norms = nn.ModuleList(...)` avec un nn.BatchNorm2d(16) par convolution cachée.",
     "In forward: `for conv, norm in zip(self.layers, self.norms): x = self.act(norm(conv(x)))`.":
         "Dans forward : `for conv, norm in zip(self.layers, self.norms): x = self.act(norm(conv(x)))`.",
     # --- exercise titles and hints (10)
@@ -422,6 +469,10 @@ MESSAGES: dict[str, str] = {
         "{len_files:,} images dans {len_classes} classes, et non les {EXPECTED_IMAGES:,} du jeu complet",
     "{what}\nTo get the full set into {default_root}: `{command}` (after `pip install -e \".[download]\"`; no account needed; README, section Data), then run the chapter again.":
         "{what}\nPour obtenir le jeu complet dans {default_root} : `{command}` (après `pip install -e \".[download]\"` ; aucun compte nécessaire ; README, section Data), puis relancez le chapitre.",
+    "no class folder {class_name!r} in {folder}":
+        "aucun dossier de classe {class_name!r} dans {folder}",
+    "no image in {folder}":
+        "aucune image dans {folder}",
     "{folder} has no class folders and no images":
         "{folder} n'a ni dossiers de classes ni images",
     "{folder} holds only data-set variant folders ({names}), not class folders":
