@@ -274,6 +274,9 @@ def minutes_table(saved: dict | None = None) -> str:
                  f"{meta.get('date', '?')} ({meta.get('machine', '?')}; load average "
                  f"{meta.get('load_average', '?')} at the start; {meta.get('jobs', 1)} chapter(s) at a "
                  "time). \"as drawn\": the chapter reads no PlantVillage, so it runs as on a fresh clone.")
+    for again in saved.get("retimed", []):
+        lines[-1] += (f" Chapter(s) {', '.join(again['chapters'])} timed again by `{again['command']}` on "
+                      f"{again['date']} (load average {again.get('load_average', '?')} at the start).")
     return "\n".join(lines)
 
 
@@ -282,23 +285,36 @@ def write_guide_table(guide: Path = GUIDE, saved: dict | None = None) -> bool:
     return doc_tables.write_table(guide, TABLE, minutes_table(saved))
 
 
-def measure(names: Sequence[str], base: Path, path: Path = MINUTES_FILE, jobs: int = 1) -> dict:
-    """Time every chapter of each quick setting (``jobs`` at a time) and save the result in ``path``."""
+def measure(names: Sequence[str], base: Path, path: Path = MINUTES_FILE, jobs: int = 1,
+            wanted: Sequence[str] | None = None) -> dict:
+    """Time every chapter of each quick setting (``jobs`` at a time) and save the result in ``path``.
+
+    With ``wanted`` (chapter ids) only those chapters are timed again: their minutes replace the saved
+    ones, the others stay, and the record says which chapters were re-timed when. Chapters no longer in
+    the folder are dropped.
+    """
     saved = load_minutes(path) or {"settings": {}}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    present = [chapter_id(p) for p in chapters()]
     for name in names:
         setting = SETTINGS[name]
         why = available(setting)
         if why:
             print(f"{name}: skipped ({why})")
             continue
-        seconds = run_setting(setting, base / name, jobs=jobs)
+        seconds = run_setting(setting, base / name, wanted, jobs=jobs)
+        old = saved["settings"].get(name, {}).get("seconds", {}) if wanted else {}
+        merged = {**old, **{k: round(v, 1) for k, v in seconds.items()}}
         saved["settings"][name] = {"summary": setting.summary,
-                                   "seconds": {k: round(v, 1) for k, v in seconds.items()}}
-    saved["measured"] = {"command": "python -m helpers.course timings --measure"
-                                    + (f" --jobs {jobs}" if jobs > 1 else ""), "jobs": jobs,
-                         "date": time.strftime("%Y-%m-%d"), "machine": _machine(),
-                         "load_average": None if load is None else round(load, 2)}
+                                   "seconds": {k: merged[k] for k in present if k in merged}}
+    command = "python -m helpers.course timings --measure" + (f" --jobs {jobs}" if jobs > 1 else "")
+    record = {"command": command + (" --chapters " + " ".join(wanted) if wanted else ""), "jobs": jobs,
+              "date": time.strftime("%Y-%m-%d"), "machine": _machine(),
+              "load_average": None if load is None else round(load, 2)}
+    if wanted:
+        saved["retimed"] = [*saved.get("retimed", []), {**record, "chapters": list(wanted)}]
+    else:
+        saved["measured"], saved["retimed"] = record, []
     path.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
     return saved
 
@@ -319,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     timings.add_argument("--write", action="store_true", help=f"update the table in {GUIDE.name}")
     timings.add_argument("--jobs", type=int, default=1,
                          help="chapters at a time (default 1: what a student sees)")
+    timings.add_argument("--chapters", nargs="+", default=None, metavar="ID",
+                         help="with --measure: time only these chapters again, keep the others' minutes")
     timings.add_argument("--base", type=Path, default=None)
     args = parser.parse_args(argv)
     import tempfile
@@ -335,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = run_setting(setting, base, args.chapters, jobs=args.jobs)
                 print(f"{setting.name}: {len(seconds)} chapters ran, {sum(seconds.values()) / 60:.1f} min")
                 return 0
-            saved = (measure(("quick-drawn", "quick-mini"), base, jobs=args.jobs) if args.measure
-                     else load_minutes())
+            saved = (measure(("quick-drawn", "quick-mini"), base, jobs=args.jobs, wanted=args.chapters)
+                     if args.measure else load_minutes())
         except (ChapterFailed, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

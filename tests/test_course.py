@@ -75,6 +75,28 @@ def test_guide_table_is_written_between_its_markers(tmp_path: Path, monkeypatch:
         course.write_guide_table(guide, SAVED)
 
 
+def test_timing_some_chapters_again_keeps_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = [course.chapter_id(p) for p in course.chapters()]
+    saved_path = tmp_path / "minutes.json"
+    monkeypatch.setattr(course, "available", lambda setting: None)
+    monkeypatch.setattr(course, "run_setting", lambda setting, base, wanted=None, jobs=1:
+                        {c: 60.0 for c in (wanted or ids)})
+    course.measure(["quick-drawn"], tmp_path, saved_path)
+    saved = course.load_minutes(saved_path)
+    saved["settings"]["quick-drawn"]["seconds"]["99"] = 1.0        # a chapter that is gone
+    saved_path.write_text(__import__("json").dumps(saved))
+    monkeypatch.setattr(course, "run_setting", lambda setting, base, wanted=None, jobs=1:
+                        {c: 120.0 for c in (wanted or ids)})
+    again = course.measure(["quick-drawn"], tmp_path, saved_path, wanted=["09b"])
+    seconds = again["settings"]["quick-drawn"]["seconds"]
+    assert list(seconds) == ids, "every chapter still there, the one that is gone dropped"
+    assert seconds["09b"] == 120.0 and seconds["00"] == 60.0, "09b timed again, the others kept"
+    assert again["retimed"][-1]["chapters"] == ["09b"] and "--chapters 09b" in again["retimed"][-1]["command"]
+    assert "Chapter(s) 09b timed again by" in course.minutes_table(again)
+    course.measure(["quick-drawn"], tmp_path, saved_path)
+    assert course.load_minutes(saved_path)["retimed"] == [], "a full measurement replaces every record"
+
+
 def test_the_guide_shows_the_saved_measurement() -> None:
     """docs/instructors.md holds exactly what `timings --write` makes of docs/chapter-minutes.json."""
     saved = course.load_minutes()
