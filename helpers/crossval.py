@@ -219,7 +219,13 @@ TABLE = "small-data-crossval"
 
 
 def publish(root: Path, names: Sequence[str], command: str, path: Path = PUBLISHED) -> dict[str, Any]:
-    """Save the table of ``names`` (every fold of each must be done) for the README and chapters 15-16."""
+    """Save the table of ``names`` (every fold of each must be done) for the README and chapters 15-16.
+
+    The rows of ``names`` are added, or replace the published ones of the same name; the other candidates
+    already published stay, with the command and date that measured them (the folds are the same: same
+    data, ``k`` and seed; a published row with another ``k`` is an error, publish them together instead).
+    """
+    date = time.strftime("%Y-%m-%d")
     rows = []
     for name in names:
         summary = json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
@@ -229,9 +235,21 @@ def publish(root: Path, names: Sequence[str], command: str, path: Path = PUBLISH
         kept = ("acc_mean", "acc_sd", "acc_raw_mean", "acc_raw_tta_mean", "acc_ema_mean", "acc_ema_tta_mean",
                 "epochs", "image_size", "model", "train_images", "test_images", "cpu_time_s_mean",
                 "wall_time_s_mean")
+        per_fold = {r["fold"]: r["acc"] for r in read_folds(root, name)}
         rows.append({"candidate": name, "folds": summary["k"], **{key: summary.get(key) for key in kept},
-                     "settings": summary["settings"], "machine": summary.get("machine")})
-    saved = {"rows": rows, "command": command, "date": time.strftime("%Y-%m-%d"),
+                     "acc_by_fold": [per_fold.get(i) for i in range(summary["k"])] if per_fold else None,
+                     "settings": summary["settings"], "machine": summary.get("machine"),
+                     "command": command, "date": date})
+    earlier = load_published(path)
+    for row in earlier.get("rows", []):
+        if row["candidate"] in names:
+            continue
+        if rows and row["folds"] != rows[0]["folds"]:
+            raise ValueError(f"{row['candidate']} was published with {row['folds']} folds, not "
+                             f"{rows[0]['folds']}: cross-validate it again with the others and publish them "
+                             "together")
+        rows.append({"command": earlier.get("command"), "date": earlier.get("date"), **row})
+    saved = {"rows": rows, "command": command, "date": date,
              "note": "accuracy on each held-out fold of a leaf-grouped k-fold split of the mini set; "
                      "mean and sample standard deviation over folds"}
     path.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
@@ -262,6 +280,16 @@ def published_table(saved: dict[str, Any] | None = None) -> pd.DataFrame:
     return table.sort_values("mean %", ascending=False, ignore_index=True) if len(table) else table
 
 
+def by_fold(saved: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Accuracy (%) of each published candidate on each held-out fold: one column per candidate, one row
+    per fold (the same folds for all: compare candidates fold by fold). Candidates published before the
+    per-fold scores were kept are left out."""
+    saved = load_published() if saved is None else saved
+    columns = {r["candidate"]: [100 * a if a is not None else float("nan") for a in r["acc_by_fold"]]
+               for r in saved.get("rows", []) if r.get("acc_by_fold")}
+    return pd.DataFrame(columns).rename_axis("fold")
+
+
 def markdown_table(saved: dict[str, Any] | None = None) -> str:
     """The README's table of the published cross-validation."""
     saved = load_published() if saved is None else saved
@@ -276,7 +304,10 @@ def markdown_table(saved: dict[str, Any] | None = None) -> str:
                      f"{row['sd']:.1f} ({row['folds']} folds) | {row['plain %']:.1f} | "
                      f"{row['averaging']:+.1f} | {row['flips']:+.1f} | {row['CPU min/fold']:.0f} |")
     lines.append("")
-    lines.append(f"Measured by `{saved['command']}` on {saved['date']} ({saved['rows'][0].get('machine')}; "
+    measured = dict.fromkeys((r.get("command", saved["command"]), r.get("date", saved["date"]))
+                             for r in saved["rows"])
+    by = " and ".join(f"`{command}` on {date}" for command, date in measured)
+    lines.append(f"Measured by {by} ({saved['rows'][0].get('machine')}; "
                  "one thread per fold, the machine shared with other work; a fold resumed after an "
                  "interruption counts the CPU time of its last part only). " + saved["note"] + ".")
     return "\n".join(lines)

@@ -98,6 +98,37 @@ def test_publish_needs_every_fold_and_ranks_by_the_mean(tmp_path: Path) -> None:
     assert text.index("`large`") < text.index("`small`") and "python -m helpers.crossval x" in text
 
 
+def test_publishing_more_candidates_keeps_the_earlier_rows_with_their_command(tmp_path: Path) -> None:
+    root, path = tmp_path / "cv", tmp_path / "pub.json"
+    _summary(root, "small", [0.5, 0.6, 0.55])
+    crossval.publish(root, ["small"], "python -m helpers.crossval first", path)
+    _summary(root, "large", [0.7, 0.72, 0.68], size=128)
+    saved = crossval.publish(root, ["large"], "python -m helpers.crossval second", path)
+    assert [r["candidate"] for r in saved["rows"]] == ["large", "small"]
+    text = crossval.markdown_table(saved)
+    assert "`python -m helpers.crossval second`" in text and "`python -m helpers.crossval first`" in text
+    _summary(root, "small", [0.52, 0.6, 0.55])
+    again = crossval.publish(root, ["small"], "python -m helpers.crossval third", path)
+    assert sorted(r["candidate"] for r in again["rows"]) == ["large", "small"], "replaced, not added twice"
+    _summary(root, "five", [0.5] * 5, k=5)
+    with pytest.raises(ValueError, match="published with 3 folds, not 5"):
+        crossval.publish(root, ["five"], "python -m helpers.crossval --folds 5", path)
+
+
+def test_published_rows_keep_each_folds_score_for_a_paired_comparison(tmp_path: Path) -> None:
+    root, path = tmp_path / "cv", tmp_path / "pub.json"
+    for name, accs in (("a", [0.5, 0.6, 0.55]), ("b", [0.52, 0.61, 0.58])):
+        _summary(root, name, accs)
+        for fold, acc in enumerate(accs):
+            folder = root / name / f"fold{fold}"
+            folder.mkdir(parents=True)
+            (folder / crossval.FOLD_FILE).write_text(json.dumps({"fold": fold, "acc": acc}))
+    saved = crossval.publish(root, ["a", "b"], "cmd", path)
+    table = crossval.by_fold(saved)
+    assert table.shape == (3, 2) and table["b"].tolist() == pytest.approx([52, 61, 58])
+    assert (table["b"] - table["a"]).min() > 0, "b beats a on every fold"
+
+
 def test_the_readme_shows_the_published_cross_validation_and_ships_its_winner() -> None:
     """README's table is what `--publish` wrote; `small-data` is the best mean, trained on every image."""
     from helpers import doc_tables, recipes
