@@ -390,14 +390,13 @@ def _known_images(run: Run, root: Path, ignore_unknown: bool) -> _KnownImages:
 
 def _sample(images: _KnownImages, run: Run, max_images: int | None, seed: int) -> FolderImages:
     """The images to score: all, or a seeded stratified sample of ``max_images``."""
-    decoder = run.settings.get("decoder", "draft")  # read the images the way the run was trained on them
     dataset = FolderImages(images.root, images.files, images.targets, run.image_size, run.mean, run.std,
-                           decoder)
+                           run.decoder)
     if max_images is None or max_images >= len(dataset):
         return dataset
     sample = np.sort(representative_indices(dataset, max_images, seed))
     return FolderImages(images.root, [images.files[i] for i in sample], [images.targets[i] for i in sample],
-                        run.image_size, run.mean, run.std, decoder)
+                        run.image_size, run.mean, run.std, run.decoder)
 
 
 @dataclass

@@ -65,10 +65,12 @@ def _rgb(image: Image.Image, image_size: int) -> Image.Image:
 
 
 def prepare_image(path_or_image: PathOrImage, image_size: int = IMAGE_SIZE, *,
-                  mean: Sequence[float] = MEAN, std: Sequence[float] = STD) -> torch.Tensor:
+                  mean: Sequence[float] = MEAN, std: Sequence[float] = STD,
+                  decoder: str = "draft") -> torch.Tensor:
     """Read and normalise one image as the model expects it: a ``(1, 3, image_size, image_size)`` tensor.
 
-    ``mean`` and ``std`` are the normalisation the model was trained with (the course's by default).
+    ``mean`` and ``std`` are the normalisation the model was trained with (the course's by default);
+    ``decoder`` how it read its JPEGs (:data:`helpers.data.datasets.DECODERS`).
     """
     if isinstance(path_or_image, Image.Image):
         rgb = _rgb(path_or_image, image_size)
@@ -77,7 +79,7 @@ def prepare_image(path_or_image: PathOrImage, image_size: int = IMAGE_SIZE, *,
         if not path.is_file():
             raise FileNotFoundError(f"No image file at {path}")
         try:
-            rgb = load_image(path, image_size)
+            rgb = load_image(path, image_size, decoder)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
             raise NotAnImageError(
                 f"{path.name} is not an image that PIL can read ({type(error).__name__}: {error}). "
@@ -97,6 +99,7 @@ def predict_image(
     image_size: int | None = None,
     mean: Sequence[float] = MEAN,
     std: Sequence[float] = STD,
+    decoder: str = "draft",
 ) -> list[tuple[str, float]]:
     """The ``top_k`` most probable classes for one image, as ``(class name, probability)``, best first.
 
@@ -114,7 +117,7 @@ def predict_image(
         device = param.device if param is not None else torch.device("cpu")
     if image_size is None:
         image_size = trained_image_size(model) or IMAGE_SIZE
-    inputs = prepare_image(path_or_image, image_size, mean=mean, std=std).to(device)
+    inputs = prepare_image(path_or_image, image_size, mean=mean, std=std, decoder=decoder).to(device)
     model.eval()
     logits = model(inputs).float()
     if logits.shape[-1] != len(class_names):
@@ -142,7 +145,7 @@ def usable_device(requested: str | torch.device) -> torch.device:
 
 def predict_files(run: Run | str | Path, paths: Sequence[str | Path], k: int = 5, *,
                   device: str | torch.device | None = None) -> list[dict[str, Any]]:
-    """The top-``k`` classes of each file, read at the run's image size with its normalisation.
+    """The top-``k`` classes of each file, read at the run's image size, decoder and normalisation.
 
     ``run`` is a run directory or a :class:`helpers.runs.Run`. Returns one dictionary per
     path, in order: ``file``, ``top`` (a list of ``{"class", "probability"}``, best first)
@@ -162,7 +165,7 @@ def predict_files(run: Run | str | Path, paths: Sequence[str | Path], k: int = 5
         else:
             try:
                 top = predict_image(run.model, path, run.class_names, top_k=k, image_size=run.image_size,
-                                    mean=run.mean, std=run.std)
+                                    mean=run.mean, std=run.std, decoder=run.decoder)
                 entry["top"] = [{"class": name, "probability": prob} for name, prob in top]
             except (NotAnImageError, FileNotFoundError) as error:
                 entry["error"] = str(error)

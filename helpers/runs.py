@@ -61,6 +61,11 @@ class Run:
     settings: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Any] | None = None
 
+    @property
+    def decoder(self) -> str:
+        """How the run read its JPEGs (``helpers.train --decoder``); older runs read them with ``draft``."""
+        return self.settings.get("decoder", "draft")
+
 
 def read_results(run_dir: str | Path) -> dict[str, Any] | None:
     """``results.json`` of the run, or None when it is missing or unreadable."""

@@ -177,3 +177,17 @@ def test_prepare_image_uses_the_normalisation_given() -> None:
     assert 0.0 <= plain.min() and plain.max() <= 1.0, "mean 0 and std 1: the pixels in [0, 1]"
     expected = (plain - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
     assert torch.allclose(default, expected, atol=1e-5)
+
+
+def test_a_file_is_read_with_the_decoder_the_run_used(tmp_path: Path) -> None:
+    """``prepare_image(..., decoder=...)`` reads a JPEG like the run's training images (draft or full)."""
+    from helpers.data.datasets import load_image
+    from helpers.data.transforms import ToNormalizedTensor
+
+    pixels = np.random.default_rng(0).integers(0, 255, (128, 128, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "leaf.jpg", quality=90)
+    tensors = {d: prepare_image(tmp_path / "leaf.jpg", 32, decoder=d) for d in ("draft", "full")}
+    for decoder, tensor in tensors.items():
+        expected = ToNormalizedTensor(MEAN, STD)(load_image(tmp_path / "leaf.jpg", 32, decoder)).unsqueeze(0)
+        assert torch.equal(tensor, expected), decoder
+    assert not torch.allclose(tensors["draft"], tensors["full"]), "the two decoders give other pixels"
