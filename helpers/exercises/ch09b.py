@@ -178,7 +178,7 @@ def solve_mixup_batch() -> Callable[[torch.Tensor, torch.Tensor, float, int], Ba
 
 
 def _blend(x: torch.Tensor, targets: torch.Tensor, lam: float, shift: int) -> Batch:
-    """The MixUp blend with the partner ``shift`` places away (a wrong answer when ``shift`` is not 1)."""
+    """The MixUp blend with the partner ``shift`` places away: ``mixing.mixup_with`` is ``shift=1``."""
     return (lam * x + (1 - lam) * torch.roll(x, shift, 0),
             lam * targets + (1 - lam) * torch.roll(targets, shift, 0))
 
@@ -198,14 +198,15 @@ def check_mixup_batch(answer: Any) -> str:
         if not isinstance(got, tuple | list) or len(got) != 2:
             raise Wrong(tr("return a pair (mixed images, soft targets), got {got}", got=type(got).__name__))
         mixed, targets = got
-        expected_images, expected_targets = mixing.mixup_with(images, F.one_hot(labels, 4).float(), lam)
+        one_hot = F.one_hot(labels, 4).float()
+        expected_images, expected_targets = mixing.mixup_with(images, one_hot, lam)
         where = tr("with lam = {lam}", lam=lam)
         if not isinstance(targets, torch.Tensor) or tuple(targets.shape) != (5, 4):
             raise Wrong(tr("{where} the targets should be a float tensor of shape (5, 4): one row per image, "
                            "one column per class (nn.functional.one_hot, then the blend)", where=where))
         if not torch.allclose(mixed, expected_images, atol=1e-6):
-            swapped = (1 - lam) * images + lam * torch.roll(images, 1, dims=0)
-            other = lam * images + (1 - lam) * torch.roll(images, -1, dims=0)
+            swapped, _ = mixing.mixup_with(images, one_hot, 1 - lam)
+            other, _ = _blend(images, one_hot, lam, shift=-1)
             hint = (tr(" lam weighs the image itself, 1 - lam its partner.") if torch.allclose(mixed, swapped)
                     else tr(" The partner of image i is image i - 1: torch.roll(images, 1, dims=0).")
                     if torch.allclose(mixed, other) else "")
@@ -214,7 +215,7 @@ def check_mixup_batch(answer: Any) -> str:
         if not torch.allclose(targets.float(), expected_targets, atol=1e-6):
             hint = (tr(" The labels must be blended like the images: a mixed image is lam of one class and "
                        "1 - lam of another.")
-                    if torch.allclose(targets.float(), F.one_hot(labels, 4).float()) else "")
+                    if torch.allclose(targets.float(), one_hot) else "")
             raise Wrong(tr("{where} the soft targets differ from the same blend of the one-hot labels.{hint}",
                            where=where, hint=hint))
     images, labels = _mixup_case(0)
@@ -233,7 +234,7 @@ q3 = Exercise(
            "images, with the same roll."],
     wrong_answers=[
         lambda: lambda x, y, lam, k: (lam * x + (1 - lam) * torch.roll(x, 1, 0), F.one_hot(y, k).float()),
-        lambda: lambda x, y, lam, k: _blend(x, F.one_hot(y, k).float(), 1 - lam, shift=1),   # lam swapped
+        lambda: lambda x, y, lam, k: mixing.mixup_with(x, F.one_hot(y, k).float(), 1 - lam),   # lam swapped
         lambda: lambda x, y, lam, k: _blend(x, F.one_hot(y, k).float(), lam, shift=-1),      # partner i + 1
     ],
 )
