@@ -11,8 +11,10 @@ what keeps a GPU busy. Those settings follow the device, never ``COURSE_MODE``:
   ``GradScaler`` (float16's small gradients underflow to 0 without loss scaling); on a CPU
   or Apple GPU ``"auto"`` is float32. Asking for ``"bf16"`` on a CPU works (autocast runs
   there), which is how the tests exercise this code without a GPU.
-* ``channels_last`` (default: on for CUDA): conv nets run faster with NHWC tensors on
-  tensor cores. Only 4-D inputs are converted.
+* ``channels_last`` (default: on for CUDA and CPUs, off on Apple GPUs): conv nets run faster
+  with NHWC tensors, on tensor cores and in the CPU's convolution routines alike (``python -m
+  helpers.bench models --device cpu --threads 1 --channels-last`` against ``--no-channels-last``
+  measures it; the README has the numbers). Only 4-D inputs are converted.
 * ``compile=True`` wraps the model in ``torch.compile``; ``python -m helpers.bench gpu``
   measures what it gains.
 * Batches move with ``non_blocking=True``: the copy overlaps with compute when the loader
@@ -101,9 +103,12 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp16"
 
 
+CHANNELS_LAST_DEVICES = ("cuda", "cpu")  # where NHWC is the faster layout for the course's conv nets
+
+
 def resolve_channels_last(channels_last: bool | None, device: torch.device) -> bool:
-    """``channels_last`` as asked, or (``None``) on for CUDA and off elsewhere."""
-    return device.type == "cuda" if channels_last is None else bool(channels_last)
+    """``channels_last`` as asked, or (``None``) on for CUDA and CPUs, off elsewhere (Apple's MPS)."""
+    return device.type in CHANNELS_LAST_DEVICES if channels_last is None else bool(channels_last)
 
 
 def make_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler | None:

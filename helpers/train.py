@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="autocast precision; auto: bf16 on GPUs that have it, else fp16 with a "
                              "gradient scaler on CUDA, fp32 on a CPU")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory format (default: on with CUDA)")
+                        help="NHWC memory format (default: on with CUDA and CPUs, off on Apple GPUs)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--workers", type=int, default=None, help="DataLoader workers (default: per machine)")
     parser.add_argument("--threads", type=int, default=None,

@@ -390,7 +390,8 @@ def test_resolve_precision_follows_the_device(monkeypatch) -> None:
     assert engine.resolve_precision("fp32", cuda) == "fp32"
     with pytest.raises(ValueError, match="'half' is not one of auto, fp32, bf16, fp16"):
         engine.resolve_precision("half", CPU)
-    assert engine.resolve_channels_last(None, cuda) and not engine.resolve_channels_last(None, CPU)
+    assert engine.resolve_channels_last(None, cuda) and engine.resolve_channels_last(None, CPU)
+    assert not engine.resolve_channels_last(None, torch.device("mps")), "Apple GPUs: off unless asked"
     assert engine.resolve_channels_last(True, CPU) and not engine.resolve_channels_last(False, cuda)
     assert isinstance(engine.make_scaler("fp16", CPU), torch.amp.GradScaler)
     assert engine.make_scaler("bf16", CPU) is None and engine.make_scaler("fp32", CPU) is None
@@ -426,7 +427,7 @@ def test_fp16_training_uses_a_gradient_scaler(tmp_path) -> None:
     assert scaler_state is not None and scaler_state["scale"] > 0, "the scaler's state is saved for resuming"
 
 
-def test_channels_last_converts_conv_inputs_and_weights_only_when_asked() -> None:
+def test_channels_last_converts_conv_inputs_and_weights_by_default_on_a_cpu_and_when_asked() -> None:
     train, val = image_loaders()
     model = TinyCNN()
     quiet_fit(model, train, val, epochs=1, channels_last=True)
@@ -435,8 +436,11 @@ def test_channels_last_converts_conv_inputs_and_weights_only_when_asked() -> Non
     model.seen.clear()
     engine.predict(model, val, CPU, channels_last=True)
     assert model.seen and all(layout for _, layout in model.seen)
+    default = TinyCNN()
+    quiet_fit(default, train, val, epochs=1)  # None: on for a CPU
+    assert all(layout for _, layout in default.seen) and not default.conv.weight.is_contiguous()
     plain = TinyCNN()
-    quiet_fit(plain, train, val, epochs=1)  # None: off on a CPU
+    quiet_fit(plain, train, val, epochs=1, channels_last=False)
     assert not any(layout for _, layout in plain.seen) and plain.conv.weight.is_contiguous()
     history = quiet_fit(small_model(), *loaders(), epochs=1, channels_last=True)  # 2-D inputs: untouched
     assert len(history) == 1

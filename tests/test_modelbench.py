@@ -21,7 +21,7 @@ def test_measure_training_step_reports_time_and_memory() -> None:
     assert row["time_per_step_s"] > 0 and row["images_per_s"] == pytest.approx(2 / row["time_per_step_s"])
     assert row["peak_memory_mb"] >= 0 and np.isfinite(row["step_memory_mb"])
     assert row["device"] == "cpu" and "CPU" in row["device_name"]
-    assert row["precision"] == "fp32" and row["channels_last"] is False and row["compile"] is False
+    assert row["precision"] == "fp32" and row["channels_last"] is True and row["compile"] is False
     assert row["time_per_step_s"] <= row["median_step_s"] and row["first_step_s"] > 0
 
 

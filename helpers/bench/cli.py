@@ -146,7 +146,7 @@ def add_throughput_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="training-step precision (default: bf16 on recent GPUs, fp32 on a CPU)")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory format (default: on with CUDA)")
+                        help="NHWC memory format (default: on with CUDA and CPUs, off on Apple GPUs)")
     parser.add_argument("--paths", nargs="+", default=["jpeg", "cache"], choices=["jpeg", "cache"])
     parser.add_argument("--device", default=None, help="cpu, cuda (default: the best available)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads in the main process")
@@ -184,7 +184,7 @@ def add_models_parser(subparsers: Any) -> None:
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="autocast precision (auto: bf16 or fp16 on CUDA, fp32 elsewhere)")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                        help="NHWC memory format (default: on with CUDA)")
+                        help="NHWC memory format (default: on with CUDA and CPUs, off on Apple GPUs)")
     parser.add_argument("--compile", action="store_true", help="torch.compile each model")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--same-process", action="store_true",
