@@ -91,6 +91,17 @@ def test_check_prints_and_records_progress(private_progress: Path,
     assert table.loc["00", "passed"] == 1, "a later wrong answer does not erase a pass"
 
 
+def test_a_pass_recorded_before_a_chapter_split_still_counts(private_progress: Path) -> None:
+    private_progress.write_text(json.dumps({"10.q2": {"passed": True, "when": "2026-11-30 10:00:00"},
+                                            "10.q3": {"passed": False, "when": "2026-11-30 10:05:00"}}))
+    stored = progress.load()
+    assert stored["10b.q1"]["passed"] and not stored["10b.q3"]["passed"] and "10a.q1" not in stored
+    table = registry.table().set_index("chapter")
+    assert table.loc["10b", "passed"] == 1 and table.loc["10b", "done"] == "q1"
+    keys = {ex.key for exercises in all_exercises().values() for ex in exercises}
+    assert set(progress.MOVED.values()) <= keys and not set(progress.MOVED) & keys, "old keys are gone"
+
+
 def test_a_failing_student_function_is_reported_not_raised() -> None:
     def broken(x: int) -> int:
         return 1 // x

@@ -3,10 +3,11 @@
 Read: the markdown cells and the comments of the code cells of every notebook. Checked:
 
 * "chapter N", "Chapter 9a", "chapter-8", "chapters N–M", "chapters N to M", "chapters N, M and K":
-  each N is a notebook's chapter (00-16, 9a, 9b, 9c; "chapter 9" means 9a to 9c together);
+  each N is a notebook's chapter (00-16, 9a, 9b, 9c, 10a, 10b; "chapter 9" means 9a to 9c together,
+  "chapter 10" 10a and 10b);
 * "exercise K" (this notebook's), "its exercise K" (the chapter named last before it in the same cell),
   "chapter N's exercise K", and "NN.qK": chapter N has at least K exercises in ``helpers/exercises``
-  (an exercise of the ambiguous "chapter 9" is dangling: 9a, 9b or 9c?).
+  (an exercise of the ambiguous "chapter 9" or "chapter 10" is dangling: 9a, 9b or 9c? 10a or 10b?).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ DIGITS = r"\d+\b"
 OWNER = rf"(?:\b(?:chapter\s+({NUMBER})['’]s|(its))\s+)?"   # "chapter 11's exercise 2", "its exercise 4"
 EXERCISE = re.compile(rf"{OWNER}\bexercises?\s+({DIGITS}){more(DIGITS)}", re.IGNORECASE)
 SHORT = re.compile(r"\b(\d{1,2}[a-z]?)\.q(\d+)\b")
-BOTH_HALVES = "9"  # "chapter 9": chapters 9a to 9c, the course spec's chapter 9
+SPLIT_CHAPTERS = {"9", "10"}  # "chapter 9": 9a to 9c (the course spec's chapter 9); "chapter 10": 10a and 10b
 
 
 def chapter_key(number: str) -> str:
@@ -59,7 +60,7 @@ def listed(first: str, rest: str) -> list[str]:
 
 def dangling(text: str, own: str, chapters: set[str], exercises: dict[str, int]) -> list[str]:
     """The references in ``text`` (a cell of chapter ``own``) that point at nothing."""
-    known = chapters | {BOTH_HALVES}
+    known = chapters | SPLIT_CHAPTERS
     wrong = []
     mentions = []  # (position, chapter) of every chapter named, for "its exercise K"
     for match in CHAPTER.finditer(text):
@@ -106,7 +107,7 @@ def test_every_chapter_and_exercise_reference_exists(path: Path) -> None:
     assert not wrong, f"{path.name}: " + "; ".join(wrong)
 
 
-CHAPTERS = {"0", "1", "6", "8", "9a", "9b", "10", "11", "12", "16"}
+CHAPTERS = {"0", "1", "6", "8", "9a", "9b", "10a", "10b", "11", "12", "16"}
 EXERCISES = {"0": 1, "6": 3, "8": 3, "9a": 4, "9b": 4, "11": 4, "12": 3, "16": 3}
 
 
@@ -119,6 +120,8 @@ EXERCISES = {"0": 1, "6": 3, "8": 3, "9a": 4, "9b": 4, "11": 4, "12": 3, "16": 3
     "BatchNorm removes it (chapter 9b, its exercise 5).",      # 9b has 4
     "chapter 11's exercise 7",
     "chapter 9's exercise 2",                                  # 9a or 9b?
+    "chapter 10's exercise 1",                                 # 10a or 10b?
+    "chapter 10c",                                             # 10 has two parts, a and b
     "# see 16.q4 for the answer",
     "exercises 2 and 4",                                       # chapter 6 has 3
 ])

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 PROGRESS_VARIABLE = "COURSE_PROGRESS_FILE"
+MOVED = {"10.q1": "10a.q1", "10.q2": "10b.q1", "10.q3": "10b.q3"}
+"""Exercises that moved when a chapter split (chapter 10 became 10a and 10b): old key -> new key."""
 
 
 def progress_file() -> Path:
@@ -27,13 +29,21 @@ def progress_file() -> Path:
 
 
 def load() -> dict[str, dict[str, object]]:
-    """``{"01.q1": {"passed": True, "when": "..."}, ...}``; empty when nothing is stored yet."""
+    """``{"01.q1": {"passed": True, "when": "..."}, ...}``; empty when nothing is stored yet.
+
+    An exercise passed under its old key (:data:`MOVED`) counts under its new one.
+    """
     path = progress_file()
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return {}
-    return stored if isinstance(stored, dict) else {}
+    if not isinstance(stored, dict):
+        return {}
+    for old, new in MOVED.items():
+        if old in stored and new not in stored:
+            stored[new] = stored[old]
+    return stored
 
 
 def record(key: str, passed: bool) -> None:

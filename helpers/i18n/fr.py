@@ -229,6 +229,24 @@ MESSAGES: dict[str, str] = {
         'Une moyenne et une variance par canal, sur le lot et les pixels : x.mean(dim=(0, 2, 3), keepdim=True), x.var(dim=(0, 2, 3), unbiased=False, keepdim=True).',
     'x_hat = (x - mean) / sqrt(var + eps); return gamma.view(1, -1, 1, 1) * x_hat + beta.view(1, -1, 1, 1).':
         'x_hat = (x - mean) / sqrt(var + eps) ; renvoyez gamma.view(1, -1, 1, 1) * x_hat + beta.view(1, -1, 1, 1).',
+    'Draw every class equally often':
+        'Tirer chaque classe aussi souvent',
+    'torch.bincount(labels) counts the images of each class; counts[labels] gives, for every image, the size of its own class.':
+        'torch.bincount(labels) compte les images de chaque classe ; counts[labels] donne, pour chaque image, la taille de sa propre classe.',
+    "weights = 1.0 / counts[labels].double(): each class's weights then add up to 1, the same for every class.":
+        'weights = 1.0 / counts[labels].double() : les poids de chaque classe font alors 1 au total, le même pour toutes les classes.',
+    'The statistics that normalisation uses':
+        "Les statistiques qu'utilise la normalisation",
+    'x = images.double() / 255 puts the pixels on the 0-1 scale; dim=(0, 2, 3) reduces over the images (0), the rows (2) and the columns (3), leaving one value per channel (1).':
+        "x = images.double() / 255 met les pixels sur l'échelle 0-1 ; dim=(0, 2, 3) réduit sur les images (0), les lignes (2) et les colonnes (3), et laisse une valeur par canal (1).",
+    'return x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))':
+        'return x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))',
+    'Leaf-grouped folds by hand':
+        'Des plis groupés par feuille, à la main',
+    "collections.Counter(groups) gives each group's number of photos; give every GROUP a fold, then read each photo's fold from its group.":
+        'collections.Counter(groups) donne le nombre de photos de chaque groupe ; attribuez un pli à chaque GROUPE, puis lisez le pli de chaque photo dans celui de son groupe.',
+    'Keep a list of photos per fold, load = [0] * k; for the groups from the largest down, fold = load.index(min(load)), then load[fold] += size.':
+        'Tenez le compte des photos par pli, load = [0] * k ; pour les groupes du plus grand au plus petit, fold = load.index(min(load)), puis load[fold] += size.',
     'your answer should be a function mixup_batch(images, labels, lam, num_classes), got {type_answer_name}':
         'votre réponse doit être une fonction mixup_batch(images, labels, lam, num_classes), reçu {type_answer_name}',
     'return a pair (mixed images, soft targets), got {got}':
@@ -1039,7 +1057,75 @@ MESSAGES: dict[str, str] = {
         "une époque ne compte comme meilleure que si sa perte est strictement plus basse (<, pas <=)",
     "stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: {reason}":
         "stop_epoch({losses}, patience={patience}) a renvoyé {got}, attendu {expected} : {reason}",
-    # --- helpers/exercises/ch10.py
+    # --- helpers/exercises/ch10a.py, ch10b.py
+    'four classes, 152 to 5,507 images':
+        'quatre classes, de 152 à 5,507 images',
+    'three classes, one of them a single image':
+        "trois classes, dont l'une d'une seule image",
+    'class 1 has no image':
+        "la classe 1 n'a aucune image",
+    'sampler_weights must return numbers (a tensor, an array or a list), one per image: {error}':
+        'sampler_weights doit renvoyer des nombres (un tenseur, un tableau ou une liste), un par image : {error}',
+    'you returned {size} weights, one per class; the sampler wants one per IMAGE ({n} here): index your class weights with the labels (w[labels])':
+        "vous avez renvoyé {size} poids, un par classe ; l'échantillonneur en veut un par IMAGE ({n} ici) : indexez vos poids de classe avec les étiquettes (w[labels])",
+    "for '{case}' you returned {size} weights for {n} images: one weight per image":
+        'pour « {case} » vous avez renvoyé {size} poids pour {n} images : un poids par image',
+    'the weights must be finite, not negative, and not all zero':
+        'les poids doivent être finis, non négatifs, et pas tous nuls',
+    'give the function itself (sampler_weights), got {type_answer_name}':
+        'donnez la fonction elle-même (sampler_weights), reçu {type_answer_name}',
+    "with your weights every image is equally likely: the sampler draws the classes as unbalanced as the data ({share:.1%} for class {worst} in '{case}'). Give the images of small classes more weight":
+        "avec vos poids, chaque image est également probable : l'échantillonneur tire les classes aussi déséquilibrées que les données ({share:.1%} pour la classe {worst} dans « {case} »). Donnez plus de poids aux images des petites classes",
+    "your weights grow with the class size: in '{case}' the largest class would get {share:.1%} of the draws (it holds {frequency:.1%} of the images). The weight of an image is 1 / (the size of its class)":
+        "vos poids croissent avec la taille de la classe : dans « {case} », la plus grande classe obtiendrait {share:.1%} des tirages (elle contient {frequency:.1%} des images). Le poids d'une image vaut 1 / (la taille de sa classe)",
+    "in '{case}' your weights draw class {worst} {share:.1%} of the time instead of {want:.1%} (1 / {classes} classes)":
+        'dans « {case} », vos poids tirent la classe {worst} {share:.1%} du temps au lieu de {want:.1%} (1 / {classes} classes)',
+    'every class gets 1/{classes} of the draws. On the full set an image of the smallest class ({smallest} images) is drawn {ratio:.1f} times as often as one of the largest ({largest:,}); an epoch of {total:,} draws shows each of its images about {draws:.0f} times, which is why such sampling goes with augmentation. torch.utils.data.WeightedRandomSampler(weights, num_samples=len(weights)) uses them.':
+        "chaque classe obtient 1/{classes} des tirages. Sur le jeu complet, une image de la plus petite classe ({smallest} images) est tirée {ratio:.1f} fois plus souvent qu'une image de la plus grande ({largest:,}) ; une époque de {total:,} tirages montre chacune de ses images environ {draws:.0f} fois, et c'est pourquoi un tel échantillonnage va de pair avec l'augmentation. torch.utils.data.WeightedRandomSampler(weights, num_samples=len(weights)) les utilise.",
+    'green leaves':
+        'feuilles vertes',
+    'dim and bright images':
+        'images sombres et claires',
+    'one flat colour':
+        'une seule couleur uniforme',
+    'channel_stats must return two things, (mean, std), got {got_type}':
+        'channel_stats doit renvoyer deux choses, (mean, std), reçu {got_type}',
+    'mean':
+        'moyenne',
+    'std':
+        'écart-type',
+    'your {name} has {size} value(s), expected 3, one per colour channel: reduce over the images and the pixels, dim=(0, 2, 3)':
+        'votre {name} a {size} valeur(s), attendu 3, une par canal de couleur : réduisez sur les images et les pixels, dim=(0, 2, 3)',
+    'give the function itself (channel_stats), got {type_answer_name}':
+        'donnez la fonction elle-même (channel_stats), reçu {type_answer_name}',
+    "your statistics are on the 0-255 scale ({mean}); the course's images are floats in 0-1 when they are normalised: divide by 255 first":
+        "vos statistiques sont sur l'échelle 0-255 ({mean}) ; les images du cours sont des flottants entre 0 et 1 quand on les normalise : divisez d'abord par 255",
+    "for '{case}' your means are {mean}, expected {right}: one mean per channel over every pixel of every image":
+        'pour « {case} », vos moyennes valent {mean}, attendu {right} : une moyenne par canal sur tous les pixels de toutes les images',
+    "for '{case}' you averaged the spread of each image on its own ({std}); the spread that normalisation divides by is over all the pixels of all the images at once ({right}): the differences between images count too":
+        'pour « {case} », vous avez moyenné la dispersion de chaque image prise seule ({std}) ; la dispersion par laquelle la normalisation divise porte sur tous les pixels de toutes les images à la fois ({right}) : les différences entre images comptent aussi',
+    "for '{case}' your standard deviations are {std}, expected {right}":
+        'pour « {case} », vos écarts-types valent {std}, attendu {right}',
+    "right. The course normalises with pv.MEAN = {mean} and pv.STD = {std}, the statistics of ImageNet's photos (what pretrained networks expect); run your function on a batch of raw training images to see how far PlantVillage's own are.":
+        "juste. Le cours normalise avec pv.MEAN = {mean} et pv.STD = {std}, les statistiques des photos d'ImageNet (ce qu'attendent les réseaux pré-entraînés) ; exécutez votre fonction sur un lot d'images d'entraînement brutes pour voir à quelle distance sont celles de PlantVillage.",
+    'photos in a random order':
+        'des photos dans un ordre aléatoire',
+    'big and small leaves in turn':
+        'des grandes et des petites feuilles en alternance',
+    'one photo per leaf':
+        'une photo par feuille',
+    'give the function itself (group_folds), got {type_answer_name}':
+        'donnez la fonction elle-même (group_folds), reçu {type_answer_name}',
+    "for '{case}' you returned {size} folds for {n} photos: one fold number per photo":
+        'pour « {case} », vous avez renvoyé {size} plis pour {n} photos : un numéro de pli par photo',
+    'fold numbers go from 0 to k - 1 = {last}, got {folds}':
+        'les numéros de pli vont de 0 à k - 1 = {last}, reçu {folds}',
+    "in '{case}' the photos of {group} are in folds {where}: a model would be scored on a leaf it trained on. Deal out whole groups, not photos":
+        "dans « {case} », les photos de {group} sont dans les plis {where} : un modèle serait évalué sur une feuille vue à l'entraînement. Distribuez des groupes entiers, pas des photos",
+    "in '{case}' the folds hold {load} photos: more than the largest group ({largest}) apart. Deal the largest groups first, each to the fold with the fewest photos so far":
+        "dans « {case} », les plis contiennent {load} photos : plus éloignés que le plus grand groupe ({largest}). Distribuez d'abord les plus grands groupes, chacun au pli qui a le moins de photos jusque-là",
+    "no leaf in two folds, and folds as even as whole leaves allow: each fold is scored on leaves its model never saw. pv.kfold_splits(root, k=5, grouping='leaf') deals the groups the same way, class by class.":
+        "aucune feuille dans deux plis, et des plis aussi égaux que des feuilles entières le permettent : chaque pli est évalué sur des feuilles que son modèle n'a jamais vues. pv.kfold_splits(root, k=5, grouping='leaf') distribue les groupes de la même façon, classe par classe.",
     "the same 64 bits for a brighter copy: near-duplicates (another photo of the same leaf) differ in few bits, which is how a leak can be estimated without the leaf maps.":
         "les mêmes 64 bits pour une copie plus claire : des quasi-doublons (une autre photo de la même feuille) diffèrent de peu de bits, et c'est ainsi qu'on peut estimer une fuite sans les cartes des feuilles.",
     "the corner classifier scored {before:.0%} on these pictures and {after:.0%} once the corners are grey (chance {chance:.0%}): it was reading the background, not the leaf.":

@@ -1,92 +1,20 @@
-"""Chapter 10 exercises: the majority baseline on the test part, an average hash for near-duplicates,
-and blanking the corners that the background-only classifier reads."""
+"""Chapter 10b exercises: an average hash for near-duplicates, leaf-grouped folds by hand, and blanking
+the corners that the background-only classifier reads."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
+from helpers.exercises.core import Exercise, Wrong, expect_type
 from helpers.i18n import mark, tr
 
-# --- q1: the majority baseline on the test part ------------------------------------------------------
-
-
-def _labels(files: list[str], classes: list[str]) -> np.ndarray:
-    return np.array([classes.index(f.split("/")[0]) for f in files], dtype=np.int64)
-
-
-def solve_majority_on_test(split: dict[str, Any]) -> float:
-    classes = split["classes"]
-    train = [classes.index(f.split("/")[0]) for f in split["train"]]
-    test = np.array([classes.index(f.split("/")[0]) for f in split["test"]])
-    majority = np.bincount(train, minlength=len(classes)).argmax()  # chosen on the training labels
-    return float((test == majority).mean())
-
-
-def _test_majority_share(split: dict[str, Any]) -> float:
-    test = _labels(split["test"], split["classes"])
-    return float(np.bincount(test).max() / len(test))
-
-
-def _overall_share(split: dict[str, Any]) -> float:
-    everything = _labels(split["train"] + split["val"] + split["test"], split["classes"])
-    return float(np.bincount(everything).max() / len(everything))
-
-
-def check_majority_on_test(answer: Any, split: dict[str, Any]) -> str:
-    got = as_number(answer, tr("your accuracy"))
-    if got > 1:
-        raise Wrong(tr("{got:g} looks like a percentage: give the accuracy as a fraction between 0 and 1",
-                       got=got))
-    expected = solve_majority_on_test(split)
-    if abs(got - expected) <= 1e-9:
-        return (tr("{expected:.1%} on the test part, against {overall_share_split:.1%} for the largest "
-                   "class over all images: stratification keeps every class's share in each part.",
-                   expected=expected, overall_share_split=_overall_share(split)))
-    if abs(got - _test_majority_share(split)) <= 1e-9:
-        raise Wrong(tr("{got:.4f} is what the most frequent TEST class scores: you chose the class by "
-                       "looking at the test labels. Choose it on the training labels "
-                       "(np.bincount(train).argmax()), then count how often the test labels equal it",
-                       got=got))
-    if abs(got - _overall_share(split)) <= 1e-9:
-        raise Wrong(tr("{got:.4f} is the largest class's share of ALL images; the question is the test "
-                       "part: compare the test labels with the training majority class", got=got))
-    raise Wrong(tr("your accuracy is {got:.4f}, expected {expected:.4f}: take the class that is most "
-                   "frequent in split['train'] and the share of split['test'] that belongs to it", got=got,
-                   expected=expected))
-
-
-def _split_context() -> dict[str, Any]:
-    """A small stand-in split in which the three plausible numbers differ."""
-    def files(cls: str, n: int, start: int = 0) -> list[str]:
-        return [f"{cls}/img_{start + i:03d}.jpg" for i in range(n)]
-
-    split = {"classes": ["Apple___healthy", "Grape___healthy", "Tomato___healthy"],
-             "train": (files("Apple___healthy", 12) + files("Grape___healthy", 9)
-                       + files("Tomato___healthy", 6)),
-             "val": files("Apple___healthy", 1, 50) + files("Tomato___healthy", 1, 50),
-             "test": files("Apple___healthy", 1, 60) + files("Grape___healthy", 1, 60)
-             + files("Tomato___healthy", 3, 60)}
-    return {"split": split}
-
-
-q1 = Exercise(
-    chapter="10", name="q1", title="The majority baseline on the test part",
-    checker=check_majority_on_test, solver=solve_majority_on_test,
-    hints=["Turn file names into labels: split['classes'].index(f.split('/')[0]) for each file.",
-           "majority = np.bincount(train_labels).argmax() on the TRAINING labels; the answer is "
-           "(test_labels == majority).mean()."],
-    wrong_answers=[lambda split: _test_majority_share(split), lambda split: _overall_share(split),
-                   lambda split: 100 * solve_majority_on_test(split)],
-    context=_split_context,
-)
-
-
-# --- q2: an average hash ------------------------------------------------------------------------------
+# --- q1: an average hash ------------------------------------------------------------------------------
 
 FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BOX, Image.Resampling.BILINEAR,
            Image.Resampling.HAMMING, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS)
@@ -176,14 +104,102 @@ def _too_fine() -> Any:
     return fine_hash
 
 
-q2 = Exercise(
-    chapter="10", name="q2", title="An average hash for near-duplicates",
+q1 = Exercise(
+    chapter="10b", name="q1", title="An average hash for near-duplicates",
     checker=check_average_hash, solver=solve_average_hash,
     hints=["image.convert('L').resize((8, 8)) is the grey 8 x 8 thumbnail; "
            "np.asarray(..., dtype=np.float32) gives its 64 values.",
            "Return (small > small.mean()).ravel(): 64 booleans, True where a pixel is brighter than the "
            "mean."],
     wrong_answers=[_fixed_threshold, _colour, _too_fine],
+)
+
+
+# --- q2: leaf-grouped folds by hand -----------------------------------------------------------------------
+
+
+def solve_group_folds() -> Callable[[Sequence[Any], int], list[int]]:
+    def group_folds(groups: Sequence[Any], k: int) -> list[int]:
+        """A fold (0 to k-1) per photo: the photos of a group in one fold, the folds near-equal."""
+        sizes = Counter(groups)
+        load = [0] * k
+        fold_of = {}
+        for group, size in sorted(sizes.items(), key=lambda item: -item[1]):   # the largest groups first
+            fold = load.index(min(load))                                      # to the emptiest fold
+            fold_of[group] = fold
+            load[fold] += size
+        return [fold_of[g] for g in groups]
+
+    return group_folds
+
+
+def _group_cases() -> dict[str, tuple[list[str], int]]:
+    """Group ids, one per photo, and the number of folds; the orders are chosen so that shortcuts fail."""
+    rng = np.random.default_rng(5)
+    sizes = [5, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1]
+    mixed = [f"leaf{g}" for g, n in enumerate(sizes) for _ in range(n)]
+    in_turn = [f"leaf{g}" for g, n in enumerate([8, 1, 1, 8, 1, 1, 8, 1, 1]) for _ in range(n)]
+    return {mark("photos in a random order"): ([str(g) for g in rng.permutation(mixed)], 3),
+            mark("big and small leaves in turn"): (in_turn, 3),
+            mark("one photo per leaf"): ([f"leaf{i}" for i in range(10)], 4)}
+
+
+def check_group_folds(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (group_folds), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    for case, (groups, k) in _group_cases().items():
+        got = answer(list(groups), k)
+        folds = [int(f) for f in np.asarray(got).ravel()] if got is not None else []
+        if len(folds) != len(groups):
+            raise Wrong(tr("for '{case}' you returned {size} folds for {n} photos: one fold number per photo",
+                           case=case, size=len(folds), n=len(groups)))
+        if any(not 0 <= f < k for f in folds):
+            raise Wrong(tr("fold numbers go from 0 to k - 1 = {last}, got {folds}", last=k - 1,
+                           folds=sorted(set(folds))))
+        seen: dict[str, set[int]] = {}
+        for group, fold in zip(groups, folds, strict=True):
+            seen.setdefault(group, set()).add(fold)
+        split = next((g for g, where in seen.items() if len(where) > 1), None)
+        if split is not None:
+            raise Wrong(tr("in '{case}' the photos of {group} are in folds {where}: a model would be scored "
+                           "on a leaf it trained on. Deal out whole groups, not photos", case=case,
+                           group=split, where=sorted(seen[split])))
+        load = np.bincount(folds, minlength=k)
+        largest = max(Counter(groups).values())
+        if load.max() - load.min() > largest:
+            raise Wrong(tr("in '{case}' the folds hold {load} photos: more than the largest group "
+                           "({largest}) apart. Deal the largest groups first, each to the fold with the "
+                           "fewest photos so far", case=case, load=load.tolist(), largest=largest))
+    return tr("no leaf in two folds, and folds as even as whole leaves allow: each fold is scored on leaves "
+              "its model never saw. pv.kfold_splits(root, k=5, grouping='leaf') deals the groups the same "
+              "way, class by class.")
+
+
+def _photo_by_photo() -> Any:
+    return lambda groups, k: [i % k for i in range(len(groups))]
+
+
+def _groups_in_turn() -> Any:
+    def folds(groups: Sequence[Any], k: int) -> list[int]:
+        order = list(dict.fromkeys(groups))   # each group once, in the order it first appears
+        return [order.index(g) % k for g in groups]
+
+    return folds
+
+
+def _everything_in_one() -> Any:
+    return lambda groups, k: [0] * len(groups)
+
+
+q2 = Exercise(
+    chapter="10b", name="q2", title="Leaf-grouped folds by hand",
+    checker=check_group_folds, solver=solve_group_folds,
+    hints=["collections.Counter(groups) gives each group's number of photos; give every GROUP a fold, then "
+           "read each photo's fold from its group.",
+           "Keep a list of photos per fold, load = [0] * k; for the groups from the largest down, "
+           "fold = load.index(min(load)), then load[fold] += size."],
+    wrong_answers=[_photo_by_photo, _groups_in_turn, _everything_in_one],
 )
 
 
@@ -308,7 +324,7 @@ def _whole_border_rows() -> Any:
 
 
 q3 = Exercise(
-    chapter="10", name="q3", title="Blank the corners the background classifier reads",
+    chapter="10b", name="q3", title="Blank the corners the background classifier reads",
     checker=check_blank_corners, solver=solve_blank_corners,
     hints=["images[:, :, :size, :size] is the top-left size x size square of every image and every "
            "channel; images[:, :, -size:, -size:] the bottom-right one.",
