@@ -51,7 +51,8 @@ def test_one_epoch_writes_every_file(tiny_data: Path, tmp_path: Path) -> None:
     assert results["settings"]["image_size"] == 64 and results["data_source"] == "custom"
     device = torch.device(results["device"])  # the default device: a CPU here, CUDA on a GPU machine
     assert results["precision"] == engine.resolve_precision("auto", device)
-    assert results["channels_last"] is (device.type == "cuda") and results["compile"] is False
+    assert results["channels_last"] is engine.resolve_channels_last(None, device)
+    assert results["compile"] is False
     assert results["input_size"] == [3, 64, 64] and results["image_size"] == 64
     assert results["normalization"] == {"mean": list(MEAN), "std": list(STD)}
     assert Path(results["split_file"]).is_file()
