@@ -421,7 +421,7 @@ def default_optimizer(model: nn.Module, lr: float, weight_decay: float = 0.0) ->
     Adam without weight decay; with ``weight_decay`` AdamW, whose decay is decoupled from Adam's
     per-weight scaling: each step multiplies every weight by ``1 - lr * weight_decay``, then takes
     Adam's step on the loss's gradient alone. (``Adam(weight_decay=...)`` would add an L2 term to
-    the gradient instead, which Adam's scaling distorts: chapter 7 measures the difference.)
+    the gradient instead, which Adam's scaling distorts: chapter 7b measures the difference.)
     """
     if weight_decay:
         return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)

@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (the peak for onecycle)")
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adamw",
-                        help="adamw (default: weight decay applied to the weights, chapter 7), adam "
+                        help="adamw (default: weight decay applied to the weights, chapter 7b), adam "
                              "(weight decay as an L2 term in the gradient) or sgd with momentum 0.9")
     parser.add_argument("--grad-clip", type=float, default=None, help="clip the gradient norm to this")
     parser.add_argument("--patience", type=int, default=None, help="early stopping after N bad epochs")
@@ -282,7 +282,7 @@ def make_optimizer(name: str, params: Any, lr: float, weight_decay: float) -> to
 
     With ``weight_decay`` Adam adds an L2 term to the gradient, which its per-weight scaling then
     undoes for weights with large gradients and exaggerates for the others; AdamW multiplies every
-    weight by the same factor, ``1 - lr * weight_decay``, each step (chapter 7 measures the difference).
+    weight by the same factor, ``1 - lr * weight_decay``, each step (chapter 7b measures the difference).
     """
     if name == "adamw":
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)

@@ -279,7 +279,7 @@ def _check(exercise, answer, capsys: pytest.CaptureFixture) -> str:
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_exercise_feedback_follows_course_lang(lang: str, monkeypatch, private_progress: Path,
                                                capsys: pytest.CaptureFixture) -> None:
-    from helpers.exercises import ch01, ch05, ch07
+    from helpers.exercises import ch01, ch05, ch07a
 
     monkeypatch.setenv(i18n.LANG_VARIABLE, lang)
     out = _check(ch01.q1, ch01.q1.wrong_answers[0], capsys)
@@ -291,9 +291,9 @@ def test_exercise_feedback_follows_course_lang(lang: str, monkeypatch, private_p
     out = _check(ch05.q1, (5, 1, 4), capsys)
     assert out.startswith({"fr": "✗ 05.q1 (Une forme après broadcasting): ",
                            "en": "✗ 05.q1 (A broadcast shape): "}[lang])
-    out = _check(ch07.q2, ..., capsys)
+    out = _check(ch07a.q2, ..., capsys)
     assert {"fr": "pas encore de réponse", "en": "not answered yet"}[lang] in out
-    out = _check(ch07.q2, "not a function", capsys)
+    out = _check(ch07a.q2, "not a function", capsys)
     assert {"fr": "donnez la fonction elle-même (accuracy), reçu str",
             "en": "give the function itself (accuracy), got str"}[lang] in out
     out = _check(ch01.q1, ch01.q1.solve, capsys)

@@ -3,11 +3,11 @@
 Read: the markdown cells and the comments of the code cells of every notebook. Checked:
 
 * "chapter N", "Chapter 9a", "chapter-8", "chapters N–M", "chapters N to M", "chapters N, M and K":
-  each N is a notebook's chapter (00-16, 9a, 9b, 9c, 10a, 10b; "chapter 9" means 9a to 9c together,
-  "chapter 10" 10a and 10b);
+  each N is a notebook's chapter (00-16, 7a, 7b, 9a, 9b, 9c, 10a, 10b; "chapter 9" means 9a to 9c
+  together, "chapter 7" 7a and 7b, "chapter 10" 10a and 10b);
 * "exercise K" (this notebook's), "its exercise K" (the chapter named last before it in the same cell),
   "chapter N's exercise K", and "NN.qK": chapter N has at least K exercises in ``helpers/exercises``
-  (an exercise of the ambiguous "chapter 9" or "chapter 10" is dangling: 9a, 9b or 9c? 10a or 10b?).
+  (an exercise of an ambiguous "chapter 7", "chapter 9" or "chapter 10" is dangling: which part?).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ DIGITS = r"\d+\b"
 OWNER = rf"(?:\b(?:chapter\s+({NUMBER})['’]s|(its))\s+)?"   # "chapter 11's exercise 2", "its exercise 4"
 EXERCISE = re.compile(rf"{OWNER}\bexercises?\s+({DIGITS}){more(DIGITS)}", re.IGNORECASE)
 SHORT = re.compile(r"\b(\d{1,2}[a-z]?)\.q(\d+)\b")
-SPLIT_CHAPTERS = {"9", "10"}  # "chapter 9": 9a to 9c (the course spec's chapter 9); "chapter 10": 10a and 10b
+SPLIT_CHAPTERS = {"7", "9", "10"}  # "chapter 9": 9a to 9c (the course spec's chapter 9); 7 and 10: a, b
 
 
 def chapter_key(number: str) -> str:
@@ -117,6 +117,7 @@ EXERCISES = {"0": 1, "6": 3, "8": 3, "9a": 4, "9b": 4, "11": 4, "12": 3, "16": 3
     "chapters 10–18 use the engine",                           # the end of a range
     "chapters 8, 11 and 20",                                   # the last of a list
     "the `nn.L1Loss` exercise: exercise 4.",                   # chapter 6 has 3
+    "chapter 7's exercise 4",                                  # 7a or 7b?
     "BatchNorm removes it (chapter 9b, its exercise 5).",      # 9b has 4
     "chapter 11's exercise 7",
     "chapter 9's exercise 2",                                  # 9a or 9b?

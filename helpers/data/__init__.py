@@ -4,6 +4,7 @@ Modules (each imports the others directly, never through this file)::
 
     errors            DataNotFoundError, DataLayoutError, BadImageWarning, CacheSpaceError
     tiny              generated stand-ins for FashionMNIST and PlantVillage (smoke mode, tests, offline)
+    toy               chapter 7's 2-D sets: two rings, three spiral arms, the 70 / 15 / 15 split
     fashion           FashionMNIST: IDX files, finding it, torchvision's data set, in-memory loaders
     locate            finding PlantVillage: layouts, data/plantvillage -> mini -> tiny, listing images
     transforms        normalisation (MEAN, STD), the per-image augmentations, denormalize for plots

@@ -166,8 +166,8 @@ MESSAGES: dict[str, str] = {
         "torch.cat([points, (points ** 2).sum(dim=1, keepdim=True)], dim=1) ajoute le rayon au carré.",
     "Pick an optimiser and a learning rate":
         "Choisir un optimiseur et un taux d'apprentissage",
-    "Look at section 6's plot: which optimiser has the widest range of good learning rates, and where?":
-        "Regardez le graphique de la section 6 : quel optimiseur a la plus large plage de bons taux d'apprentissage, et où ?",
+    "Look at section 3's plot: which optimiser has the widest range of good learning rates, and where?":
+        "Regardez le graphique de la section 3 : quel optimiseur a la plus large plage de bons taux d'apprentissage, et où ?",
     "return torch.optim.Adam(params, lr=0.01) (or SGD with momentum 0.9 and a learning rate near 0.1).":
         "return torch.optim.Adam(params, lr=0.01) (ou SGD avec un momentum de 0.9 et un taux d'apprentissage proche de 0.1).",
     # --- exercise titles and hints (08)
@@ -217,6 +217,18 @@ MESSAGES: dict[str, str] = {
     "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.":
         "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.",
     # --- exercises 09b.q3 and 09c.q3
+    'RMSprop by hand':
+        'RMSprop à la main',
+    "RMSprop is Adam's second half alone: a running mean s of the squared gradient, and a step divided by its square root. alpha = 0.99 and eps = 1e-8 are torch.optim.RMSprop's defaults.":
+        "RMSprop, c'est la seconde moitié d'Adam seule : une moyenne glissante s du gradient au carré, et un pas divisé par sa racine carrée. alpha = 0.99 et eps = 1e-8 sont les valeurs par défaut de torch.optim.RMSprop.",
+    's = ALPHA * s + (1 - ALPHA) * g**2; return p - lr * g / (s.sqrt() + EPS), s':
+        's = ALPHA * s + (1 - ALPHA) * g**2 ; return p - lr * g / (s.sqrt() + EPS), s',
+    'Nesterov momentum by hand':
+        'Le momentum de Nesterov à la main',
+    "Plain momentum steps by lr * v with v = mu * v + g. Nesterov's looks ahead: it steps by the gradient plus one more velocity, lr * (g + mu * v).":
+        'Le momentum simple fait un pas de lr * v avec v = mu * v + g. Celui de Nesterov regarde devant : il fait un pas du gradient plus une vitesse de plus, lr * (g + mu * v).',
+    'v = MOMENTUM * v + g; return p - lr * (g + MOMENTUM * v), v':
+        'v = MOMENTUM * v + g ; return p - lr * (g + MOMENTUM * v), v',
     'MixUp by hand':
         'MixUp à la main',
     '`torch.roll(images, 1, dims=0)` puts image i - 1 at position i (the first image meets the last).':
@@ -837,7 +849,33 @@ MESSAGES: dict[str, str] = {
         "pour n = {n} et les fractions {fractions}, les tailles sont {sizes}, attendu {expected}",
     "for n = {n}, on data sorted by class your test set holds only class(es) {test_classes}: shuffle the indices (torch.randperm) before cutting":
         "pour n = {n}, sur des données triées par classe, votre jeu de test ne contient que la ou les classes {test_classes} : mélangez les indices (torch.randperm) avant de couper",
-    # --- helpers/exercises/ch07.py
+    # --- helpers/exercises/ch07a.py, ch07b.py
+    '{name} must return two tensors, (new p, new buffer), got {got_type}':
+        '{name} doit renvoyer deux tenseurs, (nouveau p, nouveau tampon), reçu {got_type}',
+    'give the function itself (rmsprop_step), got {type_answer_name}':
+        'donnez la fonction elle-même (rmsprop_step), reçu {type_answer_name}',
+    "your steps differ from torch.optim.RMSprop's from step {k} on: {why}":
+        'vos pas diffèrent de ceux de torch.optim.RMSprop à partir du pas {k} : {why}',
+    "after step {k} your parameter is {got}, torch.optim.RMSprop's is {expected}: s = alpha * s + (1 - alpha) * g**2, then p - lr * g / (sqrt(s) + eps)":
+        'après le pas {k}, votre paramètre vaut {got}, celui de torch.optim.RMSprop {expected} : s = alpha * s + (1 - alpha) * g**2, puis p - lr * g / (sqrt(s) + eps)',
+    "the same five steps as torch.optim.RMSprop. Its first step is {ratio:.1f} times the learning rate for every value, whatever its gradient's size (1 / sqrt(1 - alpha)): s starts at 0 and is too small at first. Adam divides its averages by 1 - beta**t for exactly this reason, and adds a running mean of g itself.":
+        "les mêmes cinq pas que torch.optim.RMSprop. Son premier pas vaut {ratio:.1f} fois le taux d'apprentissage pour chaque valeur, quelle que soit la taille de son gradient (1 / sqrt(1 - alpha)) : s part de 0 et il est d'abord trop petit. Adam divise ses moyennes par 1 - beta**t précisément pour cette raison, et ajoute une moyenne glissante de g lui-même.",
+    "you divide by s itself; RMSprop divides by its square root, sqrt(s) + eps, which has the gradient's units, so the step's size no longer depends on the gradient's scale":
+        "vous divisez par s lui-même ; RMSprop divise par sa racine carrée, sqrt(s) + eps, qui a les unités du gradient, si bien que la taille du pas ne dépend plus de l'échelle du gradient",
+    's = alpha * s + g**2 adds the whole squared gradient each step; the running mean weighs it by 1 - alpha':
+        's = alpha * s + g**2 ajoute tout le gradient au carré à chaque pas ; la moyenne glissante le pondère par 1 - alpha',
+    "you divide by the running mean BEFORE adding this step's g**2 (at the first step s is 0, so the step is g / eps: enormous); update s first":
+        "vous divisez par la moyenne glissante AVANT d'y ajouter le g**2 de ce pas (au premier pas s vaut 0, le pas vaut donc g / eps : énorme) ; mettez d'abord s à jour",
+    'give the function itself (nesterov_step), got {type_answer_name}':
+        'donnez la fonction elle-même (nesterov_step), reçu {type_answer_name}',
+    "that is plain momentum (p - lr * v), torch.optim.SGD(momentum=0.9) step for step; Nesterov's step adds the gradient and one more velocity: p - lr * (g + mu * v)":
+        "c'est le momentum simple (p - lr * v), torch.optim.SGD(momentum=0.9) pas pour pas ; le pas de Nesterov ajoute le gradient et une vitesse de plus : p - lr * (g + mu * v)",
+    'your velocity adds (1 - mu) * g; torch.optim.SGD adds the whole gradient (v = mu * v + g: its dampening is 0 unless asked)':
+        'votre vitesse ajoute (1 - mu) * g ; torch.optim.SGD ajoute tout le gradient (v = mu * v + g : son amortissement, dampening, vaut 0 sauf demande)',
+    "after step {k} your parameter is {got}, torch.optim.SGD(nesterov=True)'s is {expected}: update v = mu * v + g first, then step by lr * (g + mu * v) with the NEW v":
+        "après le pas {k}, votre paramètre vaut {got}, celui de torch.optim.SGD(nesterov=True) {expected} : mettez d'abord à jour v = mu * v + g, puis faites un pas de lr * (g + mu * v) avec le NOUVEAU v",
+    "the same five steps as torch.optim.SGD(momentum=0.9, nesterov=True); plain momentum on the same gradients ends up to {apart:.3f} away. On a gradient that stays the same both steps grow to 1 / (1 - mu) = {limit:.0f} times SGD's; Nesterov reacts sooner when it turns.":
+        "les mêmes cinq pas que torch.optim.SGD(momentum=0.9, nesterov=True) ; le momentum simple, sur les mêmes gradients, finit jusqu'à {apart:.3f} plus loin. Sur un gradient qui reste le même, les deux pas grandissent jusqu'à 1 / (1 - mu) = {limit:.0f} fois celui de SGD ; Nesterov réagit plus tôt quand il tourne.",
     "the logit form never computes sigmoid(z), so nothing underflows: this is BCEWithLogitsLoss.":
         "la forme avec logits ne calcule jamais sigmoid(z), donc rien ne s'arrondit à zéro : c'est BCEWithLogitsLoss.",
     "the rule of helpers.engine: logit > 0 for one column, argmax for several.":
@@ -878,8 +916,8 @@ MESSAGES: dict[str, str] = {
         "elle a à peine bougé : les pas sont trop courts",
     "it is going down, but not fast enough":
         "elle baisse, mais pas assez vite",
-    "with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} in {STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 6's sweep shows which learning rates work for which optimiser":
-        "avec {name} à lr = {lr:g}, la perte d'entraînement est passée de {start:.2f} à {final:.3f} en {STEPS} pas (cible {TARGET_LOSS}) : {verdict}. Le balayage de la section 6 montre quels taux d'apprentissage marchent pour quel optimiseur",
+    "with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} in {STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 3's sweep shows which learning rates work for which optimiser":
+        "avec {name} à lr = {lr:g}, la perte d'entraînement est passée de {start:.2f} à {final:.3f} en {STEPS} pas (cible {TARGET_LOSS}) : {verdict}. Le balayage de la section 3 montre quels taux d'apprentissage marchent pour quel optimiseur",
     "for {what} you return a tensor of shape {tuple_got_shape}: average the per-sample losses into one number (.mean())":
         "pour {what} vous renvoyez un tenseur de forme {tuple_got_shape} : faites la moyenne des pertes par exemple en un seul nombre (.mean())",
     "for {what} (logits {logits_flatten_tolist}) you return {value}: exp or log overflowed. Write -log σ(z) as softplus(-z) and -log(1 - σ(z)) as softplus(z)":

@@ -1,4 +1,4 @@
-"""Chapter 07 exercises: BCE from logits, one accuracy for both heads, a feature for the rings, optimisers."""
+"""Chapter 07a exercises: BCE from logits, one accuracy for both heads, a feature for the rings."""
 
 from __future__ import annotations
 
@@ -9,33 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.data import toy
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
-
-
-def _circles(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(seed)
-    labels = (torch.arange(n) % 2).float()
-    radius = torch.where(labels == 1, 0.5, 1.0)
-    angle = 2 * math.pi * torch.rand(n, generator=gen)
-    points = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)
-    return points + 0.1 * torch.randn(n, 2, generator=gen), labels
-
-
-def _spirals(n_per_class: int = 133, classes: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(0)
-    points, labels = [], []
-    for c in range(classes):
-        radius = torch.linspace(0.0, 1.0, n_per_class)
-        noise = 0.2 * torch.randn(n_per_class, generator=gen)
-        angle = torch.linspace(4.0 * c, 4.0 * (c + 1), n_per_class) + noise
-        points.append(torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], dim=1))
-        labels.append(torch.full((n_per_class,), c))
-    X, y = torch.cat(points), torch.cat(labels)
-    keep = torch.randperm(len(X), generator=torch.Generator().manual_seed(42))[: int(0.7 * len(X))]
-    return X[keep], y[keep]
-
 
 # --- q1: BCE from logits -----------------------------------------------------------------------------
 
@@ -92,7 +69,7 @@ def _naive_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 q1 = Exercise(
-    chapter="07", name="q1", title="Binary cross-entropy from logits",
+    chapter="07a", name="q1", title="Binary cross-entropy from logits",
     checker=check_bce, solver=solve_bce,
     hints=["With p = σ(z): -log p = log(1 + e^(-z)) = softplus(-z), and -log(1 - p) = log(1 + e^z) = "
            "softplus(z).",
@@ -159,7 +136,7 @@ def _sigmoid_threshold_zero(logits: torch.Tensor, targets: torch.Tensor) -> floa
 
 
 q2 = Exercise(
-    chapter="07", name="q2", title="One accuracy for both kinds of model",
+    chapter="07a", name="q2", title="One accuracy for both kinds of model",
     checker=check_accuracy, solver=solve_accuracy,
     hints=["Two cases: one column (or a 1-D tensor) of logits, or one column per class.",
            "One logit: predicted = (logits.reshape(-1) > 0).float(); several: logits.argmax(dim=1). Then the "
@@ -214,14 +191,14 @@ def check_feature(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_v
 
 
 def _context_circles() -> dict[str, Any]:
-    X, y = _circles(400, seed=0)
+    X, y = toy.make_circles(400, seed=0)
     order = torch.randperm(400, generator=torch.Generator().manual_seed(1))
     return {"X_train": X[order[:280]], "y_train": y[order[:280]], "X_val": X[order[280:340]],
             "y_val": y[order[280:340]]}
 
 
 q3 = Exercise(
-    chapter="07", name="q3", title="A feature that separates the rings",
+    chapter="07a", name="q3", title="A feature that separates the rings",
     checker=check_feature, solver=solve_feature,
     hints=["The rings differ in their distance from the centre, not in their direction.",
            "torch.cat([points, (points ** 2).sum(dim=1, keepdim=True)], dim=1) adds the squared radius."],
@@ -229,80 +206,4 @@ q3 = Exercise(
                    lambda **ctx: lambda p: torch.cat([p, (p[:, :1] * p[:, 1:])], dim=1),
                    lambda **ctx: lambda p: (p**2).sum(dim=1, keepdim=True)],
     context=_context_circles,
-)
-
-
-# --- q4: an optimiser and a learning rate ------------------------------------------------------------
-
-TARGET_LOSS, STEPS = 0.3, 100
-
-
-def solve_optimizer(**data: Any) -> Any:
-    def make_optimizer(params) -> torch.optim.Optimizer:
-        """Adam at a learning rate in the middle of its good range (section 6)."""
-        return torch.optim.Adam(params, lr=0.01)
-
-    return make_optimizer
-
-
-def _spiral_net() -> nn.Sequential:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
-
-
-def check_optimizer(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (make_optimizer), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
-    X, y = X_train.cpu(), y_train.cpu().long()
-    with isolated(seed=0):
-        model = _spiral_net()
-        optimizer = answer(model.parameters())
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise Wrong(tr("make_optimizer should return a torch.optim optimiser, got {type_optimizer_name}",
-                           type_optimizer_name=type(optimizer).__name__))
-        losses = []
-        for _ in range(STEPS):
-            loss = F.cross_entropy(model(X), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            if not math.isfinite(losses[-1]):
-                break
-        with torch.no_grad():
-            final = F.cross_entropy(model(X), y).item()
-    name, lr = type(optimizer).__name__, optimizer.param_groups[0]["lr"]
-    start = losses[0]
-    if not math.isfinite(final) or final > start or max(losses) > 2 * start:
-        raise Wrong(tr("with {name} at lr = {lr:g} the loss went from {start:.2f} up to {max_losses:.3g} "
-                       "and ended at {final:.3g}: it diverged. The learning rate is too large for {name}",
-                       name=name, lr=lr, start=start, max_losses=max(losses), final=final))
-    if final > TARGET_LOSS:
-        verdict = (tr("it barely moved: the steps are too short") if final > 0.9 * start else
-                   tr("it is going down, but not fast enough"))
-        raise Wrong(tr("with {name} at lr = {lr:g} the training loss went from {start:.2f} to {final:.3f} "
-                       "in {STEPS} steps (target {TARGET_LOSS}): {verdict}. Section 6's sweep shows which "
-                       "learning rates work for which optimiser", name=name, lr=lr, start=start,
-                       final=final, STEPS=STEPS, TARGET_LOSS=TARGET_LOSS, verdict=verdict))
-    return tr("{name} at lr = {lr:g}: loss {start:.2f} -> {final:.3f} in {STEPS} steps.", name=name, lr=lr,
-              start=start, final=final, STEPS=STEPS)
-
-
-def _context_spirals() -> dict[str, Any]:
-    X, y = _spirals()
-    return {"X_train": X, "y_train": y}
-
-
-q4 = Exercise(
-    chapter="07", name="q4", title="Pick an optimiser and a learning rate",
-    checker=check_optimizer, solver=solve_optimizer,
-    hints=["Look at section 6's plot: which optimiser has the widest range of good learning rates, and "
-           "where?",
-           "return torch.optim.Adam(params, lr=0.01) (or SGD with momentum 0.9 and a learning rate near "
-           "0.1)."],
-    wrong_answers=[lambda **ctx: lambda params: torch.optim.SGD(params, lr=0.01),
-                   lambda **ctx: lambda params: torch.optim.SGD(params, lr=10.0),
-                   lambda **ctx: lambda params: torch.optim.Adam(params, lr=10.0)],
-    context=_context_spirals,
 )
