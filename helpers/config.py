@@ -107,7 +107,7 @@ def budget(asked: int, available: int, what: str) -> int:
 
     A budget comes from :func:`pick` (the mode); the data copy may hold less (the drawn set has 6
     images a class). The result is ``asked``, or ``available`` when that is smaller, said once in a
-    line; checks then compare with what was used, never with what was asked (chapter 10).
+    line; checks then compare with what was used, never with what was asked (chapter 10a).
     """
     available = max(int(available), 0)
     if available < asked:

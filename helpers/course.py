@@ -20,7 +20,7 @@ Every setting runs in private data, work and runs folders, so a developer's own 
 never seen or touched. Examples::
 
     python -m helpers.course run quick-drawn                 # every chapter, one at a time
-    python -m helpers.course run quick-mini --chapters 10 11
+    python -m helpers.course run quick-mini --chapters 10a 10b 11
     python -m helpers.course timings --measure               # time every chapter, save the table
     python -m helpers.course timings                         # print the saved table
 
@@ -53,7 +53,7 @@ TABLE = "chapter-minutes"
 FULL_SHAPED_SCALE, FULL_SHAPED_MIN = 20, 8
 """The generated full-shaped set: every class of the full set at 1/20 of its size, 8 images at least
 (2,717 images; the majority class keeps its 10.1% share). Enough for every full-mode budget: the
-largest is chapter 10's loader timing, 1 warm-up + 40 batches of 32 training images (80%: 2,173)."""
+largest is chapter 10a's loader timing, 1 warm-up + 40 batches of 32 training images (80%: 2,173)."""
 
 
 def full_shaped_counts(scale: int = FULL_SHAPED_SCALE, least: int = FULL_SHAPED_MIN) -> dict[str, int]:
@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every chapter of a setting")
     run.add_argument("setting", choices=tuple(SETTINGS))
-    run.add_argument("--chapters", nargs="+", default=None, metavar="ID", help="e.g. 10 11 09a")
+    run.add_argument("--chapters", nargs="+", default=None, metavar="ID", help="e.g. 10a 11 09a")
     run.add_argument("--jobs", type=int, default=1, help="chapters at a time (default 1)")
     run.add_argument("--base", type=Path, default=None,
                      help="folder for the setting's private data/work/runs (default: a temporary one)")

@@ -38,7 +38,7 @@ def test_full_shaped_set_meets_the_largest_full_budget_and_keeps_the_shares() ->
 
     counts = course.full_shaped_counts()
     train = int(DEFAULT_FRACTIONS[0] * sum(counts.values()))
-    assert train // 32 - 1 >= 40, "chapter 10 times 40 batches of 32 after a warm-up one in full mode"
+    assert train // 32 - 1 >= 40, "chapter 10a times 40 batches of 32 after a warm-up one in full mode"
     assert max(counts, key=counts.get) == MAJORITY_CLASS and min(counts.values()) >= 3
     assert abs(counts[MAJORITY_CLASS] / sum(counts.values()) - MAJORITY_COUNT / EXPECTED_IMAGES) < 0.002
 
