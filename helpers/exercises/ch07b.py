@@ -107,6 +107,11 @@ def solve_rmsprop() -> Step:
     return rmsprop_step
 
 
+def _start() -> torch.Tensor:
+    """The parameter every run of the checks starts from: four values, float64."""
+    return torch.tensor([0.5, -1.0, 2.0, 0.0], dtype=torch.float64)
+
+
 def _gradients() -> list[torch.Tensor]:
     """Five gradients for a 4-value parameter: different scales, and signs that flip."""
     gen = torch.Generator().manual_seed(4)
@@ -115,7 +120,7 @@ def _gradients() -> list[torch.Tensor]:
 
 
 def _run_by_hand(answer: Step, lr: float, name: str) -> list[torch.Tensor]:
-    p = torch.tensor([0.5, -1.0, 2.0, 0.0], dtype=torch.float64)
+    p = _start()
     buffer = torch.zeros_like(p)
     path = []
     for g in _gradients():
@@ -129,7 +134,7 @@ def _run_by_hand(answer: Step, lr: float, name: str) -> list[torch.Tensor]:
 
 
 def _run_torch(make: Callable[[list[torch.Tensor]], torch.optim.Optimizer]) -> list[torch.Tensor]:
-    p = torch.tensor([0.5, -1.0, 2.0, 0.0], dtype=torch.float64, requires_grad=True)
+    p = _start().requires_grad_()
     optimizer = make([p])
     path = []
     for g in _gradients():
@@ -161,7 +166,7 @@ def check_rmsprop(answer: Any) -> str:
                        "s = alpha * s + (1 - alpha) * g**2, then p - lr * g / (sqrt(s) + eps)", k=step + 1,
                        got=[round(v, 6) for v in got[step].tolist()],
                        expected=[round(v, 6) for v in expected[step].tolist()]))
-    first = (expected[0] - torch.tensor([0.5, -1.0, 2.0, 0.0], dtype=torch.float64)).abs()
+    first = (expected[0] - _start()).abs()
     return tr("the same five steps as torch.optim.RMSprop. Its first step is {ratio:.1f} times the "
               "learning rate for every value, whatever its gradient's size (1 / sqrt(1 - alpha)): s starts "
               "at 0 and is too small at first. Adam divides its averages by 1 - beta**t for exactly this "
