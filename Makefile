@@ -76,7 +76,7 @@ test: setup browser  ## the test suite: package tests + every notebook in smoke 
 	COURSE_MODE=smoke OMP_NUM_THREADS=1 $(PY) -m pytest $(TEST_FLAGS) -m "not course and not site"
 
 # The modes people run (helpers/course.py): every chapter in quick mode on a fresh clone's drawn leaves
-# and on the mini set, full mode with dry-run caps on a generated full-shaped set; plus the browser,
+# and on the mini set, full mode with dry-run caps on a generated full-shaped set (as it is before 08); plus the browser,
 # a fresh venv and torchrun. --dist load: one chapter per free worker, the longest first (conftest.py). Then
 # the website in smoke mode, which executes every French chapter too (CI's run of the French edition).
 test-course: setup browser fashion  ## the longer checks: chapters in quick and full mode, French edition, website

@@ -15,6 +15,9 @@ course is run is a *setting* here, and ``make test-course`` executes every chapt
     *full-shaped* PlantVillage (the 38 classes in the full set's proportions at 1/20 of its size,
     :func:`full_shaped_counts`: every full-mode budget is met), with the dry-run caps
     (``COURSE_DRY_RUN=1``), chapters 08 on.
+``full-early``
+    The same hub, chapters 00 to 07b: full mode as it is (their toy data and budgets run in seconds on
+    a CPU, so no dry-run caps are needed), no PlantVillage.
 
 Every setting runs in private data, work and runs folders, so a developer's own data and runs are
 never seen or touched. Examples::
@@ -112,6 +115,9 @@ SETTINGS: dict[str, Setting] = {
         "full-dry", "full mode on a generated full-shaped PlantVillage, dry-run caps (a GPU hub's path)",
         {config.MODE_VARIABLE: "full", config.DRY_RUN_VARIABLE: "1", config.SHARED_VARIABLE: "none"},
         _from("08"), full_shaped=True),
+    "full-early": Setting(
+        "full-early", "full mode, the chapters before 08 (toy data: their full budgets run as they are)",
+        {config.MODE_VARIABLE: "full", config.SHARED_VARIABLE: "none"}, lambda path: chapter_id(path) < "08"),
 }
 
 
