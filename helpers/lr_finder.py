@@ -6,7 +6,7 @@ small to change anything (the loss stays where it started), then the loss falls,
 in the middle, and at last the steps are too large and the loss shoots up. The model and its
 optimiser are put back as they were, so the test costs only its batches. :func:`suggest_lr` reads
 the curve the usual way: a tenth of the learning rate at which the smoothed loss is lowest (still
-on the falling slope, safely below where it blows up). Chapter 8 runs it before its one-cycle
+on the falling slope, safely below where it blows up). Chapter 8b runs it for the one-cycle
 schedule, whose peak learning rate is the number such a test gives.
 """
 

@@ -35,7 +35,7 @@ DIGITS = r"\d+\b"
 OWNER = rf"(?:\b(?:chapter\s+({NUMBER})['’]s|(its))\s+)?"   # "chapter 11's exercise 2", "its exercise 4"
 EXERCISE = re.compile(rf"{OWNER}\bexercises?\s+({DIGITS}){more(DIGITS)}", re.IGNORECASE)
 SHORT = re.compile(r"\b(\d{1,2}[a-z]?)\.q(\d+)\b")
-SPLIT_CHAPTERS = {"7", "9", "10"}  # "chapter 9": 9a to 9c (the course spec's chapter 9); 7 and 10: a, b
+SPLIT_CHAPTERS = {"7", "8", "9", "10"}  # "chapter 9": 9a to 9c (the course spec's chapter 9); 7, 8, 10: a, b
 
 
 def chapter_key(number: str) -> str:

@@ -339,7 +339,7 @@ def test_chapter_map_reuses_chapter_0_and_the_instructors_minutes() -> None:
         number = cells[0]
         assert notebook.name.startswith(number)
         assert cells[3] == minutes.get(number, ["not measured yet"])[0]
-    assert "| 08 |" in table and "FashionMNIST (the generated tiny set here)" in table
+    assert "| 08a |" in table and "FashionMNIST (the generated tiny set here)" in table
 
 
 def test_staging_lays_out_both_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 PROGRESS_VARIABLE = "COURSE_PROGRESS_FILE"
 MOVED = {"07.q1": "07a.q1", "07.q2": "07a.q2", "07.q3": "07a.q3", "07.q4": "07b.q1",
+         "08.q1": "08b.q1", "08.q2": "08a.q2", "08.q3": "08b.q3",
          "10.q1": "10a.q1", "10.q2": "10b.q1", "10.q3": "10b.q3"}
-"""Exercises that moved when a chapter split (7 into 7a and 7b, 10 into 10a and 10b): old key -> new key."""
+"""Exercises that moved when a chapter split (7, 8 and 10 into a and b): old key -> new key."""
 
 
 def progress_file() -> Path:

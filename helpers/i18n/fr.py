@@ -229,6 +229,24 @@ MESSAGES: dict[str, str] = {
         'Le momentum simple fait un pas de lr * v avec v = mu * v + g. Celui de Nesterov regarde devant : il fait un pas du gradient plus une vitesse de plus, lr * (g + mu * v).',
     'v = MOMENTUM * v + g; return p - lr * (g + MOMENTUM * v), v':
         'v = MOMENTUM * v + g ; return p - lr * (g + MOMENTUM * v), v',
+    'A batch straight from the bytes':
+        'Un lot tiré directement des octets',
+    'Three steps: `images[index]` picks the images (B, 28, 28), `.unsqueeze(1)` adds the channel axis, and the bytes 0..255 become floats in [0, 1].':
+        "Trois étapes : `images[index]` choisit les images (B, 28, 28), `.unsqueeze(1)` ajoute l'axe des canaux, et les octets 0..255 deviennent des flottants dans [0, 1].",
+    'return images[index].unsqueeze(1).float() / 255':
+        'return images[index].unsqueeze(1).float() / 255',
+    'Top-2 accuracy':
+        'La précision top-2',
+    "`probabilities.topk(2, dim=1).indices` holds each image's two most probable classes, shape (N, 2).":
+        '`probabilities.topk(2, dim=1).indices` contient les deux classes les plus probables de chaque image, de forme (N, 2).',
+    'Compare them with `labels.unsqueeze(1)` (shape (N, 1) broadcasts against (N, 2)), then `.any(dim=1)` per image and the mean over the images: `.double().mean().item()`.':
+        "Comparez-les à `labels.unsqueeze(1)` (la forme (N, 1) se diffuse contre (N, 2)), puis `.any(dim=1)` par image et la moyenne sur les images : `.double().mean().item()`.",
+    'The smoothed loss of the range test':
+        'La perte lissée du test de plage',
+    'Keep a running `average` that starts at 0; at each step it becomes beta * average + (1 - beta) * loss.':
+        'Gardez une moyenne courante `average` qui part de 0 ; à chaque pas elle devient beta * average + (1 - beta) * loss.',
+    'Its weights sum to 1 - beta**(t + 1) after t + 1 steps, not to 1: divide by that, as Adam does for its moments.':
+        "Ses poids ont pour somme 1 - beta**(t + 1) après t + 1 pas, pas 1 : divisez par cette somme, comme Adam le fait pour ses moments.",
     'MixUp by hand':
         'MixUp à la main',
     '`torch.roll(images, 1, dims=0)` puts image i - 1 at position i (the first image meets the last).':
@@ -946,13 +964,75 @@ MESSAGES: dict[str, str] = {
         "sûr de lui et faux",
     "confident and right":
         "sûr de lui et juste",
-    # --- helpers/exercises/ch08.py
+    # --- helpers/exercises/ch08a.py
+    "give the function itself (batch_from_bytes), got {type_answer_name}":
+        "donnez la fonction elle-même (batch_from_bytes), reçu {type_answer_name}",
+    "batch_from_bytes should return a tensor, got {got_type}":
+        "batch_from_bytes doit renvoyer un tenseur, reçu {got_type}",
+    "your batch has shape {shape}: a convolution wants a channel axis, (B, 1, 28, 28). `.unsqueeze(1)` adds it":
+        "votre lot a la forme {shape} : une convolution veut un axe des canaux, (B, 1, 28, 28). `.unsqueeze(1)` l'ajoute",
+    "your batch has shape {shape}, expected {expected}: one image per index, one grey channel":
+        "votre lot a la forme {shape}, attendu {expected} : une image par indice, un canal de gris",
+    "your batch is {dtype}; the model's weights are float32, and so is what ToTensor gives: `.float()`":
+        "votre lot est en {dtype} ; les poids du modèle sont en float32, comme ce que donne ToTensor : `.float()`",
+    "your pixels go up to {top:.0f}: ToTensor scales the bytes 0..255 to [0, 1], divide by 255":
+        "vos pixels montent jusqu'à {top:.0f} : ToTensor ramène les octets 0..255 dans [0, 1], divisez par 255",
+    "you returned the first {n} images; the batch is the images at `index`, in that order (a shuffled loader draws them at random)":
+        "vous avez renvoyé les {n} premières images ; le lot, ce sont les images aux positions `index`, dans cet ordre (un loader mélangé les tire au hasard)",
+    "your batch differs from what ToTensor gives image by image (largest difference {gap:.3g})":
+        "votre lot diffère de ce que donne ToTensor image par image (plus grand écart {gap:.3g})",
+    "the same {n} images as a PIL image and a ToTensor each, bit for bit, in one indexing operation: data.fashion_mnist_loaders does this at every step (data.to_unit_range).":
+        "les mêmes {n} images qu'avec une image PIL et un ToTensor chacune, bit pour bit, en une seule opération d'indexation : data.fashion_mnist_loaders le fait à chaque pas (data.to_unit_range).",
+    "give the function itself (top2_accuracy), got {type_answer_name}":
+        "donnez la fonction elle-même (top2_accuracy), reçu {type_answer_name}",
+    "top2_accuracy(probabilities, labels)":
+        "top2_accuracy(probabilities, labels)",
+    "{got:g} is a percentage; give the fraction {right:.4f}":
+        "{got:g} est un pourcentage ; donnez la fraction {right:.4f}",
+    "{got:.4f} is the ordinary (top-1) accuracy: count an image as right when its true class is first OR second":
+        "{got:.4f} est la précision ordinaire (top-1) : comptez une image comme juste quand sa vraie classe est première OU deuxième",
+    "{got:.4f} counts only the images whose true class is second; top-2 counts the first place too":
+        "{got:.4f} ne compte que les images dont la vraie classe est deuxième ; le top-2 compte aussi la première place",
+    "top2_accuracy gave {got:.4f} on {n} images, expected {right:.4f}. The two most probable classes of each image are `probabilities.topk(2, dim=1).indices` (one row per image)":
+        "top2_accuracy a donné {got:.4f} sur {n} images, attendu {right:.4f}. Les deux classes les plus probables de chaque image sont `probabilities.topk(2, dim=1).indices` (une ligne par image)",
+    "on these {n:,} images: top-1 {top1:.1%}, top-2 {top2:.1%}. {second:.0%} of the mistakes put the right class second: most errors are a near miss between look-alike classes, the pairs of section 8.":
+        "sur ces {n:,} images : top-1 {top1:.1%}, top-2 {top2:.1%}. {second:.0%} des erreurs placent la bonne classe en deuxième : la plupart des erreurs sont des quasi-réussites entre classes qui se ressemblent, les paires de la section 8.",
+    # --- helpers/exercises/ch08b.py (the smoothed loss)
+    "smooth should return one number per loss (a list), got {got_type}":
+        "smooth doit renvoyer un nombre par perte (une liste), reçu {got_type}",
+    "smooth returned {got} values for {n} losses: one smoothed value per step":
+        "smooth a renvoyé {got} valeurs pour {n} pertes : une valeur lissée par pas",
+    "give the function itself (smooth), got {type_answer_name}":
+        "donnez la fonction elle-même (smooth), reçu {type_answer_name}",
+    "Without the correction the average starts at (1 - beta) x the first loss ({first:.3f} here), far below the loss: divide step t's average by 1 - beta**(t + 1).":
+        "Sans la correction, la moyenne part de (1 - beta) x la première perte ({first:.3f} ici), bien en dessous de la perte : divisez la moyenne du pas t par 1 - beta**(t + 1).",
+    "beta is the weight of the PAST average; the new loss gets 1 - beta.":
+        "beta est le poids de la moyenne PASSÉE ; la nouvelle perte reçoit 1 - beta.",
+    "That is the running mean: it weighs every loss alike, so the curve remembers the first steps forever. An exponential average forgets at rate beta.":
+        "C'est la moyenne cumulée : elle pèse chaque perte de la même façon, si bien que la courbe se souvient à jamais des premiers pas. Une moyenne exponentielle oublie au rythme beta.",
+    "average = beta * average + (1 - beta) * loss, then average / (1 - beta ** (t + 1)).":
+        "average = beta * average + (1 - beta) * loss, puis average / (1 - beta ** (t + 1)).",
+    "for {case} your values are {got}, expected {right}. {hint}":
+        "pour {case}, vos valeurs sont {got}, attendu {right}. {hint}",
+    "on section 3's curve your values differ from its `smoothed` column (largest difference {gap:.3g})":
+        "sur la courbe de la section 3, vos valeurs diffèrent de sa colonne `smoothed` (plus grand écart {gap:.3g})",
+    " It gives section 3's `smoothed` column exactly, all {n} steps.":
+        " Elle redonne exactement la colonne `smoothed` de la section 3, sur les {n} pas.",
+    "with beta = 0.9 the loss of 22 steps ago counts {share:.3f} times as much as the newest: the curve follows the learning rate, not the first batches. The correction is Adam's (chapter 7b): without it the first value would be a tenth of the loss.":
+        "avec beta = 0.9, la perte d'il y a 22 pas compte {share:.3f} fois autant que la plus récente : la courbe suit le taux d'apprentissage, pas les premiers lots. La correction est celle d'Adam (chapitre 7b) : sans elle, la première valeur serait le dixième de la perte.",
+    "a constant loss of 2.3":
+        "une perte constante de 2.3",
+    "a range test's losses":
+        "les pertes d'un test de plage",
+    "the same with beta = 0.5":
+        "les mêmes avec beta = 0.5",
+    # --- helpers/exercises/ch08b.py
     "{total:,} parameters for hidden_units=10, {value:.0%} of them in the classifier: the convolutions share theirs over the whole image.":
         "{total:,} paramètres pour hidden_units=10, dont {value:.0%} dans le classifieur : les convolutions partagent les leurs sur toute l'image.",
     "{recall:.1%} of the real shirts are found; {precision:.1%} of the images called Shirt are shirts.":
         "{recall:.1%} des vraies chemises sont trouvées ; {precision:.1%} des images classées Shirt sont des chemises.",
-    "the loss fell from {start:.2f} to {end:.2f} in {STEPS} steps. Part of the course's lead over learnpytorch.io's TinyVGG is the recipe, not the architecture: section 6 separates the two.":
-        "la perte est passée de {start:.2f} à {end:.2f} en {STEPS} pas. Une partie de l'avance du cours sur le TinyVGG de learnpytorch.io vient de la recette, pas de l'architecture : la section 6 sépare les deux.",
+    "the loss fell from {start:.2f} to {end:.2f} in {STEPS} steps. Part of the course's lead over learnpytorch.io's TinyVGG is the recipe, not the architecture: section 4 separates the two.":
+        "la perte est passée de {start:.2f} à {end:.2f} en {STEPS} pas. Une partie de l'avance du cours sur le TinyVGG de learnpytorch.io vient de la recette, pas de l'architecture : la section 4 sépare les deux.",
     "your recall":
         "votre rappel",
     "give the function itself (tinyvgg_parameters, not tinyvgg_parameters(10)); got {type_answer_name}":

@@ -1,5 +1,5 @@
-"""Chapter 08 exercises: learnpytorch.io's TinyVGG counted by hand, a class's recall from the confusion
-matrix, and an optimizer that makes their TinyVGG learn in 50 steps."""
+"""Chapter 08b exercises: learnpytorch.io's TinyVGG counted by hand, the bias-corrected smoothed loss of the
+learning-rate range test, and an optimizer that makes their TinyVGG learn in 50 steps."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
 from helpers import models
-from helpers.data.tiny import FASHION_CLASSES, _fashion_images
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_close
+from helpers.data.tiny import _fashion_images
+from helpers.exercises.core import Exercise, Wrong, as_number
 from helpers.exercises.tiny import isolated
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: learnpytorch.io's TinyVGG, counted by hand ---------------------------------------------------
 
@@ -58,7 +59,7 @@ def check_tinyvgg_parameters(answer: Any) -> str:
 
 
 q1 = Exercise(
-    chapter="08", name="q1", title="learnpytorch.io's TinyVGG, counted by hand",
+    chapter="08b", name="q1", title="learnpytorch.io's TinyVGG, counted by hand",
     checker=check_tinyvgg_parameters, solver=solve_tinyvgg_parameters,
     hints=["Four convolutions with `hidden` filters each: the first sees 1 channel, the others `hidden`.",
            "A 3x3 convolution c_in -> c_out has c_out x (c_in x 3 x 3 + 1) parameters; after two "
@@ -69,52 +70,101 @@ q1 = Exercise(
 )
 
 
-# --- q2: recall of one class from the confusion matrix --------------------------------------------------
-
-SHIRT = FASHION_CLASSES.index("Shirt")
+# --- q2: the smoothed loss of the range test -------------------------------------------------------------
 
 
-def solve_shirt_recall(cm: torch.Tensor) -> float:
-    return (cm[SHIRT, SHIRT] / cm[SHIRT].sum()).item()  # row = true class: of all real shirts, how many found
+def solve_smooth(curve: pd.DataFrame | None = None) -> Any:
+    def smooth(losses: list[float], beta: float = 0.9) -> list[float]:
+        """Exponential moving average of ``losses`` with weight ``beta``, bias-corrected as in Adam."""
+        average, smoothed = 0.0, []
+        for step, loss in enumerate(losses):
+            average = beta * average + (1 - beta) * loss       # starts at 0: too low for the first steps
+            smoothed.append(average / (1 - beta ** (step + 1)))  # the correction: weights that sum to 1
+        return smoothed
+
+    return smooth
 
 
-def check_shirt_recall(answer: Any, cm: torch.Tensor) -> str:
-    cm = torch.as_tensor(cm, dtype=torch.float64)
-    recall = (cm[SHIRT, SHIRT] / cm[SHIRT].sum()).item()
-    precision = (cm[SHIRT, SHIRT] / cm[:, SHIRT].sum()).item()
-    accuracy = (cm.trace() / cm.sum()).item()
-    got = as_number(answer, tr("your recall"))
-    if abs(got - recall) > 1e-6 and abs(got - precision) < 1e-6:
-        raise Wrong(tr("{got:.4f} is the precision (the Shirt COLUMN: of the images called Shirt, how many "
-                       "were shirts). Recall reads the Shirt ROW: of the real shirts, how many were found",
-                       got=got))
-    if abs(got - recall) > 1e-6 and abs(got - accuracy) < 1e-6:
-        raise Wrong(tr("{got:.4f} is the overall accuracy (trace / total); the recall of Shirt uses the "
-                       "Shirt row only", got=got))
-    if abs(got - 100 * recall) < 1e-4:
-        raise Wrong(tr("{got:g} is a percentage; give the fraction {recall:.4f}", got=got, recall=recall))
-    expect_close(got, recall, rtol=0, atol=1e-6, what=tr("your recall of Shirt"),
-                 hint=tr("Divide the diagonal cell of the Shirt row by the sum of that row."))
-    return (tr("{recall:.1%} of the real shirts are found; {precision:.1%} of the images called Shirt are "
-               "shirts.", recall=recall, precision=precision))
+def _reference(losses: list[float], beta: float) -> list[float]:
+    return solve_smooth()(losses, beta)
 
 
-def _confusion_context() -> dict[str, Any]:
-    gen = torch.Generator().manual_seed(8)
-    cm = torch.randint(0, 30, (10, 10), generator=gen)
-    cm += torch.diag(torch.randint(500, 900, (10,), generator=gen))
-    return {"cm": cm}
+def _sequences() -> dict[str, tuple[list[float], float]]:
+    """A constant loss (the bias shows at once), a falling-then-rising range test, another weight."""
+    falling_rising = [2.3, 2.31, 2.2, 2.0, 1.7, 1.3, 0.9, 0.7, 0.65, 0.8, 1.4, 2.9, 5.0]
+    return {mark("a constant loss of 2.3"): ([2.3] * 6, 0.9),
+            mark("a range test's losses"): (falling_rising, 0.9),
+            mark("the same with beta = 0.5"): (falling_rising, 0.5)}
+
+
+def _values(answer: Any, losses: list[float], beta: float) -> np.ndarray:
+    got = answer(list(losses), beta)
+    try:
+        values = np.asarray([float(v) for v in got], dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise Wrong(tr("smooth should return one number per loss (a list), got {got_type}",
+                       got_type=type(got).__name__)) from error
+    if len(values) != len(losses):
+        raise Wrong(tr("smooth returned {got} values for {n} losses: one smoothed value per step",
+                       got=len(values), n=len(losses)))
+    return values
+
+
+def check_smooth(answer: Any, curve: pd.DataFrame | None = None) -> str:
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (smooth), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    for case, (losses, beta) in _sequences().items():
+        got, right = _values(answer, losses, beta), np.asarray(_reference(losses, beta))
+        if np.allclose(got, right, rtol=1e-9, atol=1e-12):
+            continue
+        uncorrected = right * (1 - beta ** np.arange(1, len(losses) + 1))
+        swapped = np.asarray(_reference(losses, 1 - beta)) if beta != 0.5 else None
+        running_mean = np.cumsum(losses) / np.arange(1, len(losses) + 1)
+        if np.allclose(got, uncorrected):
+            hint = tr("Without the correction the average starts at (1 - beta) x the first loss ({first:.3f} "
+                      "here), far below the loss: divide step t's average by 1 - beta**(t + 1).",
+                      first=uncorrected[0])
+        elif swapped is not None and np.allclose(got, swapped):
+            hint = tr("beta is the weight of the PAST average; the new loss gets 1 - beta.")
+        elif np.allclose(got, running_mean):
+            hint = tr("That is the running mean: it weighs every loss alike, so the curve remembers the "
+                      "first steps forever. An exponential average forgets at rate beta.")
+        else:
+            hint = tr("average = beta * average + (1 - beta) * loss, then average / (1 - beta ** (t + 1)).")
+        raise Wrong(tr("for {case} your values are {got}, expected {right}. {hint}", case=case,
+                       got=np.round(got, 4).tolist(), right=np.round(right, 4).tolist(), hint=hint))
+    if curve is not None and len(curve):
+        mine = _values(answer, curve["loss"].tolist(), 0.9)
+        if not np.allclose(mine, curve["smoothed"].to_numpy(), rtol=1e-9, atol=1e-12):
+            raise Wrong(tr("on section 3's curve your values differ from its `smoothed` column (largest "
+                           "difference {gap:.3g})", gap=float(np.abs(mine - curve["smoothed"]).max())))
+        shown = tr(" It gives section 3's `smoothed` column exactly, all {n} steps.", n=len(curve))
+    else:
+        shown = ""
+    return tr("with beta = 0.9 the loss of 22 steps ago counts {share:.3f} times as much as the newest: "
+              "the curve follows the learning rate, not the first batches. The correction is Adam's "
+              "(chapter 7b): without it the first value would be a tenth of the loss.", share=0.9**22) + shown
+
+
+def _curve_context() -> dict[str, Any]:
+    losses = [2.3, 2.28, 2.25, 2.1, 1.9, 1.5, 1.1, 0.9, 1.3, 2.6]
+    return {"curve": pd.DataFrame({"loss": losses, "smoothed": _reference(losses, 0.9)})}
 
 
 q2 = Exercise(
-    chapter="08", name="q2", title="The recall of Shirt",
-    checker=check_shirt_recall, solver=solve_shirt_recall,
-    hints=["Row i of the confusion matrix holds the images whose TRUE class is i.",
-           "recall = cm[s, s] / cm[s].sum() with s = CLASSES.index('Shirt'); `.item()` makes it a number."],
-    wrong_answers=[lambda cm: (cm[SHIRT, SHIRT] / cm[:, SHIRT].sum()).item(),   # precision: the column
-                   lambda cm: (cm.trace() / cm.sum()).item(),                    # overall accuracy
-                   lambda cm: (100 * cm[SHIRT, SHIRT] / cm[SHIRT].sum()).item()],  # a percentage
-    context=_confusion_context,
+    chapter="08b", name="q2", title="The smoothed loss of the range test",
+    checker=check_smooth, solver=solve_smooth,
+    hints=["Keep a running `average` that starts at 0; at each step it becomes beta * average + "
+           "(1 - beta) * loss.",
+           "Its weights sum to 1 - beta**(t + 1) after t + 1 steps, not to 1: divide by that, as Adam "
+           "does for its moments."],
+    wrong_answers=[
+        lambda curve=None: lambda losses, beta=0.9: [a * (1 - beta ** (t + 1)) for t, a in
+                                                      enumerate(_reference(losses, beta))],  # no correction
+        lambda curve=None: lambda losses, beta=0.9: _reference(losses, 1 - beta),            # beta swapped
+        lambda curve=None: lambda losses, beta=0.9: list(np.cumsum(losses) / np.arange(1, len(losses) + 1))],
+    context=_curve_context,
 )
 
 
@@ -178,12 +228,12 @@ def check_make_optimizer(answer: Any) -> str:
                        "needs many more steps to start; try an optimizer that scales each weight's step "
                        "(Adam)", STEPS=STEPS, end=end, start=start))
     return (tr("the loss fell from {start:.2f} to {end:.2f} in {STEPS} steps. Part of the course's lead "
-               "over learnpytorch.io's TinyVGG is the recipe, not the architecture: section 6 separates "
+               "over learnpytorch.io's TinyVGG is the recipe, not the architecture: section 4 separates "
                "the two.", start=start, end=end, STEPS=STEPS))
 
 
 q3 = Exercise(
-    chapter="08", name="q3", title="Make learnpytorch.io's TinyVGG learn in 50 steps",
+    chapter="08b", name="q3", title="Make learnpytorch.io's TinyVGG learn in 50 steps",
     checker=check_make_optimizer, solver=solve_make_optimizer,
     hints=["With SGD at lr 0.1 (learnpytorch.io's recipe) this model's loss stays near ln(10) = 2.30 for "
            "the first 50 steps: `ex.training_losses(lambda m: torch.optim.SGD(m.parameters(), lr=0.1))` "
