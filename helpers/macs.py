@@ -134,7 +134,7 @@ def _owner(module: str, stages: Sequence[str]) -> str | None:
 
 def macs_by_stage(table: pd.DataFrame, stages: Sequence[str]) -> pd.Series:
     """Sum a :func:`count_macs` table over named parts (``"stem"``, ``"blocks.0"``...), in that order.
-    Chapter 9a introduces it.
+    Chapter 9b introduces it.
 
     A row belongs to the longest stage name that is its module name or a prefix of it (at a dot).
     Rows outside every stage are summed under ``"other"`` (shown only when not zero), so the

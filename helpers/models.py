@@ -317,7 +317,7 @@ def kaiming_init(model: nn.Module) -> nn.Module:
 def build_model(name: str, **kwargs: object) -> nn.Module:
     """Build a registered model by name; a clear error lists the names when it is unknown.
 
-    (Chapter 9a introduces it.)
+    (Chapter 9b introduces it.)
     """
     key = name.lower().replace("-", "_")
     if key not in MODELS:

@@ -112,3 +112,21 @@ def test_a_failing_student_function_is_reported_not_raised() -> None:
         import torch
 
         core.expect_shape(torch.zeros(64, 1), (64, 10))
+
+
+def test_chapter_9_renumbered_keeps_each_pass_with_its_exercise(private_progress: Path) -> None:
+    """Before chapter 9a split, 09b and 09c named today's 9c and 9d: an old file's passes move with their
+    exercises, and a key reused by a new exercise (09b.q1, 09a.q3) is not credited by mistake."""
+    old = {"09a.q1": True, "09a.q2": True, "09a.q3": False, "09a.q4": True, "09b.q1": True, "09c.q3": True}
+    private_progress.write_text(json.dumps({key: {"passed": passed, "when": "2026-12-01 10:00:00"}
+                                            for key, passed in old.items()}))
+    stored = progress.load()
+    passed = {key for key, value in stored.items() if value.get("passed")}
+    assert passed == {"09a.q1", "09b.q1", "09b.q3", "09c.q1", "09d.q3"}
+    assert not stored["09a.q2"]["passed"] and "09a.q3" not in stored
+    core_key = next(ex for ex in all_exercises()["09b"] if ex.name == "q1").key
+    progress.record(core_key, passed=True)       # a file written now records its layout ...
+    again = progress.load()
+    assert again["09b.q1"]["passed"] and again["09c.q1"]["passed"], "... and is not renamed twice"
+    keys = {ex.key for exercises in all_exercises().values() for ex in exercises}
+    assert set(progress.RENUMBERED.values()) <= keys

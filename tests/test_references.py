@@ -3,11 +3,12 @@
 Read: the markdown cells and the comments of the code cells of every notebook. Checked:
 
 * "chapter N", "Chapter 9a", "chapter-8", "chapters N–M", "chapters N to M", "chapters N, M and K":
-  each N is a notebook's chapter (00-16, 7a, 7b, 9a, 9b, 9c, 10a, 10b; "chapter 9" means 9a to 9c
-  together, "chapter 7" 7a and 7b, "chapter 10" 10a and 10b);
+  each N is a notebook's chapter (00-16, 7a, 7b, 8a, 8b, 9a to 9d, 10a, 10b; "chapter 9" means 9a to 9d
+  together, "chapter 7" 7a and 7b, "chapter 8" 8a and 8b, "chapter 10" 10a and 10b);
 * "exercise K" (this notebook's), "its exercise K" (the chapter named last before it in the same cell),
   "chapter N's exercise K", and "NN.qK": chapter N has at least K exercises in ``helpers/exercises``
-  (an exercise of an ambiguous "chapter 7", "chapter 9" or "chapter 10" is dangling: which part?).
+  (an exercise of an ambiguous "chapter 7", "chapter 8", "chapter 9" or "chapter 10" is dangling: which
+  part?).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ DIGITS = r"\d+\b"
 OWNER = rf"(?:\b(?:chapter\s+({NUMBER})['’]s|(its))\s+)?"   # "chapter 11's exercise 2", "its exercise 4"
 EXERCISE = re.compile(rf"{OWNER}\bexercises?\s+({DIGITS}){more(DIGITS)}", re.IGNORECASE)
 SHORT = re.compile(r"\b(\d{1,2}[a-z]?)\.q(\d+)\b")
-SPLIT_CHAPTERS = {"7", "8", "9", "10"}  # "chapter 9": 9a to 9c (the course spec's chapter 9); 7, 8, 10: a, b
+SPLIT_CHAPTERS = {"7", "8", "9", "10"}  # "chapter 9": 9a to 9d (the course spec's chapter 9); 7, 8, 10: a, b
 
 
 def chapter_key(number: str) -> str:
@@ -44,7 +45,7 @@ def chapter_key(number: str) -> str:
 
 
 def chapter_of(path: Path) -> str:
-    """The chapter of a notebook file, from its name ("09b_training_deep_cnns.ipynb" -> "9b")."""
+    """The chapter of a notebook file, from its name ("09c_training_deep_cnns.ipynb" -> "9c")."""
     return chapter_key(path.name.split("_")[0])
 
 

@@ -1,4 +1,5 @@
-"""Chapter 09a exercises: output sizes, multiply-adds of a convolution, MaxPool, a cheaper ResNet."""
+"""Chapter 09a exercises: the output-size formula, MaxPool with stride 1, a convolution by hand with stride
+and padding."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers import macs, models
 from helpers.exercises.core import Exercise, Wrong, expect_allclose, expect_type
 from helpers.i18n import mark, tr
 
@@ -68,81 +68,7 @@ q1 = Exercise(
 )
 
 
-# --- q2: multiply-adds of a convolution ----------------------------------------------------------
-
-def _macs_cases() -> list[tuple[nn.Conv2d, tuple[int, int, int, int]]]:
-    return [
-        (nn.Conv2d(3, 32, 3, padding=1), (1, 3, 256, 256)),              # SimpleCNN's first layer
-        (nn.Conv2d(32, 64, 3, stride=2, padding=1), (2, 32, 64, 64)),    # stride 2, a batch of 2
-        (nn.Conv2d(3, 8, 5, stride=2, padding=2), (1, 3, 255, 255)),     # odd size
-        (nn.Conv2d(32, 64, 1, stride=2), (1, 32, 64, 64)),               # the 1x1 shortcut
-        (nn.Conv2d(16, 16, 3, padding=1, groups=16), (1, 16, 10, 10)),   # depthwise: groups
-        (nn.Conv2d(4, 6, (1, 3)), (3, 4, 5, 7)),                          # rectangular kernel
-    ]
-
-
-def solve_conv2d_macs() -> Callable[[nn.Conv2d, tuple[int, ...]], int]:
-    def conv2d_macs(layer: nn.Conv2d, input_shape: tuple[int, ...]) -> int:
-        n, _, h, w = input_shape
-        (kh, kw), (sh, sw), (ph, pw) = layer.kernel_size, layer.stride, layer.padding
-        h_out = (h - kh + 2 * ph) // sh + 1
-        w_out = (w - kw + 2 * pw) // sw + 1
-        outputs = n * layer.out_channels * h_out * w_out
-        return outputs * (layer.in_channels // layer.groups) * kh * kw
-
-    return conv2d_macs
-
-
-def check_conv2d_macs(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function conv2d_macs(layer, input_shape), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
-    for layer, shape in _macs_cases():
-        right = macs.total_macs(layer, shape)
-        got = answer(layer, shape)
-        if got == right:
-            continue
-        call = f"conv2d_macs({layer}, {shape})"
-        n, _, h, w = shape
-        kh, kw = layer.kernel_size
-        per_output = layer.in_channels // layer.groups * kh * kw
-        h_out, w_out = layer(torch.zeros(shape)).shape[-2:]
-        if got == right * layer.groups != right:
-            reason = tr("each output only sees C_in / groups input channels: divide by layer.groups")
-        elif got == n * layer.out_channels * h * w * (layer.in_channels // layer.groups) * kh * kw != right:
-            reason = (tr("count the OUTPUT positions ({h_out}x{w_out}), not the input's ({h}x{w}): stride "
-                         "and padding change them", h_out=h_out, w_out=w_out, h=h, w=w))
-        elif n > 1 and got * n == right:
-            reason = tr("multiply by the batch size N = {n}: every image costs the same", n=n)
-        else:
-            reason = (tr("the count is output values x (C_in / groups) x K_h x K_w: here {n} x "
-                         "{layer_out_channels} x {h_out} x {w_out} output values, {per_output} products "
-                         "each", n=n, layer_out_channels=layer.out_channels, h_out=h_out, w_out=w_out,
-                         per_output=per_output))
-        shown = f"{got:,}" if isinstance(got, int | float) else repr(got)
-        raise Wrong(tr("{call} returned {shown}, expected {right:,}: {reason}", call=call, shown=shown,
-                       right=right, reason=reason))
-    return tr("the same count as helpers.macs on all cases (stride, odd size, 1x1, groups, batch).")
-
-
-q2 = Exercise(
-    chapter="09a", name="q2", title="Multiply-adds of a convolution",
-    checker=check_conv2d_macs, solver=solve_conv2d_macs,
-    hints=["Every OUTPUT value is a dot product over a K_h x K_w window in (C_in / groups) channels.",
-           "Output size with the formula of section 2 (layer.kernel_size, layer.stride and layer.padding are "
-           "pairs: (height, width)); then N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w."],
-    wrong_answers=[
-        lambda: lambda layer, shape: shape[0] * layer.out_channels * shape[2] * shape[3] * layer.in_channels
-        * layer.kernel_size[0] * layer.kernel_size[1],
-        lambda: lambda layer, shape: (layer(torch.zeros(shape)).numel() * layer.in_channels
-                                      * layer.kernel_size[0] * layer.kernel_size[1]),
-        lambda: lambda layer, shape: (layer(torch.zeros(shape))[0].numel() * layer.in_channels // layer.groups
-                                      * layer.kernel_size[0] * layer.kernel_size[1]),
-    ],
-)
-
-
-# --- q3: MaxPool with stride 1 ---------------------------------------------------------------------
+# --- q2: MaxPool with stride 1 ---------------------------------------------------------------------
 
 FIG13 = torch.tensor([[12, 20, 30, 0], [8, 12, 2, 0], [34, 70, 37, 4], [112, 100, 25, 12]],
                      dtype=torch.float32)
@@ -170,8 +96,8 @@ def check_maxpool_stride1(answer: Any) -> str:
     return tr("the windows overlap, so 30, 70 and 37 each win two windows.")
 
 
-q3 = Exercise(
-    chapter="09a", name="q3", title="MaxPool with stride 1",
+q2 = Exercise(
+    chapter="09a", name="q2", title="MaxPool with stride 1",
     checker=check_maxpool_stride1, solver=solve_maxpool_stride1,
     hints=["With stride 1 the 2x2 window moves one pixel at a time, so the windows overlap: "
            "3 positions per side.",
@@ -182,55 +108,99 @@ q3 = Exercise(
 )
 
 
-# --- q4: the same ResNet_minimal, a quarter of the work ----------------------------------------------
-
-MINIMAL_PARAMETERS = models.REPORT_PARAMETERS["resnet_minimal"]
+# --- q3: a convolution by hand, with stride and padding --------------------------------------------------
 
 
-def solve_cheaper_resnet() -> nn.Module:
-    model = models.ResNetMinimal()
-    model.stem[0] = nn.Conv2d(3, 32, kernel_size=3, stride=2, padding=1)  # downsample at the entrance
-    return model
+def solve_strided_conv2d() -> Callable[..., torch.Tensor]:
+    def strided_conv2d(image: torch.Tensor, kernel: torch.Tensor, stride: int = 1,
+                       padding: int = 0) -> torch.Tensor:
+        """Cross-correlation of a 2-D image with a 2-D kernel, as F.conv2d computes it (no kernel flip)."""
+        padded = torch.nn.functional.pad(image, (padding, padding, padding, padding))  # zeros on all 4 sides
+        k_h, k_w = kernel.shape
+        h_out = (padded.shape[0] - k_h) // stride + 1
+        w_out = (padded.shape[1] - k_w) // stride + 1
+        out = torch.zeros(h_out, w_out)
+        for i in range(h_out):
+            for j in range(w_out):
+                window = padded[i * stride: i * stride + k_h, j * stride: j * stride + k_w]
+                out[i, j] = (window * kernel).sum()
+        return out
+
+    return strided_conv2d
 
 
-def check_cheaper_resnet(answer: Any) -> str:
-    expect_type(answer, nn.Module, tr("your answer"))
-    reference = macs.total_macs(models.ResNetMinimal(), (1, 3, 256, 256))
-    try:
-        table = macs.count_macs(answer, (1, 3, 256, 256))
-    except ValueError as error:
-        raise Wrong(tr("your model cannot run on a (1, 3, 256, 256) image: {error}", error=error)) from None
-    out_shape = table["output_shape"].iloc[-1]
-    if out_shape != (1, 38):
-        raise Wrong(tr("your model outputs shape {out_shape} for one 256 px image; it must give (1, 38): "
-                       "one logit per class", out_shape=out_shape))
-    n_params = models.count_parameters(answer)
-    if n_params != MINIMAL_PARAMETERS:
-        raise Wrong(tr("your model has {n_params:,} parameters, ResNet_minimal has {MINIMAL_PARAMETERS:,}: "
-                       "keep the same layers and weights and change WHERE the work happens (e.g. the "
-                       "stem's stride)", n_params=n_params, MINIMAL_PARAMETERS=MINIMAL_PARAMETERS))
-    work = int(table["macs"].sum())
-    share = work / reference
-    if share > 0.30:
-        raise Wrong(tr("your model does {work_g:.2f} GMAC, {share:.0%} of ResNet_minimal's "
-                       "{reference_g:.2f} GMAC; aim for under 30%: if the stem halves the "
-                       "image, every block works on 4x fewer pixels", work_g=work / 1e9,
-                       share=share, reference_g=reference / 1e9))
-    return (tr("{work_g:.2f} GMAC instead of {reference_g:.2f} ({share:.0%}) with "
-               "the same {n_params:,} weights. The price: every block sees a 4x coarser image.",
-               work_g=work / 1e9, reference_g=reference / 1e9, share=share,
-               n_params=n_params))
+def _by_hand_cases() -> list[tuple[torch.Tensor, torch.Tensor, int, int]]:
+    """Each case has a reason: plain; stride 2 with padding on an odd side; a 2x2 kernel; a lopsided kernel,
+    so that a flipped kernel shows; padding 2 with a 5x5 kernel on a rectangle."""
+    gen = torch.Generator().manual_seed(9)
+    image = torch.randint(0, 10, (7, 6), generator=gen).float()
+    lopsided = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [-2.0, 0.0, 1.0]])
+    return [(image[:5, :5], torch.ones(3, 3), 1, 0),
+            (image, lopsided, 2, 1),
+            (image[:6, :6], torch.tensor([[1.0, -1.0], [2.0, 0.5]]), 2, 0),
+            (image, lopsided, 1, 1),
+            (image[:5], torch.randint(-2, 3, (5, 5), generator=gen).float(), 1, 2)]
 
 
-q4 = Exercise(
-    chapter="09a", name="q4", title="The same ResNet_minimal, a quarter of the work",
-    checker=check_cheaper_resnet, solver=solve_cheaper_resnet,
-    hints=["Multiply-adds of a conv layer grow with the number of output pixels. What if every block "
-           "worked on a 128 px map instead of a 256 px one?",
-           "A stride-2 convolution halves the side and keeps its weights. `model.stem` is "
-           "Conv2d -> BatchNorm -> ReLU.",
-           "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`."],
-    wrong_answers=[lambda: models.ResNetMinimal(),
-                   lambda: models.ResNet(widths=(32, 64, 128), head_hidden=None),
-                   lambda: models.ResNetMinimal(num_classes=10)],
+def check_strided_conv2d(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong(tr("give the function itself (strided_conv2d), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    for image, kernel, stride, padding in _by_hand_cases():
+        expected = torch.nn.functional.conv2d(image[None, None], kernel[None, None], stride=stride,
+                                              padding=padding)[0, 0]
+        sizes = f"<{image.shape[0]}x{image.shape[1]} image>, <{kernel.shape[0]}x{kernel.shape[1]} kernel>"
+        call = f"strided_conv2d({sizes}, stride={stride}, padding={padding})"
+        got = answer(image.clone(), kernel.clone(), stride, padding)
+        expect_type(got, torch.Tensor, call)
+        if tuple(got.shape) != tuple(expected.shape):
+            raise Wrong(tr("{call} has shape {shape}, expected {expected}: the output-size formula of "
+                           "section 2, floor((W - K + 2P) / S) + 1 per side", call=call,
+                           shape=tuple(got.shape), expected=tuple(expected.shape)))
+        if torch.allclose(got.float(), expected, atol=1e-4):
+            continue
+        flipped = torch.nn.functional.conv2d(image[None, None], kernel.flip(0, 1)[None, None], stride=stride,
+                                             padding=padding)[0, 0]
+        if torch.allclose(got.float(), flipped, atol=1e-4):
+            raise Wrong(tr("{call}: you flipped the kernel (the convolution of a maths course). PyTorch, "
+                           "like every deep learning library, slides the kernel as it is (a "
+                           "cross-correlation, section 1)", call=call))
+        raise Wrong(tr("{call} differs from F.conv2d (largest difference {gap:.3g}). Pad with zeros on every "
+                       "side first, then take the window at (i * stride, j * stride)", call=call,
+                       gap=(got.float() - expected).abs().max().item()))
+    return tr("the same as F.conv2d on five cases (stride 2 on an odd side, a 2x2 kernel, padding 2). "
+              "F.conv2d does the same sums, batched over images and channels, in optimised code.")
+
+
+def _no_padding() -> Any:
+    def conv(image: torch.Tensor, kernel: torch.Tensor, stride: int = 1, padding: int = 0) -> torch.Tensor:
+        return torch.nn.functional.conv2d(image[None, None], kernel[None, None], stride=stride)[0, 0]
+
+    return conv
+
+
+def _flipped() -> Any:
+    def conv(image: torch.Tensor, kernel: torch.Tensor, stride: int = 1, padding: int = 0) -> torch.Tensor:
+        return torch.nn.functional.conv2d(image[None, None], kernel.flip(0, 1)[None, None], stride=stride,
+                                          padding=padding)[0, 0]
+
+    return conv
+
+
+def _padded_one_side() -> Any:
+    def conv(image: torch.Tensor, kernel: torch.Tensor, stride: int = 1, padding: int = 0) -> torch.Tensor:
+        padded = torch.nn.functional.pad(image, (0, 2 * padding, 0, 2 * padding))   # all zeros at the end
+        return torch.nn.functional.conv2d(padded[None, None], kernel[None, None], stride=stride)[0, 0]
+
+    return conv
+
+
+q3 = Exercise(
+    chapter="09a", name="q3", title="A convolution by hand, with stride and padding",
+    checker=check_strided_conv2d, solver=solve_strided_conv2d,
+    hints=["`torch.nn.functional.pad(image, (p, p, p, p))` adds p rows or columns of zeros on each side; "
+           "then the output size is floor((W + 2P - K) / S) + 1 per side.",
+           "Output (i, j) is `(padded[i*s : i*s + K, j*s : j*s + K] * kernel).sum()`: section 1's loop, with "
+           "the window moving by the stride."],
+    wrong_answers=[_no_padding, _flipped, _padded_one_side],
 )

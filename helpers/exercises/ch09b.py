@@ -1,240 +1,218 @@
-"""Chapter 09b exercises: Dropout by hand, when early stopping stops, MixUp by hand."""
+"""Chapter 09b exercises: the multiply-adds of a convolution, of a residual block by hand, and
+ResNet_minimal with a quarter of the work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from helpers import mixing
+from helpers import macs, models
 from helpers.exercises.core import Exercise, Wrong, expect_type
-from helpers.i18n import mark, tr
+from helpers.i18n import tr
 
-# --- q1: Dropout by hand ------------------------------------------------------------------------------
+# --- q1: multiply-adds of a convolution ----------------------------------------------------------
+
+def _macs_cases() -> list[tuple[nn.Conv2d, tuple[int, int, int, int]]]:
+    return [
+        (nn.Conv2d(3, 32, 3, padding=1), (1, 3, 256, 256)),              # SimpleCNN's first layer
+        (nn.Conv2d(32, 64, 3, stride=2, padding=1), (2, 32, 64, 64)),    # stride 2, a batch of 2
+        (nn.Conv2d(3, 8, 5, stride=2, padding=2), (1, 3, 255, 255)),     # odd size
+        (nn.Conv2d(32, 64, 1, stride=2), (1, 32, 64, 64)),               # the 1x1 shortcut
+        (nn.Conv2d(16, 16, 3, padding=1, groups=16), (1, 16, 10, 10)),   # depthwise: groups
+        (nn.Conv2d(4, 6, (1, 3)), (3, 4, 5, 7)),                          # rectangular kernel
+    ]
 
 
-def solve_dropout() -> Callable[[torch.Tensor, float], torch.Tensor]:
-    def dropout(x: torch.Tensor, p: float) -> torch.Tensor:
-        if p == 1.0:
-            return torch.zeros_like(x)               # everything dropped (and no division by 0)
-        keep = torch.rand_like(x) >= p               # keep each value with probability 1 - p
-        return x * keep / (1 - p)                    # survivors scaled: the mean is unchanged
+def solve_conv2d_macs() -> Callable[[nn.Conv2d, tuple[int, ...]], int]:
+    def conv2d_macs(layer: nn.Conv2d, input_shape: tuple[int, ...]) -> int:
+        n, _, h, w = input_shape
+        (kh, kw), (sh, sw), (ph, pw) = layer.kernel_size, layer.stride, layer.padding
+        h_out = (h - kh + 2 * ph) // sh + 1
+        w_out = (w - kw + 2 * pw) // sw + 1
+        outputs = n * layer.out_channels * h_out * w_out
+        return outputs * (layer.in_channels // layer.groups) * kh * kw
 
-    return dropout
+    return conv2d_macs
 
 
-def check_dropout(answer: Any) -> str:
+def check_conv2d_macs(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(tr("your answer should be a function dropout(x, p), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
-    torch.manual_seed(0)
-    x = torch.rand(200_000) + 0.5                    # values in [0.5, 1.5]: scaling is visible
-    for p in (0.2, 0.5, 0.8):
-        y = answer(x.clone(), p)
-        expect_type(y, torch.Tensor, f"dropout(x, {p})")
-        if y.shape != x.shape:
-            raise Wrong(tr("dropout(x, {p}) has shape {tuple_y_shape}, expected {tuple_x_shape}", p=p,
-                           tuple_y_shape=tuple(y.shape), tuple_x_shape=tuple(x.shape)))
-        zeroed = (y == 0).float().mean().item()
-        if abs(zeroed - p) > 0.01:
-            hint = (tr(" (you zero with probability 1 - p: p is the probability to DROP)")
-                    if abs(zeroed - (1 - p)) < 0.01 else "")
-            raise Wrong(tr("dropout(x, {p}) zeroed {zeroed:.1%} of the values, expected about {p:.0%}{hint}",
-                           p=p, zeroed=zeroed, hint=hint))
-        kept = y != 0
-        scale = (y[kept] / x[kept])
-        if not torch.allclose(scale, torch.full_like(scale, 1 / (1 - p)), rtol=1e-4):
-            raise Wrong(tr("with p = {p} the surviving values are multiplied by {scale_mean_item:.3g}, "
-                           "expected 1 / (1 - p) = {value:.3g}, so that the mean of the output stays the "
-                           "mean of x", p=p, scale_mean_item=scale.mean().item(), value=1 / (1 - p)))
-    if not torch.equal(answer(x.clone(), 0.0), x):
-        raise Wrong(tr("dropout(x, 0.0) should return x unchanged: nothing is dropped"))
-    everything = answer(x.clone(), 1.0)
-    if not torch.equal(everything, torch.zeros_like(x)):
-        raise Wrong(tr("dropout(x, 1.0) should be all zeros (every value dropped); check that you do not "
-                       "divide by 1 - p = 0 (that gives NaN)"))
-    return tr("a fraction p zeroed, the rest scaled by 1/(1 - p), and both edge cases right.")
+        raise Wrong(tr("your answer should be a function conv2d_macs(layer, input_shape), got "
+                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    for layer, shape in _macs_cases():
+        right = macs.total_macs(layer, shape)
+        got = answer(layer, shape)
+        if got == right:
+            continue
+        call = f"conv2d_macs({layer}, {shape})"
+        n, _, h, w = shape
+        kh, kw = layer.kernel_size
+        per_output = layer.in_channels // layer.groups * kh * kw
+        h_out, w_out = layer(torch.zeros(shape)).shape[-2:]
+        if got == right * layer.groups != right:
+            reason = tr("each output only sees C_in / groups input channels: divide by layer.groups")
+        elif got == n * layer.out_channels * h * w * (layer.in_channels // layer.groups) * kh * kw != right:
+            reason = (tr("count the OUTPUT positions ({h_out}x{w_out}), not the input's ({h}x{w}): stride "
+                         "and padding change them", h_out=h_out, w_out=w_out, h=h, w=w))
+        elif n > 1 and got * n == right:
+            reason = tr("multiply by the batch size N = {n}: every image costs the same", n=n)
+        else:
+            reason = (tr("the count is output values x (C_in / groups) x K_h x K_w: here {n} x "
+                         "{layer_out_channels} x {h_out} x {w_out} output values, {per_output} products "
+                         "each", n=n, layer_out_channels=layer.out_channels, h_out=h_out, w_out=w_out,
+                         per_output=per_output))
+        shown = f"{got:,}" if isinstance(got, int | float) else repr(got)
+        raise Wrong(tr("{call} returned {shown}, expected {right:,}: {reason}", call=call, shown=shown,
+                       right=right, reason=reason))
+    return tr("the same count as helpers.macs on all cases (stride, odd size, 1x1, groups, batch).")
 
 
 q1 = Exercise(
-    chapter="09b", name="q1", title="Dropout by hand",
-    checker=check_dropout, solver=solve_dropout,
-    hints=["`torch.rand_like(x) >= p` is True with probability 1 - p: the values to keep.",
-           "Multiply x by that mask and divide by (1 - p); handle p = 1 separately (everything dropped)."],
-    wrong_answers=[lambda: lambda x, p: x * (torch.rand_like(x) >= p),
-                   lambda: lambda x, p: x * (torch.rand_like(x) < p) / p if p else x,
-                   lambda: lambda x, p: x * (torch.rand_like(x) >= p) / (1 - p)],
+    chapter="09b", name="q1", title="Multiply-adds of a convolution",
+    checker=check_conv2d_macs, solver=solve_conv2d_macs,
+    hints=["Every OUTPUT value is a dot product over a K_h x K_w window in (C_in / groups) channels.",
+           "Output size with the formula of chapter 9a, section 2 (layer.kernel_size, layer.stride and "
+           "layer.padding are pairs: (height, width)); then N x C_out x H_out x W_out x "
+           "(C_in // layer.groups) x K_h x K_w."],
+    wrong_answers=[
+        lambda: lambda layer, shape: shape[0] * layer.out_channels * shape[2] * shape[3] * layer.in_channels
+        * layer.kernel_size[0] * layer.kernel_size[1],
+        lambda: lambda layer, shape: (layer(torch.zeros(shape)).numel() * layer.in_channels
+                                      * layer.kernel_size[0] * layer.kernel_size[1]),
+        lambda: lambda layer, shape: (layer(torch.zeros(shape))[0].numel() * layer.in_channels // layer.groups
+                                      * layer.kernel_size[0] * layer.kernel_size[1]),
+    ],
 )
 
 
-# --- q2: when does early stopping stop? ----------------------------------------------------------------
-
-STOP_CASES: list[tuple[list[float], int, tuple[int, int]]] = [  # (val losses, patience, (stopped, best))
-    ([1.0, 0.9, 0.8, 0.85, 0.84, 0.83, 0.7], 3, (6, 3)),
-    ([1.0, 0.9, 0.8, 0.85, 0.84, 0.7, 0.9], 3, (7, 6)),     # the 6th epoch improves: the count restarts
-    ([0.5, 0.6, 0.7, 0.8], 2, (3, 1)),                      # never improves after the first epoch
-    ([1.0, 0.9, 0.8, 0.7, 0.6], 2, (5, 5)),                 # always improves: runs to the end
-    ([1.0, 1.0, 1.0, 1.0], 2, (3, 1)),                      # equal is not better
-    ([0.9, 0.95, 0.8], 1, (2, 1)),                          # patience 1
-]
+# --- q2: the multiply-adds of a residual block, by hand --------------------------------------------------
 
 
-def solve_stop_epoch() -> Callable[[Sequence[float], int], tuple[int, int]]:
-    def stop_epoch(val_losses: Sequence[float], patience: int) -> tuple[int, int]:
-        best_loss, best_epoch, bad = float("inf"), 0, 0
-        for epoch, loss in enumerate(val_losses, start=1):
-            if loss < best_loss:                     # strictly better: a new best epoch
-                best_loss, best_epoch, bad = loss, epoch, 0
-            else:
-                bad += 1
-                if bad >= patience:
-                    return epoch, best_epoch
-        return len(val_losses), best_epoch
+def solve_residual_block_macs() -> Callable[[int, int, int, int], int]:
+    def residual_block_macs(cin: int, cout: int, side: int, stride: int = 1) -> int:
+        """Multiply-adds of ResidualBlock(cin, cout, stride) on one cin x side x side input."""
+        out = (side - 1) // stride + 1        # 3x3, padding 1, stride s (the 1x1 shortcut: the same size)
+        first = out * out * cout * cin * 9    # main path, Conv 3x3 cin -> cout, stride s
+        second = out * out * cout * cout * 9  # main path, Conv 3x3 cout -> cout, on the smaller map
+        shortcut = out * out * cout * cin     # Conv 1x1 cin -> cout, stride s
+        return first + second + shortcut
 
-    return stop_epoch
+    return residual_block_macs
 
 
-def _stop_rule(val_losses: Sequence[float], patience: int, *, better: Callable[[float, float], bool],
-               late: int = 0, start: int = 1) -> tuple[int, int]:
-    """The rule, with the usual mistakes as options (to recognise them in an answer)."""
-    best_loss, best_epoch, bad = float("inf"), 0, 0
-    for epoch, loss in enumerate(val_losses, start=start):
-        if better(loss, best_loss):
-            best_loss, best_epoch, bad = loss, epoch, 0
-        else:
-            bad += 1
-            if bad >= patience + late:
-                return epoch, best_epoch
-    return len(val_losses) - 1 + start, best_epoch
+BLOCK_CASES = [(32, 64, 256, 1), (32, 64, 256, 2), (64, 128, 128, 2), (3, 16, 9, 2), (128, 128, 31, 1)]
 
 
-BUGGY_STOPS = {
-    mark("count epochs from 1, like engine.fit's history (enumerate(..., start=1))"):
-        lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a < b, start=0),
-    mark("stop as soon as `patience` epochs in a row did not improve, not one epoch later"):
-        lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a < b, late=1),
-    mark("an epoch only counts as better when its loss is strictly lower (<, not <=)"):
-        lambda losses, patience: _stop_rule(losses, patience, better=lambda a, b: a <= b),
-}
-
-
-def check_stop_epoch(answer: Any) -> str:
+def check_residual_block_macs(answer: Any) -> str:
     if not callable(answer):
-        raise Wrong(tr("your answer should be a function stop_epoch(val_losses, patience), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
-    results = {}
-    for losses, patience, _ in STOP_CASES:
-        got = answer(list(losses), patience)
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            raise Wrong(tr("stop_epoch({losses}, {patience}) returned {got!r}: return a pair (epoch it "
-                           "stopped at, best epoch), epochs counted from 1", losses=losses,
-                           patience=patience, got=got))
-        results[(tuple(losses), patience)] = (int(got[0]), int(got[1]))
-    for losses, patience, expected in STOP_CASES:
-        got = results[(tuple(losses), patience)]
-        if got == expected:
+        raise Wrong(tr("give the function itself (residual_block_macs), got {type_answer_name}",
+                       type_answer_name=type(answer).__name__))
+    for cin, cout, side, stride in BLOCK_CASES:
+        right = macs.total_macs(models.ResidualBlock(cin, cout, stride), (1, cin, side, side))
+        got = answer(cin, cout, side, stride)
+        if got == right:
             continue
-        reason = next((why for why, buggy in BUGGY_STOPS.items()
-                       if all(results[(tuple(c), k)] == buggy(list(c), k) for c, k, _ in STOP_CASES)),
-                      tr("training stops at the epoch where `patience` epochs in a row have not beaten the "
-                         "best loss (or at the last epoch)"))
-        raise Wrong(tr("stop_epoch({losses}, patience={patience}) returned {got}, expected {expected}: "
-                       "{reason}", losses=losses, patience=patience, got=got, expected=expected,
-                       reason=reason))
-    return tr("the same rule as engine.fit(patience=...): try it on the history of section 2.")
+        out = (side - 1) // stride + 1
+        shortcut = out * out * cout * cin
+        call = f"residual_block_macs({cin}, {cout}, {side}, stride={stride})"
+        if got == right - shortcut:
+            reason = tr("you left out the shortcut: its 1x1 convolution (cin -> cout) runs at every output "
+                        "position too")
+        elif got == right - out * out * cout * cout * 9 + side * side * cout * cout * 9:
+            reason = tr("the second convolution runs on the block's OUTPUT map ({out}x{out}), not on its "
+                        "input ({side}x{side}): the stride acts in the first one", out=out, side=side)
+        elif got == right - shortcut + shortcut * 9:
+            reason = tr("the shortcut is a 1x1 convolution: one product per input channel, not 9")
+        else:
+            reason = tr("add three convolutions at the output size {out}x{out}: 3x3 cin -> cout, 3x3 cout -> "
+                        "cout and the 1x1 shortcut cin -> cout", out=out)
+        shown = f"{got:,}" if isinstance(got, int | float) else repr(got)
+        raise Wrong(tr("{call} returned {shown}, expected {right:,}: {reason}", call=call, shown=shown,
+                       right=right, reason=reason))
+    one, two = (macs.total_macs(models.ResidualBlock(32, 64, s), (1, 32, 256, 256)) for s in (1, 2))
+    return tr("right on five blocks. ResidualBlock(32, 64) on a 256 px map: {one_g:.2f} GMAC at stride 1, "
+              "{two_g:.2f} at stride 2 ({ratio:.0f}x less): section 3's lesson, counted by you.",
+              one_g=one / 1e9, two_g=two / 1e9, ratio=one / two)
+
+
+def _without_shortcut() -> Any:
+    return lambda cin, cout, side, stride=1: ((side - 1) // stride + 1) ** 2 * cout * (cin * 9 + cout * 9)
+
+
+def _second_at_input_size() -> Any:
+    def macs_(cin: int, cout: int, side: int, stride: int = 1) -> int:
+        out = (side - 1) // stride + 1
+        return out * out * cout * cin * 9 + side * side * cout * cout * 9 + out * out * cout * cin
+
+    return macs_
+
+
+def _shortcut_3x3() -> Any:
+    return lambda cin, cout, side, stride=1: ((side - 1) // stride + 1) ** 2 * cout * (18 * cin + 9 * cout)
 
 
 q2 = Exercise(
-    chapter="09b", name="q2", title="When does early stopping stop?",
-    checker=check_stop_epoch, solver=solve_stop_epoch,
-    hints=["Walk through the losses keeping the best loss so far and how many epochs in a row did not "
-           "beat it.",
-           "A strictly lower loss resets the counter and becomes the best epoch; otherwise the counter "
-           "grows, and when it reaches `patience` training stops at this epoch. Epochs count from 1."],
-    wrong_answers=[lambda buggy=buggy: buggy for buggy in BUGGY_STOPS.values()] + [
-        lambda: lambda losses, patience: (min(len(losses), losses.index(min(losses)) + 1 + patience),
-                                          losses.index(min(losses)) + 1)],
+    chapter="09b", name="q2", title="The multiply-adds of a residual block, by hand",
+    checker=check_residual_block_macs, solver=solve_residual_block_macs,
+    hints=["Three convolutions: the main path's two 3x3 and the shortcut's 1x1. All three give the block's "
+           "output size, (side - 1) // stride + 1 per side (chapter 9a's formula with K = 3, P = 1).",
+           "out^2 x cout x (cin x 9) + out^2 x cout x (cout x 9) + out^2 x cout x cin."],
+    wrong_answers=[_without_shortcut, _second_at_input_size, _shortcut_3x3],
 )
 
 
-# --- q3: MixUp by hand ------------------------------------------------------------------------------------
+# --- q3: the same ResNet_minimal, a quarter of the work ----------------------------------------------
+
+MINIMAL_PARAMETERS = models.REPORT_PARAMETERS["resnet_minimal"]
 
 
-Batch = tuple[torch.Tensor, torch.Tensor]
+def solve_cheaper_resnet() -> nn.Module:
+    model = models.ResNetMinimal()
+    model.stem[0] = nn.Conv2d(3, 32, kernel_size=3, stride=2, padding=1)  # downsample at the entrance
+    return model
 
 
-def solve_mixup_batch() -> Callable[[torch.Tensor, torch.Tensor, float, int], Batch]:
-    def mixup_batch(images: torch.Tensor, labels: torch.Tensor, lam: float,
-                    num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-        targets = nn.functional.one_hot(labels, num_classes).float()        # (N, classes): 1 at each label
-        partner = torch.roll(images, 1, dims=0)                     # image i meets image i - 1
-        mixed = lam * images + (1 - lam) * partner
-        return mixed, lam * targets + (1 - lam) * torch.roll(targets, 1, dims=0)
-
-    return mixup_batch
-
-
-def _blend(x: torch.Tensor, targets: torch.Tensor, lam: float, shift: int) -> Batch:
-    """The MixUp blend with the partner ``shift`` places away: ``mixing.mixup_with`` is ``shift=1``."""
-    return (lam * x + (1 - lam) * torch.roll(x, shift, 0),
-            lam * targets + (1 - lam) * torch.roll(targets, shift, 0))
-
-
-def _mixup_case(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(seed)
-    return torch.rand(5, 1, 4, 4, generator=gen), torch.tensor([0, 3, 1, 3, 2])
-
-
-def check_mixup_batch(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function mixup_batch(images, labels, lam, num_classes), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
-    for seed, lam in ((0, 0.7), (1, 0.25), (2, 1.0)):
-        images, labels = _mixup_case(seed)
-        got = answer(images.clone(), labels.clone(), lam, 4)
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            raise Wrong(tr("return a pair (mixed images, soft targets), got {got}", got=type(got).__name__))
-        mixed, targets = got
-        one_hot = F.one_hot(labels, 4).float()
-        expected_images, expected_targets = mixing.mixup_with(images, one_hot, lam)
-        where = tr("with lam = {lam}", lam=lam)
-        if not isinstance(targets, torch.Tensor) or tuple(targets.shape) != (5, 4):
-            raise Wrong(tr("{where} the targets should be a float tensor of shape (5, 4): one row per image, "
-                           "one column per class (nn.functional.one_hot, then the blend)", where=where))
-        if not torch.allclose(mixed, expected_images, atol=1e-6):
-            swapped, _ = mixing.mixup_with(images, one_hot, 1 - lam)
-            other, _ = _blend(images, one_hot, lam, shift=-1)
-            hint = (tr(" lam weighs the image itself, 1 - lam its partner.") if torch.allclose(mixed, swapped)
-                    else tr(" The partner of image i is image i - 1: torch.roll(images, 1, dims=0).")
-                    if torch.allclose(mixed, other) else "")
-            raise Wrong(tr("{where} the mixed images differ from lam * x_i + (1 - lam) * x_(i-1).{hint}",
-                           where=where, hint=hint))
-        if not torch.allclose(targets.float(), expected_targets, atol=1e-6):
-            hint = (tr(" The labels must be blended like the images: a mixed image is lam of one class and "
-                       "1 - lam of another.")
-                    if torch.allclose(targets.float(), one_hot) else "")
-            raise Wrong(tr("{where} the soft targets differ from the same blend of the one-hot labels.{hint}",
-                           where=where, hint=hint))
-    images, labels = _mixup_case(0)
-    _, targets = answer(images, labels, 0.7, 4)
-    return tr("each soft target sums to 1 ({sums}): a mixed image is 70% of one class and 30% of the class "
-              "of its partner, so a model cannot learn one image's label by heart. helpers.mixing.mixup "
-              "does the same with lam drawn from Beta(alpha, alpha) for each batch.",
-              sums=", ".join(f"{s:.2f}" for s in targets.sum(dim=1).tolist()))
+def check_cheaper_resnet(answer: Any) -> str:
+    expect_type(answer, nn.Module, tr("your answer"))
+    reference = macs.total_macs(models.ResNetMinimal(), (1, 3, 256, 256))
+    try:
+        table = macs.count_macs(answer, (1, 3, 256, 256))
+    except ValueError as error:
+        raise Wrong(tr("your model cannot run on a (1, 3, 256, 256) image: {error}", error=error)) from None
+    out_shape = table["output_shape"].iloc[-1]
+    if out_shape != (1, 38):
+        raise Wrong(tr("your model outputs shape {out_shape} for one 256 px image; it must give (1, 38): "
+                       "one logit per class", out_shape=out_shape))
+    n_params = models.count_parameters(answer)
+    if n_params != MINIMAL_PARAMETERS:
+        raise Wrong(tr("your model has {n_params:,} parameters, ResNet_minimal has {MINIMAL_PARAMETERS:,}: "
+                       "keep the same layers and weights and change WHERE the work happens (e.g. the "
+                       "stem's stride)", n_params=n_params, MINIMAL_PARAMETERS=MINIMAL_PARAMETERS))
+    work = int(table["macs"].sum())
+    share = work / reference
+    if share > 0.30:
+        raise Wrong(tr("your model does {work_g:.2f} GMAC, {share:.0%} of ResNet_minimal's "
+                       "{reference_g:.2f} GMAC; aim for under 30%: if the stem halves the "
+                       "image, every block works on 4x fewer pixels", work_g=work / 1e9,
+                       share=share, reference_g=reference / 1e9))
+    return (tr("{work_g:.2f} GMAC instead of {reference_g:.2f} ({share:.0%}) with "
+               "the same {n_params:,} weights. The price: every block sees a 4x coarser image.",
+               work_g=work / 1e9, reference_g=reference / 1e9, share=share,
+               n_params=n_params))
 
 
 q3 = Exercise(
-    chapter="09b", name="q3", title="MixUp by hand",
-    checker=check_mixup_batch, solver=solve_mixup_batch,
-    hints=["`torch.roll(images, 1, dims=0)` puts image i - 1 at position i (the first image meets the last).",
-           "Targets: `nn.functional.one_hot(labels, num_classes).float()`, then the same blend as the "
-           "images, with the same roll."],
-    wrong_answers=[
-        lambda: lambda x, y, lam, k: (lam * x + (1 - lam) * torch.roll(x, 1, 0), F.one_hot(y, k).float()),
-        lambda: lambda x, y, lam, k: mixing.mixup_with(x, F.one_hot(y, k).float(), 1 - lam),   # lam swapped
-        lambda: lambda x, y, lam, k: _blend(x, F.one_hot(y, k).float(), lam, shift=-1),      # partner i + 1
-    ],
+    chapter="09b", name="q3", title="The same ResNet_minimal, a quarter of the work",
+    checker=check_cheaper_resnet, solver=solve_cheaper_resnet,
+    hints=["Multiply-adds of a conv layer grow with the number of output pixels. What if every block "
+           "worked on a 128 px map instead of a 256 px one?",
+           "A stride-2 convolution halves the side and keeps its weights. `model.stem` is "
+           "Conv2d -> BatchNorm -> ReLU.",
+           "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`."],
+    wrong_answers=[lambda: models.ResNetMinimal(),
+                   lambda: models.ResNet(widths=(32, 64, 128), head_hidden=None),
+                   lambda: models.ResNetMinimal(num_classes=10)],
 )

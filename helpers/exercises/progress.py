@@ -20,6 +20,15 @@ MOVED = {"07.q1": "07a.q1", "07.q2": "07a.q2", "07.q3": "07a.q3", "07.q4": "07b.
          "10.q1": "10a.q1", "10.q2": "10b.q1", "10.q3": "10b.q3"}
 """Exercises that moved when a chapter split (7, 8 and 10 into a and b): old key -> new key."""
 
+LAYOUT_KEY, LAYOUT = "_layout", 2
+RENUMBERED = {
+    "09a.q2": "09b.q1", "09a.q3": "09a.q2", "09a.q4": "09b.q3",    # 9a split into 9a (layers) and 9b (costs)
+    **{f"09b.q{n}": f"09c.q{n}" for n in (1, 2, 3)},               # the old 9b is now 9c
+    **{f"09c.q{n}": f"09d.q{n}" for n in (1, 2, 3)},               # the old 9c is now 9d
+}
+"""Layout 2 (chapter 9 in four parts) reuses the keys 09b and 09c for other exercises, so a file of layout 1
+(no ``_layout`` entry) is renamed all at once, old key -> new key; a new file records its layout."""
+
 
 def progress_file() -> Path:
     """Where progress is stored (see the module docstring)."""
@@ -33,7 +42,7 @@ def progress_file() -> Path:
 def load() -> dict[str, dict[str, object]]:
     """``{"01.q1": {"passed": True, "when": "..."}, ...}``; empty when nothing is stored yet.
 
-    An exercise passed under its old key (:data:`MOVED`) counts under its new one.
+    An exercise passed under its old key (:data:`MOVED`, :data:`RENUMBERED`) counts under its new one.
     """
     path = progress_file()
     try:
@@ -42,6 +51,9 @@ def load() -> dict[str, dict[str, object]]:
         return {}
     if not isinstance(stored, dict):
         return {}
+    if stored.get(LAYOUT_KEY, {}).get("version", 1) < LAYOUT:
+        stored = {RENUMBERED.get(key, key): value for key, value in stored.items()}
+    stored[LAYOUT_KEY] = {"version": LAYOUT}
     for old, new in MOVED.items():
         if old in stored and new not in stored:
             stored[new] = stored[old]

@@ -200,8 +200,20 @@ MESSAGES: dict[str, str] = {
         "Les multiplications-additions d'une convolution",
     "Every OUTPUT value is a dot product over a K_h x K_w window in (C_in / groups) channels.":
         "Chaque valeur de SORTIE est un produit scalaire sur une fenêtre K_h x K_w dans (C_in / groups) canaux.",
-    "Output size with the formula of section 2 (layer.kernel_size, layer.stride and layer.padding are pairs: (height, width)); then N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w.":
-        "La taille de sortie par la formule de la section 2 (layer.kernel_size, layer.stride et layer.padding sont des paires : (hauteur, largeur)) ; puis N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w.",
+    "Output size with the formula of chapter 9a, section 2 (layer.kernel_size, layer.stride and layer.padding are pairs: (height, width)); then N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w.":
+        "La taille de sortie par la formule du chapitre 9a, section 2 (layer.kernel_size, layer.stride et layer.padding sont des paires : (hauteur, largeur)) ; puis N x C_out x H_out x W_out x (C_in // layer.groups) x K_h x K_w.",
+    'A convolution by hand, with stride and padding':
+        'Une convolution à la main, avec pas et marge',
+    '`torch.nn.functional.pad(image, (p, p, p, p))` adds p rows or columns of zeros on each side; then the output size is floor((W + 2P - K) / S) + 1 per side.':
+        "`torch.nn.functional.pad(image, (p, p, p, p))` ajoute p lignes ou colonnes de zéros de chaque côté ; la taille de sortie est alors floor((W + 2P - K) / S) + 1 par côté.",
+    "Output (i, j) is `(padded[i*s : i*s + K, j*s : j*s + K] * kernel).sum()`: section 1's loop, with the window moving by the stride.":
+        "La sortie (i, j) vaut `(padded[i*s : i*s + K, j*s : j*s + K] * kernel).sum()` : la boucle de la section 1, avec une fenêtre qui avance du pas.",
+    'The multiply-adds of a residual block, by hand':
+        "Les multiplications-additions d'un bloc résiduel, à la main",
+    "Three convolutions: the main path's two 3x3 and the shortcut's 1x1. All three give the block's output size, (side - 1) // stride + 1 per side (chapter 9a's formula with K = 3, P = 1).":
+        "Trois convolutions : les deux 3x3 du chemin principal et la 1x1 du raccourci. Toutes trois donnent la taille de sortie du bloc, (side - 1) // stride + 1 par côté (la formule du chapitre 9a avec K = 3, P = 1).",
+    'out^2 x cout x (cin x 9) + out^2 x cout x (cout x 9) + out^2 x cout x cin.':
+        'out^2 x cout x (cin x 9) + out^2 x cout x (cout x 9) + out^2 x cout x cin.',
     "MaxPool with stride 1":
         "MaxPool avec un pas de 1",
     "With stride 1 the 2x2 window moves one pixel at a time, so the windows overlap: 3 positions per side.":
@@ -216,7 +228,7 @@ MESSAGES: dict[str, str] = {
         "Une convolution de pas 2 divise le côté par deux et garde ses poids. `model.stem` est Conv2d -> BatchNorm -> ReLU.",
     "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.":
         "`model = models.ResNetMinimal(); model.stem[0] = nn.Conv2d(3, 32, 3, stride=2, padding=1)`.",
-    # --- exercises 09b.q3 and 09c.q3
+    # --- exercises 09c.q3 and 09d.q3
     'RMSprop by hand':
         'RMSprop à la main',
     "RMSprop is Adam's second half alone: a running mean s of the squared gradient, and a step divided by its square root. alpha = 0.99 and eps = 1e-8 are torch.optim.RMSprop's defaults.":
@@ -311,7 +323,7 @@ MESSAGES: dict[str, str] = {
         'batch_norm diffère de la BatchNorm de torch en mode entraînement sur une entrée de forme {shape}.{hint}',
     'the same as nn.BatchNorm2d in train mode: channel means {means} become 0 and their standard deviations {stds} become 1; gamma and beta then set the scale and shift the layer learns.':
         "comme nn.BatchNorm2d en mode entraînement : les moyennes des canaux {means} deviennent 0 et leurs écarts-types {stds} deviennent 1 ; gamma et beta fixent ensuite l'échelle et le décalage que la couche apprend.",
-    # --- exercise titles and hints (09b)
+    # --- exercise titles and hints (09c)
     "Dropout by hand":
         "Dropout à la main",
     "`torch.rand_like(x) >= p` is True with probability 1 - p: the values to keep.":
@@ -1067,6 +1079,30 @@ MESSAGES: dict[str, str] = {
         "Un filtre couvre tous les canaux d'entrée : hidden x 3 x 3 poids après la première couche.",
     "Count each layer: a 3x3 convolution c_in -> c_out has c_out x (c_in x 9 + 1) parameters, a Linear layer out x (in + 1).":
         "Comptez chaque couche : une convolution 3x3 c_in -> c_out a c_out x (c_in x 9 + 1) paramètres, une couche Linear out x (in + 1).",
+    # --- helpers/exercises/ch09a.py (a convolution by hand)
+    "give the function itself (strided_conv2d), got {type_answer_name}":
+        "donnez la fonction elle-même (strided_conv2d), reçu {type_answer_name}",
+    "{call} has shape {shape}, expected {expected}: the output-size formula of section 2, floor((W - K + 2P) / S) + 1 per side":
+        "{call} a la forme {shape}, attendu {expected} : la formule de la taille de sortie de la section 2, floor((W - K + 2P) / S) + 1 par côté",
+    "{call}: you flipped the kernel (the convolution of a maths course). PyTorch, like every deep learning library, slides the kernel as it is (a cross-correlation, section 1)":
+        "{call} : vous avez retourné le noyau (la convolution d'un cours de maths). PyTorch, comme toutes les bibliothèques d'apprentissage profond, fait glisser le noyau tel quel (une corrélation croisée, section 1)",
+    "{call} differs from F.conv2d (largest difference {gap:.3g}). Pad with zeros on every side first, then take the window at (i * stride, j * stride)":
+        "{call} diffère de F.conv2d (plus grand écart {gap:.3g}). Entourez d'abord l'image de zéros de chaque côté, puis prenez la fenêtre en (i * stride, j * stride)",
+    "the same as F.conv2d on five cases (stride 2 on an odd side, a 2x2 kernel, padding 2). F.conv2d does the same sums, batched over images and channels, in optimised code.":
+        "le même résultat que F.conv2d sur cinq cas (pas de 2 sur un côté impair, un noyau 2x2, une marge de 2). F.conv2d fait les mêmes sommes, par lots d'images et de canaux, dans du code optimisé.",
+    # --- helpers/exercises/ch09b.py (the multiply-adds of a residual block)
+    "give the function itself (residual_block_macs), got {type_answer_name}":
+        "donnez la fonction elle-même (residual_block_macs), reçu {type_answer_name}",
+    "you left out the shortcut: its 1x1 convolution (cin -> cout) runs at every output position too":
+        "vous avez oublié le raccourci : sa convolution 1x1 (cin -> cout) tourne aussi à chaque position de sortie",
+    "the second convolution runs on the block's OUTPUT map ({out}x{out}), not on its input ({side}x{side}): the stride acts in the first one":
+        "la seconde convolution tourne sur la carte de SORTIE du bloc ({out}x{out}), pas sur son entrée ({side}x{side}) : le pas agit dans la première",
+    "the shortcut is a 1x1 convolution: one product per input channel, not 9":
+        "le raccourci est une convolution 1x1 : un produit par canal d'entrée, pas 9",
+    "add three convolutions at the output size {out}x{out}: 3x3 cin -> cout, 3x3 cout -> cout and the 1x1 shortcut cin -> cout":
+        "additionnez trois convolutions à la taille de sortie {out}x{out} : 3x3 cin -> cout, 3x3 cout -> cout et le raccourci 1x1 cin -> cout",
+    "right on five blocks. ResidualBlock(32, 64) on a 256 px map: {one_g:.2f} GMAC at stride 1, {two_g:.2f} at stride 2 ({ratio:.0f}x less): section 3's lesson, counted by you.":
+        "juste sur cinq blocs. ResidualBlock(32, 64) sur une carte de 256 px : {one_g:.2f} GMAC avec un pas de 1, {two_g:.2f} avec un pas de 2 ({ratio:.0f}x moins) : la leçon de la section 3, comptée par vous.",
     # --- helpers/exercises/ch09a.py
     "right on all {len_SIZE_CASES} cases, including the odd width 255 with stride 2.":
         "juste sur les {len_SIZE_CASES} cas, y compris la largeur impaire 255 avec un pas de 2.",
