@@ -1,5 +1,5 @@
 """Chapter 08a exercises: a batch cut straight from the stored bytes (what the in-memory loader does), a
-class's recall from the confusion matrix, and the top-2 accuracy of the CNN's probabilities."""
+class's recall from the confusion matrix, and the most confused pair of classes, by hand."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import torch
 from PIL import Image
 from torchvision.transforms import functional as tvf
 
+from helpers import metrics
 from helpers.data.tiny import FASHION_CLASSES, _fashion_images
 from helpers.exercises.core import Exercise, Wrong, as_number, expect_close
-from helpers.i18n import tr
+from helpers.i18n import mark, tr
 
 # --- q1: a batch straight from the bytes ----------------------------------------------------------------
 
@@ -135,88 +136,117 @@ q2 = Exercise(
 )
 
 
-# --- q3: top-2 accuracy -----------------------------------------------------------------------------------
+# --- q3: the most confused pair, by hand ----------------------------------------------------------------
 
 
-def solve_top2_accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> Callable[..., float]:
-    def top2_accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
-        """The fraction of images whose true class is one of the two most probable ones."""
-        best_two = probabilities.topk(2, dim=1).indices           # (N, 2): the two top classes of each row
-        return (best_two == labels.unsqueeze(1)).any(dim=1).double().mean().item()
+def solve_most_confused_pair(cm: torch.Tensor, classes: list[str]) -> Callable[..., tuple[str, str]]:
+    def most_confused_pair(cm: torch.Tensor, classes: list[str]) -> tuple[str, str]:
+        """The two classes confused most often, both directions added up (rows of cm = the truth)."""
+        both = cm + cm.T                  # cell (i, j): i called j plus j called i
+        both.fill_diagonal_(0)            # the diagonal holds the right answers, not confusions
+        i, j = divmod(int(both.argmax()), len(classes))
+        return classes[i], classes[j]
 
-    return top2_accuracy
-
-
-def _top_k(probabilities: torch.Tensor, labels: torch.Tensor, k: int) -> float:
-    best = probabilities.topk(k, dim=1).indices
-    return (best == labels.unsqueeze(1)).any(dim=1).double().mean().item()
+    return most_confused_pair
 
 
-def _made_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Small cases where top-1, top-2 and 'the second only' all differ (and N differs from the classes)."""
-    p = torch.tensor([[0.70, 0.20, 0.05, 0.05],    # right first
-                      [0.10, 0.60, 0.25, 0.05],    # right second
-                      [0.05, 0.15, 0.30, 0.50],    # right second
-                      [0.40, 0.30, 0.20, 0.10],    # right third: wrong for top-2
-                      [0.25, 0.25, 0.10, 0.40],    # right first
-                      [0.10, 0.20, 0.30, 0.40]])   # right fourth
-    labels = torch.tensor([0, 2, 2, 2, 3, 0])
-    gen = torch.Generator().manual_seed(83)
-    logits = torch.randn(40, 10, generator=gen)
-    return [(p, labels), (logits.softmax(dim=1), torch.randint(0, 10, (40,), generator=gen))]
+def _pair_cases() -> list[tuple[str, torch.Tensor, list[str]]]:
+    """Made-up matrices: one where the largest single cell is not the largest pair, one where it is."""
+    names = ["cat", "dog", "fox", "owl"]
+    lopsided = torch.tensor([[50, 9, 0, 0],     # cat called dog 9 times, dog never called cat: 9
+                             [0, 60, 1, 0],
+                             [0, 6, 40, 5],     # fox <-> owl: 5 + 4 = 9 ... fox <-> dog: 6 + 1 = 7
+                             [0, 0, 6, 70]])    # owl <-> fox: 6 + 5 = 11, the largest pair
+    plain = torch.tensor([[30, 2, 1], [8, 25, 0], [0, 1, 40]])
+    return [(mark("the first made-up matrix"), lopsided, names),
+            (mark("the second made-up matrix"), plain, ["hat", "cap", "boot"])]
 
 
-def check_top2_accuracy(answer: Any, probabilities: torch.Tensor, labels: torch.Tensor) -> str:
+def _as_pair(got: Any, classes: list[str]) -> frozenset:
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        raise Wrong(tr("most_confused_pair should return two class names, got {got!r}", got=got))
+    if not all(isinstance(name, str) for name in got):
+        raise Wrong(tr("give the class NAMES (classes[i]), not their indices: got {got!r}", got=tuple(got)))
+    unknown = [name for name in got if name not in classes]
+    if unknown:
+        raise Wrong(tr("{unknown} is not one of the classes", unknown=unknown))
+    return frozenset(got)
+
+
+def _truth(cm: torch.Tensor, classes: list[str]) -> frozenset:
+    top = metrics.most_confused(np.asarray(cm), classes, top=1, symmetric=True)
+    return frozenset(top[["class_a", "class_b"]].iloc[0])
+
+
+def _count(cm: torch.Tensor, classes: list[str], pair: frozenset) -> int:
+    i, j = (classes.index(name) for name in sorted(pair))
+    return int(cm[i, j] + cm[j, i])
+
+
+def check_most_confused_pair(answer: Any, cm: torch.Tensor, classes: list[str]) -> str:
     if not callable(answer):
-        raise Wrong(tr("give the function itself (top2_accuracy), got {type_answer_name}",
+        raise Wrong(tr("give the function itself (most_confused_pair), got {type_answer_name}",
                        type_answer_name=type(answer).__name__))
-    probabilities, labels = torch.as_tensor(probabilities).cpu(), torch.as_tensor(labels).cpu()
-    for p, y in [*_made_cases(), (probabilities, labels)]:
-        got = as_number(answer(p.clone(), y.clone()), tr("top2_accuracy(probabilities, labels)"))
-        right, top1 = _top_k(p, y, 2), _top_k(p, y, 1)
-        if abs(got - right) < 1e-9:
-            continue
-        if abs(got - 100 * right) < 1e-6:
-            raise Wrong(tr("{got:g} is a percentage; give the fraction {right:.4f}", got=got, right=right))
-        if abs(got - top1) < 1e-9:
-            raise Wrong(tr("{got:.4f} is the ordinary (top-1) accuracy: count an image as right when its "
-                           "true class is first OR second", got=got))
-        second = (p.topk(2, dim=1).indices[:, 1] == y).double().mean().item()
-        if abs(got - second) < 1e-9:
-            raise Wrong(tr("{got:.4f} counts only the images whose true class is second; top-2 counts "
-                           "the first place too", got=got))
-        raise Wrong(tr("top2_accuracy gave {got:.4f} on {n} images, expected {right:.4f}. The two most "
-                       "probable classes of each image are `probabilities.topk(2, dim=1).indices` (one row "
-                       "per image)", got=got, n=len(y), right=right))
-    top1, top2 = _top_k(probabilities, labels, 1), _top_k(probabilities, labels, 2)
-    second = (top2 - top1) / max(1 - top1, 1e-12)
-    return tr("on these {n:,} images: top-1 {top1:.1%}, top-2 {top2:.1%}. {second:.0%} of the mistakes put "
-              "the right class second: most errors are a near miss between look-alike classes, the pairs "
-              "of section 8.", n=len(labels), top1=top1, top2=top2, second=second)
+    cm = torch.as_tensor(np.asarray(cm)).long()
+    for case, matrix, names in [*_pair_cases(), (mark("the CNN's matrix `cm`"), cm, list(classes))]:
+        got = _as_pair(answer(matrix.clone(), list(names)), names)
+        right = _truth(matrix, names)
+        if got == right or (len(got) == 2 and _count(matrix, names, got) == _count(matrix, names, right)):
+            continue  # a tie: another pair as confused as the first one found is right too
+        if len(got) == 1:
+            raise Wrong(tr("on {case} you returned a class with itself: the diagonal holds the right "
+                           "answers; leave it out", case=case))
+        off = matrix.clone().fill_diagonal_(0)
+        i, j = divmod(int(off.argmax()), len(names))
+        if got == frozenset({names[i], names[j]}):
+            raise Wrong(tr("on {case} you took the largest single cell ({a} called {b}); a pair is confused "
+                           "in both directions: add cm[i, j] and cm[j, i]", case=case,
+                           a=names[i], b=names[j]))
+        raise Wrong(tr("on {case} the most confused pair is {right}, not {got}", case=case,
+                       right=" vs ".join(sorted(right)), got=" vs ".join(sorted(got))))
+    a, b = sorted(_truth(cm, list(classes)))
+    ia, ib = list(classes).index(a), list(classes).index(b)
+    pair = int(cm[ia, ib] + cm[ib, ia])
+    mistakes = int(cm.sum() - cm.trace())
+    return tr("{a} vs {b}: {pair:,} images confused in one direction or the other, {share:.0%} of the "
+              "model's {mistakes:,} mistakes.", a=a, b=b, pair=pair, share=pair / max(mistakes, 1),
+              mistakes=mistakes)
 
 
-def _probability_context() -> dict[str, Any]:
-    gen = torch.Generator().manual_seed(8)
-    labels = torch.randint(0, 10, (500,), generator=gen)
-    logits = torch.randn(500, 10, generator=gen) + 3 * torch.nn.functional.one_hot(labels, 10)
-    return {"probabilities": logits.softmax(dim=1), "labels": labels}
+def _one_direction() -> Any:
+    def pair(cm: torch.Tensor, classes: list[str]) -> tuple[str, str]:
+        off = cm.clone().fill_diagonal_(0)
+        i, j = divmod(int(off.argmax()), len(classes))
+        return classes[i], classes[j]
+
+    return pair
 
 
-def _second_only() -> Any:
-    return lambda probabilities, labels: (
-        (probabilities.topk(2, dim=1).indices[:, 1] == labels).double().mean().item())
+def _with_diagonal() -> Any:
+    def pair(cm: torch.Tensor, classes: list[str]) -> tuple[str, str]:
+        i, j = divmod(int((cm + cm.T).argmax()), len(classes))
+        return classes[i], classes[j]
+
+    return pair
+
+
+def _indices() -> Any:
+    def pair(cm: torch.Tensor, classes: list[str]) -> tuple[int, int]:
+        both = (cm + cm.T).fill_diagonal_(0)
+        i, j = divmod(int(both.argmax()), len(classes))
+        return i, j
+
+    return pair
 
 
 q3 = Exercise(
-    chapter="08a", name="q3", title="Top-2 accuracy",
-    checker=check_top2_accuracy, solver=solve_top2_accuracy,
-    hints=["`probabilities.topk(2, dim=1).indices` holds each image's two most probable classes, shape "
-           "(N, 2).",
-           "Compare them with `labels.unsqueeze(1)` (shape (N, 1) broadcasts against (N, 2)), then "
-           "`.any(dim=1)` per image and the mean over the images: `.double().mean().item()`."],
-    wrong_answers=[
-        lambda probabilities, labels: lambda p, y: (p.argmax(dim=1) == y).double().mean().item(),  # top-1
-        lambda probabilities, labels: _second_only(),
-        lambda probabilities, labels: lambda p, y: 100 * _top_k(p, y, 2)],                  # a percentage
-    context=_probability_context,
+    chapter="08a", name="q3", title="The most confused pair, by hand",
+    checker=check_most_confused_pair, solver=solve_most_confused_pair,
+    hints=["A pair is confused in both directions: cm[i, j] (i called j) plus cm[j, i]. `cm + cm.T` adds "
+           "them for every pair at once.",
+           "Zero the diagonal (`.fill_diagonal_(0)`: those are right answers), then `divmod(int(m.argmax()), "
+           "len(classes))` gives the row and the column of the largest cell."],
+    wrong_answers=[lambda cm, classes: _one_direction(), lambda cm, classes: _with_diagonal(),
+                   lambda cm, classes: _indices()],
+    context=lambda: {**_confusion_context(), "classes": list(FASHION_CLASSES)},
 )

@@ -247,12 +247,12 @@ MESSAGES: dict[str, str] = {
         "Trois étapes : `images[index]` choisit les images (B, 28, 28), `.unsqueeze(1)` ajoute l'axe des canaux, et les octets 0..255 deviennent des flottants dans [0, 1].",
     'return images[index].unsqueeze(1).float() / 255':
         'return images[index].unsqueeze(1).float() / 255',
-    'Top-2 accuracy':
-        'La précision top-2',
-    "`probabilities.topk(2, dim=1).indices` holds each image's two most probable classes, shape (N, 2).":
-        '`probabilities.topk(2, dim=1).indices` contient les deux classes les plus probables de chaque image, de forme (N, 2).',
-    'Compare them with `labels.unsqueeze(1)` (shape (N, 1) broadcasts against (N, 2)), then `.any(dim=1)` per image and the mean over the images: `.double().mean().item()`.':
-        "Comparez-les à `labels.unsqueeze(1)` (la forme (N, 1) se diffuse contre (N, 2)), puis `.any(dim=1)` par image et la moyenne sur les images : `.double().mean().item()`.",
+    'The most confused pair, by hand':
+        'La paire la plus confondue, à la main',
+    'A pair is confused in both directions: cm[i, j] (i called j) plus cm[j, i]. `cm + cm.T` adds them for every pair at once.':
+        "Une paire se confond dans les deux sens : cm[i, j] (i appelé j) plus cm[j, i]. `cm + cm.T` les additionne pour toutes les paires d'un coup.",
+    'Zero the diagonal (`.fill_diagonal_(0)`: those are right answers), then `divmod(int(m.argmax()), len(classes))` gives the row and the column of the largest cell.':
+        'Mettez la diagonale à zéro (`.fill_diagonal_(0)` : ce sont les bonnes réponses), puis `divmod(int(m.argmax()), len(classes))` donne la ligne et la colonne de la plus grande case.',
     'The smoothed loss of the range test':
         'La perte lissée du test de plage',
     'Keep a running `average` that starts at 0; at each step it becomes beta * average + (1 - beta) * loss.':
@@ -995,20 +995,28 @@ MESSAGES: dict[str, str] = {
         "votre lot diffère de ce que donne ToTensor image par image (plus grand écart {gap:.3g})",
     "the same {n} images as a PIL image and a ToTensor each, bit for bit, in one indexing operation: data.fashion_mnist_loaders does this at every step (data.to_unit_range).":
         "les mêmes {n} images qu'avec une image PIL et un ToTensor chacune, bit pour bit, en une seule opération d'indexation : data.fashion_mnist_loaders le fait à chaque pas (data.to_unit_range).",
-    "give the function itself (top2_accuracy), got {type_answer_name}":
-        "donnez la fonction elle-même (top2_accuracy), reçu {type_answer_name}",
-    "top2_accuracy(probabilities, labels)":
-        "top2_accuracy(probabilities, labels)",
-    "{got:g} is a percentage; give the fraction {right:.4f}":
-        "{got:g} est un pourcentage ; donnez la fraction {right:.4f}",
-    "{got:.4f} is the ordinary (top-1) accuracy: count an image as right when its true class is first OR second":
-        "{got:.4f} est la précision ordinaire (top-1) : comptez une image comme juste quand sa vraie classe est première OU deuxième",
-    "{got:.4f} counts only the images whose true class is second; top-2 counts the first place too":
-        "{got:.4f} ne compte que les images dont la vraie classe est deuxième ; le top-2 compte aussi la première place",
-    "top2_accuracy gave {got:.4f} on {n} images, expected {right:.4f}. The two most probable classes of each image are `probabilities.topk(2, dim=1).indices` (one row per image)":
-        "top2_accuracy a donné {got:.4f} sur {n} images, attendu {right:.4f}. Les deux classes les plus probables de chaque image sont `probabilities.topk(2, dim=1).indices` (une ligne par image)",
-    "on these {n:,} images: top-1 {top1:.1%}, top-2 {top2:.1%}. {second:.0%} of the mistakes put the right class second: most errors are a near miss between look-alike classes, the pairs of section 8.":
-        "sur ces {n:,} images : top-1 {top1:.1%}, top-2 {top2:.1%}. {second:.0%} des erreurs placent la bonne classe en deuxième : la plupart des erreurs sont des quasi-réussites entre classes qui se ressemblent, les paires de la section 8.",
+    "most_confused_pair should return two class names, got {got!r}":
+        "most_confused_pair doit renvoyer deux noms de classes, reçu {got!r}",
+    "give the class NAMES (classes[i]), not their indices: got {got!r}":
+        "donnez les NOMS des classes (classes[i]), pas leurs indices : reçu {got!r}",
+    "{unknown} is not one of the classes":
+        "{unknown} n'est pas l'une des classes",
+    "give the function itself (most_confused_pair), got {type_answer_name}":
+        "donnez la fonction elle-même (most_confused_pair), reçu {type_answer_name}",
+    "on {case} you returned a class with itself: the diagonal holds the right answers; leave it out":
+        "sur {case}, vous avez renvoyé une classe avec elle-même : la diagonale contient les bonnes réponses ; laissez-la de côté",
+    "on {case} you took the largest single cell ({a} called {b}); a pair is confused in both directions: add cm[i, j] and cm[j, i]":
+        "sur {case}, vous avez pris la plus grande case isolée ({a} appelé {b}) ; une paire se confond dans les deux sens : additionnez cm[i, j] et cm[j, i]",
+    "on {case} the most confused pair is {right}, not {got}":
+        "sur {case}, la paire la plus confondue est {right}, pas {got}",
+    "{a} vs {b}: {pair:,} images confused in one direction or the other, {share:.0%} of the model's {mistakes:,} mistakes.":
+        "{a} vs {b} : {pair:,} images confondues dans un sens ou dans l'autre, {share:.0%} des {mistakes:,} erreurs du modèle.",
+    "the first made-up matrix":
+        "la première matrice inventée",
+    "the second made-up matrix":
+        "la seconde matrice inventée",
+    "the CNN's matrix `cm`":
+        "la matrice `cm` du CNN",
     # --- helpers/exercises/ch08b.py (the smoothed loss)
     "smooth should return one number per loss (a list), got {got_type}":
         "smooth doit renvoyer un nombre par perte (une liste), reçu {got_type}",
