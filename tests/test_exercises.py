@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -130,3 +131,24 @@ def test_chapter_9_renumbered_keeps_each_pass_with_its_exercise(private_progress
     assert again["09b.q1"]["passed"] and again["09c.q1"]["passed"], "... and is not renamed twice"
     keys = {ex.key for exercises in all_exercises().values() for ex in exercises}
     assert set(progress.RENUMBERED.values()) <= keys
+
+
+CALLABLE_CHECKS = [ex for ex in EXERCISES if "expect_callable(" in inspect.getsource(ex.checker)]
+
+
+@pytest.mark.parametrize("exercise", CALLABLE_CHECKS, ids=[ex.key for ex in CALLABLE_CHECKS])
+def test_a_value_where_a_function_is_asked_gets_one_message(exercise: core.Exercise) -> None:
+    """The function-asking checks share core.expect_callable: a value (what calling the function by
+    mistake returns) is rejected with a message that names the function."""
+    context = exercise.context() if exercise.context else {}
+    outcome = exercise.evaluate(42, **context)
+    assert outcome.status == core.WRONG and "give the function itself" in outcome.message, outcome.line()
+    assert "got int" in outcome.message
+
+
+def test_expect_callable_says_what_the_mistake_looks_like() -> None:
+    core.expect_callable(len, "len")
+    with pytest.raises(core.Wrong, match=r"^give the function itself \(f, not f\(10\)\); got float$"):
+        core.expect_callable(3.0, "f", "f(10)")
+    with pytest.raises(core.Wrong, match=r"^give the function itself \(f\), got list$"):
+        core.expect_callable([], "f")

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number, expect_type
+from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number, expect_callable, expect_type
 from helpers.i18n import mark, tr
 
 # --- q1: dJ/dw for y_hat = w * x ----------------------------------------------------------------------
@@ -27,9 +27,7 @@ def _autograd_grad_w(w: float, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def check_grad_w(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (grad_w, not grad_w(...)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "grad_w", "grad_w(...)")
     gen = torch.Generator().manual_seed(0)
     cases = [(0.5, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 1.0, 4.0]))]
     for w in (-1.0, 0.0, 2.5):
@@ -86,9 +84,7 @@ def _descent_final_cost(x: torch.Tensor, y: torch.Tensor, lr: float, steps: int 
 
 
 def check_stable_lr(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (stable_lr, not stable_lr(x)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "stable_lr", "stable_lr(x)")
     gen = torch.Generator().manual_seed(1)
     for low, width in ((-1.0, 3.0), (0.0, 1.0), (-2.0, 4.0), (3.0, 2.0)):
         x = (low + width * torch.rand(100, generator=gen)).double()

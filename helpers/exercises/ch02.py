@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_function
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable, expect_function
 from helpers.i18n import tr
 
 CENTRES = torch.tensor([[0.0, 0.0], [2.5, 0.5], [1.0, 2.5]])
@@ -92,9 +92,7 @@ def _standardised(reference: torch.Tensor, points: torch.Tensor, correction: int
 
 
 def check_standardise(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (standardise), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "standardise")
     reference = torch.tensor([[1.0, 100.0], [3.0, 300.0], [5.0, 500.0], [7.0, 200.0]])
     shifted = torch.tensor([[3.0, 300.0], [7.0, 700.0], [-1.0, 0.0]])
     cases = [(reference, reference), (reference, shifted),

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.i18n import tr
 
 LAYOUT = ["S...T", ".##..", ".#G#.", ".T.#.", "....."]
@@ -28,9 +28,7 @@ def solve_bellman_target() -> Any:
 
 
 def check_bellman_target(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (bellman_target), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "bellman_target")
     row = np.array([0.2, 0.9, -0.4, 0.1])
     cases = [((-0.01, row, False, 0.95), -0.01 + 0.95 * 0.9, tr("an ordinary move")),
              ((1.0, np.zeros(4), True, 0.95), 1.0, tr("the move into the goal")),
@@ -162,9 +160,7 @@ def _frequencies(choose: Any, row: np.ndarray, epsilon: float, draws: int = 6000
 
 
 def check_choose(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (choose), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "choose")
     row, tie = np.array([0.1, 0.5, -0.2, 0.0]), np.array([0.5, 0.5, 0.0, -1.0])
     cases = [(row, 0.0, [0.0, 1.0, 0.0, 0.0],
               tr("epsilon = 0 must always take the best action (→, index 1)")),

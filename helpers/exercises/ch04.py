@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_type
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_callable, expect_type
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
@@ -64,9 +64,7 @@ def solve_softmax() -> Any:
 
 
 def check_softmax(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (softmax), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "softmax")
     cases = {mark("ordinary logits"): torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]),
              mark("one sample of four classes"): torch.tensor([[0.0, 0.0, 0.0, 0.0]]),
              mark("large logits"): torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1000.0, -999.0]])}
@@ -122,9 +120,7 @@ def _xor_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def check_xor_net(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (make_xor_net, without calling it), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "make_xor_net", "make_xor_net()")
     X, y, corners, corner_labels = _xor_data()
     with isolated(seed=0):  # one thread, seeded; the notebook's random numbers left alone
         model = answer()

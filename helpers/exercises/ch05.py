@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_type
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_allclose, expect_callable, expect_type
 from helpers.i18n import tr
 
 # --- q1: a broadcast shape ---------------------------------------------------------------------------
@@ -55,9 +55,7 @@ def solve_linear() -> Any:
 
 
 def check_linear(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (linear), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "linear")
     gen = torch.Generator().manual_seed(0)
     for n, fan_in, fan_out in ((4, 3, 5), (1, 2, 2), (7, 6, 1)):
         X, weight, bias = (torch.randn(n, fan_in, generator=gen), torch.randn(fan_out, fan_in, generator=gen),
@@ -107,9 +105,7 @@ def solve_channels_first() -> Any:
 
 
 def check_channels_first(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (to_channels_first), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "to_channels_first")
     batch = torch.arange(2 * 4 * 6 * 3).reshape(2, 4, 6, 3)      # N=2, H=4, W=6, C=3: every value distinct
     got = answer(batch)
     expect_type(got, torch.Tensor, "to_channels_first(batch)")

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.i18n import tr
 
 EPOCHS_Q1 = 10
@@ -124,9 +124,7 @@ def solve_train_step() -> Any:
 
 
 def check_train_step(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (train_step), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "train_step")
     data = _line_data()
     x, y = data["x_train"], data["y_train"]
     reference, mine = _Line(), _Line()
@@ -202,9 +200,7 @@ def solve_split() -> Any:
 
 
 def check_split(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (three_way_split), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "three_way_split")
     for n, fractions in ((100, (0.7, 0.15, 0.15)), (37, (0.6, 0.2, 0.2)), (1000, (0.8, 0.1, 0.1))):
         parts = answer(n, fractions, 0)
         if len(parts) != 3:

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.data import toy
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_type
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable, expect_type
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
@@ -27,9 +27,7 @@ def solve_bce() -> Any:
 
 
 def check_bce(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (bce_with_logits), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "bce_with_logits")
     cases = {mark("ordinary logits"): (torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0]),
                                  torch.tensor([0.0, 0.0, 1.0, 1.0, 1.0])),
              mark("a (N, 1) column"): (torch.tensor([[1.5], [-2.0]]), torch.tensor([[1.0], [1.0]])),
@@ -95,9 +93,7 @@ def solve_accuracy() -> Any:
 
 
 def check_accuracy(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (accuracy), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "accuracy")
     cases = [(mark("one logit per sample, shape (N, 1)"), torch.tensor([[2.0], [-1.0], [0.5], [-0.2]]),
               torch.tensor([[1.0], [0.0], [0.0], [0.0]]), 0.75),
              (mark("one logit per sample, shape (N,)"), torch.tensor([-3.0, 4.0, 1.0, -1.0, 2.0]),
@@ -158,9 +154,7 @@ def solve_feature(**data: Any) -> Any:
 
 def check_feature(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor, X_val: torch.Tensor,
                   y_val: torch.Tensor) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (add_feature), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "add_feature")
     train, val = answer(X_train.cpu()), answer(X_val.cpu())
     expect_type(train, torch.Tensor, "add_feature(points)")
     if train.shape != (len(X_train), 3):

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from helpers.data import toy
-from helpers.exercises.core import Exercise, Wrong
+from helpers.exercises.core import Exercise, Wrong, expect_callable
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
@@ -34,9 +34,7 @@ def _spiral_net() -> nn.Sequential:
 
 
 def check_optimizer(answer: Any, X_train: torch.Tensor, y_train: torch.Tensor) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (make_optimizer), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "make_optimizer")
     X, y = X_train.cpu(), y_train.cpu().long()
     with isolated(seed=0):
         model = _spiral_net()
@@ -150,9 +148,7 @@ def _first_gap(got: list[torch.Tensor], expected: list[torch.Tensor]) -> int | N
 
 
 def check_rmsprop(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (rmsprop_step), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "rmsprop_step")
     lr = 0.01
     expected = _run_torch(lambda params: torch.optim.RMSprop(params, lr=lr, alpha=ALPHA, eps=EPS))
     got = _run_by_hand(answer, lr, "rmsprop_step")
@@ -230,9 +226,7 @@ def solve_nesterov() -> Step:
 
 
 def check_nesterov(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (nesterov_step), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "nesterov_step")
     lr = 0.1
     expected = _run_torch(lambda params: torch.optim.SGD(params, lr=lr, momentum=MOMENTUM, nesterov=True))
     plain = _run_torch(lambda params: torch.optim.SGD(params, lr=lr, momentum=MOMENTUM))

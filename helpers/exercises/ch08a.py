@@ -13,7 +13,7 @@ from torchvision.transforms import functional as tvf
 
 from helpers import metrics
 from helpers.data.tiny import FASHION_CLASSES, _fashion_images
-from helpers.exercises.core import Exercise, Wrong, as_number, expect_close
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable, expect_close
 from helpers.i18n import mark, tr
 
 # --- q1: a batch straight from the bytes ----------------------------------------------------------------
@@ -41,9 +41,7 @@ def _one_by_one(images: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 
 
 def check_batch_from_bytes(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (batch_from_bytes), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "batch_from_bytes")
     images, index = _stored_bytes()
     expected = _one_by_one(images, index)
     got = answer(images.clone(), index.clone())
@@ -184,9 +182,7 @@ def _count(cm: torch.Tensor, classes: list[str], pair: frozenset) -> int:
 
 
 def check_most_confused_pair(answer: Any, cm: torch.Tensor, classes: list[str]) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (most_confused_pair), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "most_confused_pair")
     cm = torch.as_tensor(np.asarray(cm)).long()
     for case, matrix, names in [*_pair_cases(), (mark("the CNN's matrix `cm`"), cm, list(classes))]:
         got = _as_pair(answer(matrix.clone(), list(names)), names)

@@ -13,7 +13,7 @@ from torch import nn
 
 from helpers import models
 from helpers.data.tiny import _fashion_images
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
@@ -32,9 +32,7 @@ def solve_tinyvgg_parameters() -> Any:
 
 
 def check_tinyvgg_parameters(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (tinyvgg_parameters, not tinyvgg_parameters(10)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "tinyvgg_parameters", "tinyvgg_parameters(10)")
     for hidden in (10, 1, 4, 32):
         got = as_number(answer(hidden), f"tinyvgg_parameters({hidden})")
         expected = models.count_parameters(models.learnpytorch_tinyvgg(hidden=hidden))
@@ -111,9 +109,7 @@ def _values(answer: Any, losses: list[float], beta: float) -> np.ndarray:
 
 
 def check_smooth(answer: Any, curve: pd.DataFrame | None = None) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (smooth), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "smooth")
     for case, (losses, beta) in _sequences().items():
         got, right = _values(answer, losses, beta), np.asarray(_reference(losses, beta))
         if np.allclose(got, right, rtol=1e-9, atol=1e-12):
@@ -206,9 +202,7 @@ def training_losses(make_optimizer: Any, steps: int = STEPS) -> list[float]:
 
 
 def check_make_optimizer(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (make_optimizer, not make_optimizer(model)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "make_optimizer", "make_optimizer(model)")
     probe = models.learnpytorch_tinyvgg()
     optimizer = answer(probe)
     if isinstance(optimizer, torch.optim.Optimizer):

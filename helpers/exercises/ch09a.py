@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.exercises.core import Exercise, Wrong, expect_allclose, expect_type
+from helpers.exercises.core import Exercise, Wrong, expect_allclose, expect_callable, expect_type
 from helpers.i18n import mark, tr
 
 # --- q1: the output-size formula ---------------------------------------------------------------
@@ -36,9 +36,7 @@ BUGGY_SIZES = {  # the usual mistakes, recognised when they explain every answer
 
 
 def check_conv_output_size(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function conv_output_size(w, k, p, s), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "conv_output_size")
     got = {case: answer(*case) for case in SIZE_CASES}
     for case, value in got.items():
         if isinstance(value, float) and not value.is_integer():
@@ -143,9 +141,7 @@ def _by_hand_cases() -> list[tuple[torch.Tensor, torch.Tensor, int, int]]:
 
 
 def check_strided_conv2d(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (strided_conv2d), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "strided_conv2d")
     for image, kernel, stride, padding in _by_hand_cases():
         expected = torch.nn.functional.conv2d(image[None, None], kernel[None, None], stride=stride,
                                               padding=padding)[0, 0]

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from helpers import macs, models
-from helpers.exercises.core import Exercise, Wrong, expect_type
+from helpers.exercises.core import Exercise, Wrong, expect_callable, expect_type
 from helpers.i18n import tr
 
 # --- q1: multiply-adds of a convolution ----------------------------------------------------------
@@ -39,9 +39,7 @@ def solve_conv2d_macs() -> Callable[[nn.Conv2d, tuple[int, ...]], int]:
 
 
 def check_conv2d_macs(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function conv2d_macs(layer, input_shape), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "conv2d_macs")
     for layer, shape in _macs_cases():
         right = macs.total_macs(layer, shape)
         got = answer(layer, shape)
@@ -107,9 +105,7 @@ BLOCK_CASES = [(32, 64, 256, 1), (32, 64, 256, 2), (64, 128, 128, 2), (3, 16, 9,
 
 
 def check_residual_block_macs(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (residual_block_macs), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "residual_block_macs")
     for cin, cout, side, stride in BLOCK_CASES:
         right = macs.total_macs(models.ResidualBlock(cin, cout, stride), (1, cin, side, side))
         got = answer(cin, cout, side, stride)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers import mixing
-from helpers.exercises.core import Exercise, Wrong, expect_type
+from helpers.exercises.core import Exercise, Wrong, expect_callable, expect_type
 from helpers.i18n import mark, tr
 
 # --- q1: Dropout by hand ------------------------------------------------------------------------------
@@ -27,9 +27,7 @@ def solve_dropout() -> Callable[[torch.Tensor, float], torch.Tensor]:
 
 
 def check_dropout(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function dropout(x, p), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "dropout")
     torch.manual_seed(0)
     x = torch.rand(200_000) + 0.5                    # values in [0.5, 1.5]: scaling is visible
     for p in (0.2, 0.5, 0.8):
@@ -122,9 +120,7 @@ BUGGY_STOPS = {
 
 
 def check_stop_epoch(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function stop_epoch(val_losses, patience), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "stop_epoch")
     results = {}
     for losses, patience, _ in STOP_CASES:
         got = answer(list(losses), patience)
@@ -189,9 +185,7 @@ def _mixup_case(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def check_mixup_batch(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function mixup_batch(images, labels, lam, num_classes), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "mixup_batch")
     for seed, lam in ((0, 0.7), (1, 0.25), (2, 1.0)):
         images, labels = _mixup_case(seed)
         got = answer(images.clone(), labels.clone(), lam, 4)

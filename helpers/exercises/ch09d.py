@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.exercises.core import Exercise, Wrong, expect_type
+from helpers.exercises.core import Exercise, Wrong, expect_callable, expect_type
 from helpers.i18n import mark, tr
 
 # --- q1: gradient clipping by hand --------------------------------------------------------------------
@@ -34,9 +34,7 @@ def _clip_cases() -> list[tuple[list[torch.Tensor], float]]:
 
 
 def check_clip_gradients(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function clip_gradients(grads, max_norm), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "clip_gradients")
     for grads, max_norm in _clip_cases():
         params = [nn.Parameter(torch.zeros_like(g)) for g in grads]
         for p, g in zip(params, grads, strict=True):
@@ -221,9 +219,7 @@ def _norm_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
 
 
 def check_batch_norm(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("your answer should be a function batch_norm(x, gamma, beta, eps), got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "batch_norm")
     for x, gamma, beta in _norm_cases():
         expected = F.batch_norm(x, None, None, gamma, beta, training=True, eps=1e-5)
         got = answer(x.clone(), gamma.clone(), beta.clone(), 1e-5)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.i18n import mark, tr
 
 # --- q1: the majority baseline on the test part ------------------------------------------------------
@@ -134,9 +134,7 @@ def _weights(answer: Any, labels: np.ndarray, case: str) -> np.ndarray:
 
 
 def check_sampler_weights(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (sampler_weights), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "sampler_weights")
     for case, labels in _label_cases().items():
         shares = _class_shares(_weights(answer, labels, case), labels)
         want = 1 / len(shares)
@@ -233,9 +231,7 @@ def _pair(answer: Any, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_channel_stats(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (channel_stats), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "channel_stats")
     for case, images in _stat_batches().items():
         mean, std = _pair(answer, images)
         x = images.double() / 255

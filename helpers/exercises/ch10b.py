@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from helpers.exercises.core import Exercise, Wrong, expect_type
+from helpers.exercises.core import Exercise, Wrong, expect_callable, expect_type
 from helpers.i18n import mark, tr
 
 # --- q1: an average hash ------------------------------------------------------------------------------
@@ -61,9 +61,7 @@ def _bits(answer: Any, image: Image.Image) -> np.ndarray:
 
 
 def check_average_hash(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (average_hash), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "average_hash")
     images = _test_images()
     got = {name: _bits(answer, image) for name, image in images.items()}
     if not np.array_equal(got["blocks"], got["brighter"]):
@@ -145,9 +143,7 @@ def _group_cases() -> dict[str, tuple[list[str], int]]:
 
 
 def check_group_folds(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (group_folds), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "group_folds")
     for case, (groups, k) in _group_cases().items():
         got = answer(list(groups), k)
         folds = [int(f) for f in np.asarray(got).ravel()] if got is not None else []
@@ -247,9 +243,7 @@ def corner_accuracy(train: torch.Tensor, y_train: torch.Tensor, test: torch.Tens
 
 
 def check_blank_corners(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (blank_corners), got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "blank_corners")
     images, labels = _biased_set()
     train, test = torch.arange(len(labels)) % 3 != 0, torch.arange(len(labels)) % 3 == 0
     original = images.clone()

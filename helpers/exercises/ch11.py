@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from helpers import metrics, models
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.exercises.tiny import isolated, train_steps
 from helpers.i18n import tr
 
@@ -43,9 +43,7 @@ def _four_pools(image_size: int) -> int:
 
 
 def check_simple_cnn_parameters(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (simple_cnn_parameters, not simple_cnn_parameters(...)); "
-                       "got {type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "simple_cnn_parameters", "simple_cnn_parameters(...)")
     reference = solve_simple_cnn_parameters()
     for side in SIDES:
         got = as_number(answer(side), f"simple_cnn_parameters({side})")
@@ -120,9 +118,7 @@ def _expected_balanced(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def check_balanced_accuracy(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (balanced_accuracy, not balanced_accuracy(...)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "balanced_accuracy", "balanced_accuracy(...)")
     for y_true, y_pred in BALANCED_CASES:
         got = as_number(answer(y_true.copy(), y_pred.copy()), "balanced_accuracy(y_true, y_pred)")
         expected = _expected_balanced(y_true, y_pred)
@@ -194,9 +190,7 @@ def _dead_cases() -> list[torch.Tensor]:
 
 
 def check_dead_share(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (dead_share, not dead_share(...)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "dead_share", "dead_share(...)")
     for hidden in _dead_cases():
         got = as_number(answer(hidden.clone()), "dead_share(hidden)")
         expected = (hidden <= 0).all(dim=0).float().mean().item()
@@ -277,9 +271,7 @@ def _train(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> floa
 
 
 def check_kaiming_init(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (kaiming_init, not kaiming_init(model)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "kaiming_init", "kaiming_init(model)")
     images, labels = _tiny_batch()
     with isolated(seed=0):
         default = _tiny_simple_cnn()

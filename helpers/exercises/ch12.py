@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from helpers import models
-from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number
+from helpers.exercises.core import Exercise, Unanswered, Wrong, as_number, expect_callable
 from helpers.exercises.tiny import isolated, weight_grad_norms
 from helpers.i18n import mark, tr
 
@@ -113,9 +113,7 @@ def _ratio(norms: list[float]) -> float:
 
 
 def check_first_to_last(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (first_to_last, not first_to_last(...)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "first_to_last", "first_to_last(...)")
     found = {}
     with isolated(seed=0):
         single = nn.Sequential(nn.Flatten(), nn.Linear(12, 4))          # one layer: first and last at once
@@ -209,9 +207,7 @@ def _call_order(model: nn.Module, images: torch.Tensor) -> list[tuple[str, nn.Mo
 
 
 def check_add_batchnorm(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (add_batchnorm, not add_batchnorm(model)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "add_batchnorm", "add_batchnorm(model)")
     images, labels = _batch(1)
     with isolated(seed=0):
         plain = _small_deep_cnn(batchnorm=False)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from helpers import models
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
@@ -113,9 +113,7 @@ def _flipped_mask(answer: Any, images: torch.Tensor) -> torch.Tensor:
 
 
 def check_random_hflip(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (random_hflip, not random_hflip(images)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "random_hflip", "random_hflip(images)")
     gen = torch.Generator().manual_seed(13)
     images = torch.randn(200, 3, 4, 5, generator=gen)   # a non-square image tells height and width apart
     with isolated(seed=0):

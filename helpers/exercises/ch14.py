@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from helpers import macs, models
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.i18n import tr
 
 NAMES = ("resnet_maxpool", "resnet_stride")
@@ -82,9 +82,7 @@ FIELD_CASES = [[(3, 1)], [(3, 1), (3, 1)], [(3, 1), (2, 2), (3, 1)], [(5, 2), (3
 
 
 def check_receptive_field(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (receptive_field, not receptive_field(...)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "receptive_field", "receptive_field(...)")
     for layers in FIELD_CASES + [main_path(name) for name in NAMES]:
         shown, expected = f"receptive_field({layers})", measured_field(layers)
         got = as_number(answer(list(layers)), shown)
@@ -176,9 +174,7 @@ def _coverage_hint(answer: torch.Tensor, kernel: int, stride: int, padding: int,
 
 
 def check_coverage(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (coverage, not coverage(...)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "coverage", "coverage(...)")
     for case in COVERAGE_CASES:
         shown, expected = f"coverage{case}", read_counts(*case)
         try:

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.exercises.tiny import isolated, train_steps
 from helpers.i18n import tr
 
@@ -39,9 +39,7 @@ def _reference_topk(probs: torch.Tensor, y_true: torch.Tensor, k: int) -> float:
 
 
 def check_topk_accuracy(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (topk_accuracy, not topk_accuracy(...)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "topk_accuracy", "topk_accuracy(...)")
     for probs, y_true, k in _topk_cases():
         got = as_number(answer(probs.clone(), y_true.clone(), k), f"topk_accuracy(probs, y_true, {k})")
         expected = _reference_topk(probs, y_true, k)
@@ -113,9 +111,7 @@ def _reference_cam(activations: torch.Tensor, gradients: torch.Tensor) -> torch.
 
 
 def check_grad_cam_map(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (grad_cam_map, not grad_cam_map(a, g)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "grad_cam_map", "grad_cam_map(a, g)")
     for index, (activations, gradients) in enumerate(_cam_cases(), start=1):
         got = answer(activations.clone(), gradients.clone())
         if not isinstance(got, torch.Tensor) or got.shape != activations.shape[1:]:
@@ -212,10 +208,7 @@ def _confidence(loss_fn: Any) -> float:
 
 
 def check_smoothed_cross_entropy(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (smoothed_cross_entropy, not "
-                       "smoothed_cross_entropy(...)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "smoothed_cross_entropy", "smoothed_cross_entropy(...)")
     for logits, targets, smoothing in _loss_cases():
         got = as_number(answer(logits.clone(), targets.clone(), smoothing),
                         f"smoothed_cross_entropy(logits, targets, {smoothing})")

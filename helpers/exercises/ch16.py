@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from helpers import models
-from helpers.exercises.core import Exercise, Wrong, as_number
+from helpers.exercises.core import Exercise, Wrong, as_number, expect_callable
 from helpers.exercises.tiny import isolated
 from helpers.i18n import mark, tr
 
@@ -49,9 +49,7 @@ def _mcnemar_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
 def check_mcnemar(answer: Any) -> str:
     from helpers import metrics
 
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (mcnemar_p, not mcnemar_p(a, b)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "mcnemar_p", "mcnemar_p(a, b)")
     for what, a, b in _mcnemar_cases():
         expected = metrics.mcnemar(a, b)
         got = as_number(answer(a.copy(), b.copy()), tr("your p-value"))
@@ -142,9 +140,7 @@ def _averaged(model: nn.Module, views: list[torch.Tensor], logits: bool = False)
 
 
 def check_predict_tta(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (predict_tta, not predict_tta(...)); got "
-                       "{type_answer_name}", type_answer_name=type(answer).__name__))
+    expect_callable(answer, "predict_tta", "predict_tta(...)")
     with isolated(seed=0):
         model = _fixed_model().train()                 # as a model is left after training
         images = torch.randn(6, 3, 16, 16)
@@ -226,9 +222,7 @@ def _choice_tables() -> list[pd.DataFrame]:
 
 
 def check_choose(answer: Any) -> str:
-    if not callable(answer):
-        raise Wrong(tr("give the function itself (choose, not choose(table)); got {type_answer_name}",
-                       type_answer_name=type(answer).__name__))
+    expect_callable(answer, "choose", "choose(table)")
     for table in _choice_tables():
         result = answer(table.copy())
         if not isinstance(result, tuple | list) or len(result) != 2:

@@ -182,6 +182,18 @@ def expect_type(value: Any, types: Any, what: str = mark("your answer")) -> None
                        kind=type(value).__name__))
 
 
+def expect_callable(answer: Any, name: str, called: str = "") -> None:
+    """The answer is the function itself, not what calling it returned: ``name`` is the function the
+    notebook asks for, ``called`` (optional) how the mistake looks, e.g. ``"make_optimizer(model)"``."""
+    if callable(answer):
+        return
+    kind = type(answer).__name__
+    if called:
+        raise Wrong(tr("give the function itself ({name}, not {called}); got {kind}", name=name,
+                       called=called, kind=kind))
+    raise Wrong(tr("give the function itself ({name}), got {kind}", name=name, kind=kind))
+
+
 def expect_close(value: Any, expected: float, *, rtol: float = 1e-4, atol: float = 1e-6,
                  what: str = mark("your answer"), hint: str = "") -> float:
     """A number within ``atol + rtol * |expected|`` of ``expected``; returns it as a float."""

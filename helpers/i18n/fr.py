@@ -289,8 +289,6 @@ MESSAGES: dict[str, str] = {
         'collections.Counter(groups) donne le nombre de photos de chaque groupe ; attribuez un pli à chaque GROUPE, puis lisez le pli de chaque photo dans celui de son groupe.',
     'Keep a list of photos per fold, load = [0] * k; for the groups from the largest down, fold = load.index(min(load)), then load[fold] += size.':
         'Tenez le compte des photos par pli, load = [0] * k ; pour les groupes du plus grand au plus petit, fold = load.index(min(load)), puis load[fold] += size.',
-    'your answer should be a function mixup_batch(images, labels, lam, num_classes), got {type_answer_name}':
-        'votre réponse doit être une fonction mixup_batch(images, labels, lam, num_classes), reçu {type_answer_name}',
     'return a pair (mixed images, soft targets), got {got}':
         'renvoyez une paire (images mélangées, cibles souples), reçu {got}',
     'with lam = {lam}':
@@ -313,8 +311,6 @@ MESSAGES: dict[str, str] = {
         ' La BatchNorm divise par la variance biaisée (moyenne des carrés des écarts, sur n valeurs) : x.var(..., unbiased=False).',
     " Those are statistics per image; BatchNorm's are per channel over the whole batch: dims (0, 2, 3).":
         ' Ce sont des statistiques par image ; celles de la BatchNorm sont par canal sur tout le lot : dims (0, 2, 3).',
-    'your answer should be a function batch_norm(x, gamma, beta, eps), got {type_answer_name}':
-        'votre réponse doit être une fonction batch_norm(x, gamma, beta, eps), reçu {type_answer_name}',
     "batch_norm should return a tensor of the input's shape {shape}, got {got}":
         "batch_norm doit renvoyer un tenseur de la forme de l'entrée {shape}, reçu {got}",
     ' Per channel: mean and variance over the batch and the pixels, dims (0, 2, 3); then gamma * x_hat + beta with gamma and beta shaped (1, C, 1, 1).':
@@ -614,10 +610,6 @@ MESSAGES: dict[str, str] = {
         "centrer rend la cuvette plus ronde, donc un même taux d'apprentissage convient mieux aux deux directions",
     "here centring did not speed it up":
         "ici, centrer ne l'a pas accélérée",
-    "give the function itself (grad_w, not grad_w(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (grad_w, pas grad_w(...)) ; reçu {type_answer_name}",
-    "give the function itself (stable_lr, not stable_lr(x)); got {type_answer_name}":
-        "donnez la fonction elle-même (stable_lr, pas stable_lr(x)) ; reçu {type_answer_name}",
     "{int_got} is the number of steps for the original x; centre it first (x - x.mean()) and count again":
         "{int_got} est le nombre de pas pour le x d'origine ; centrez-le d'abord (x - x.mean()) et recomptez",
     "your answer is {got:g} steps; with centred x the cost is within 1e-3 of its minimum after about {centred} steps. Count the steps before the first cost that is close enough.":
@@ -675,8 +667,6 @@ MESSAGES: dict[str, str] = {
         " Mettez les deux jeux à l'échelle avec torch.tensor([1.0, 100.0]).",
     "your accuracy is {got:.4f}, expected {expected:.4f}.{hint}":
         "votre exactitude vaut {got:.4f}, attendu {expected:.4f}.{hint}",
-    "give the function itself (standardise), got {type_answer_name}":
-        "donnez la fonction elle-même (standardise), reçu {type_answer_name}",
     "standardise(reference, points) returned {got_tolist} for reference {ref_tolist} and points {points_tolist}; expected {value}":
         "standardise(reference, points) a renvoyé {got_tolist} pour la référence {ref_tolist} et les points {points_tolist} ; attendu {value}",
     "{got:g} is the count with k = 10 (the notebook's); recompute with k = 3":
@@ -708,8 +698,6 @@ MESSAGES: dict[str, str] = {
         "les pénalités de pas sont actualisées elles aussi : -0.01 * gamma**t",
     "your value is {got:.4f}, expected {expected:.4f}: the return of the 8-move path is -0.01 (1 + gamma + ... + gamma**6) + gamma**7":
         "votre valeur est {got:.4f}, attendu {expected:.4f} : le retour du chemin de 8 coups est -0.01 (1 + gamma + ... + gamma**6) + gamma**7",
-    "give the function itself (bellman_target), got {type_answer_name}":
-        "donnez la fonction elle-même (bellman_target), reçu {type_answer_name}",
     "an ordinary move":
         "un coup ordinaire",
     "the move into the goal":
@@ -722,8 +710,6 @@ MESSAGES: dict[str, str] = {
         "gamma = 0 : seule la récompense compte",
     "your function returned the action {bad}; actions are 0 to {len_row_1}":
         "votre fonction a renvoyé l'action {bad} ; les actions vont de 0 à {len_row_1}",
-    "give the function itself (choose), got {type_answer_name}":
-        "donnez la fonction elle-même (choose), reçu {type_answer_name}",
     "epsilon = 0 must always take the best action (→, index 1)":
         "epsilon = 0 doit toujours prendre la meilleure action (→, indice 1)",
     "two actions share the best value: pick either, at random, about half the time each (np.flatnonzero(q_row == q_row.max()) lists them)":
@@ -765,12 +751,8 @@ MESSAGES: dict[str, str] = {
         "{got:.4f} oublie le biais b = 0.2 : z = w · x + b",
     "{got:.4f} is σ(-z): the sigmoid is 1 / (1 + e^(-z)), with a minus in the exponent":
         "{got:.4f} est σ(-z) : la sigmoïde est 1 / (1 + e^(-z)), avec un moins dans l'exposant",
-    "give the function itself (softmax), got {type_answer_name}":
-        "donnez la fonction elle-même (softmax), reçu {type_answer_name}",
     "softmax of the {what}":
         "softmax de {what}",
-    "give the function itself (make_xor_net, without calling it), got {type_answer_name}":
-        "donnez la fonction elle-même (make_xor_net, sans l'appeler), reçu {type_answer_name}",
     " Your network has no activation between its layers: a stack of Linear layers is one linear map, and no straight line separates XOR.":
         " Votre réseau n'a pas d'activation entre ses couches : un empilement de couches Linear est une seule application linéaire, et aucune droite ne sépare XOR.",
     " Too few hidden neurons (or an unlucky start): one ReLU neuron bends the plane along one line only; XOR needs at least two, and a few more make training reliable.":
@@ -810,10 +792,6 @@ MESSAGES: dict[str, str] = {
         "{got} garde la forme d'un seul opérande : le broadcasting étire chaque dimension de taille 1 (ou absente) de l'un ou l'autre opérande",
     "{got}: align the shapes from the RIGHT: (5, 1, 4) over (_, 3, 1)":
         "{got} : alignez les formes à DROITE : (5, 1, 4) au-dessus de (_, 3, 1)",
-    "give the function itself (linear), got {type_answer_name}":
-        "donnez la fonction elle-même (linear), reçu {type_answer_name}",
-    "give the function itself (to_channels_first), got {type_answer_name}":
-        "donnez la fonction elle-même (to_channels_first), reçu {type_answer_name}",
     "for a batch of shape (N, H, W, C) = (2, 4, 6, 3) you return {tuple_got_shape}, expected (2, 3, 4, 6): channels second, then height, then width":
         "pour un lot de forme (N, H, W, C) = (2, 4, 6, 3) vous renvoyez {tuple_got_shape}, attendu (2, 3, 4, 6) : les canaux en deuxième, puis la hauteur, puis la largeur",
     "the shape is right but the pixels moved: the input's pixel (n={n}, h={h}, w={w}, c={c}) = {batch_n_h_w_c_item} should be at [n, c, h, w] = [{n}, {c}, {h}, {w}], where you have {got_n_c_h_w_item}. reshape/view keep the memory order; permute moves dimensions":
@@ -847,12 +825,8 @@ MESSAGES: dict[str, str] = {
         "avec lr = {lr:g}, la MSE d'entraînement est passée de {first:.4f} à {last:.4g} en {EPOCHS_Q1} époques : elle diverge. La plage stable s'arrête à 2/λ_max = {limit:.3f}",
     "with lr = {lr:g} the training MSE is {last:.4f} after {EPOCHS_Q1} epochs (target {target:.4f}): so close to the limit {limit:.3f}, every step overshoots the valley and the cost zig-zags down slowly. Back off a little":
         "avec lr = {lr:g}, la MSE d'entraînement vaut {last:.4f} après {EPOCHS_Q1} époques (cible {target:.4f}) : si près de la limite {limit:.3f}, chaque pas dépasse le fond de la vallée et le coût descend lentement en zigzag. Reculez un peu",
-    "give the function itself (train_step), got {type_answer_name}":
-        "donnez la fonction elle-même (train_step), reçu {type_answer_name}",
     "the loss returned at step {step}":
         "la perte renvoyée au pas {step}",
-    "give the function itself (three_way_split), got {type_answer_name}":
-        "donnez la fonction elle-même (three_way_split), reçu {type_answer_name}",
     "the same seed gave two different splits: use torch.Generator().manual_seed(seed)":
         "la même graine a donné deux répartitions différentes : utilisez torch.Generator().manual_seed(seed)",
     "seeds 0 and 1 gave the same split: pass the generator to torch.randperm(generator=...)":
@@ -882,8 +856,6 @@ MESSAGES: dict[str, str] = {
     # --- helpers/exercises/ch07a.py, ch07b.py
     '{name} must return two tensors, (new p, new buffer), got {got_type}':
         '{name} doit renvoyer deux tenseurs, (nouveau p, nouveau tampon), reçu {got_type}',
-    'give the function itself (rmsprop_step), got {type_answer_name}':
-        'donnez la fonction elle-même (rmsprop_step), reçu {type_answer_name}',
     "your steps differ from torch.optim.RMSprop's from step {k} on: {why}":
         'vos pas diffèrent de ceux de torch.optim.RMSprop à partir du pas {k} : {why}',
     "after step {k} your parameter is {got}, torch.optim.RMSprop's is {expected}: s = alpha * s + (1 - alpha) * g**2, then p - lr * g / (sqrt(s) + eps)":
@@ -896,8 +868,6 @@ MESSAGES: dict[str, str] = {
         's = alpha * s + g**2 ajoute tout le gradient au carré à chaque pas ; la moyenne glissante le pondère par 1 - alpha',
     "you divide by the running mean BEFORE adding this step's g**2 (at the first step s is 0, so the step is g / eps: enormous); update s first":
         "vous divisez par la moyenne glissante AVANT d'y ajouter le g**2 de ce pas (au premier pas s vaut 0, le pas vaut donc g / eps : énorme) ; mettez d'abord s à jour",
-    'give the function itself (nesterov_step), got {type_answer_name}':
-        'donnez la fonction elle-même (nesterov_step), reçu {type_answer_name}',
     "that is plain momentum (p - lr * v), torch.optim.SGD(momentum=0.9) step for step; Nesterov's step adds the gradient and one more velocity: p - lr * (g + mu * v)":
         "c'est le momentum simple (p - lr * v), torch.optim.SGD(momentum=0.9) pas pour pas ; le pas de Nesterov ajoute le gradient et une vitesse de plus : p - lr * (g + mu * v)",
     'your velocity adds (1 - mu) * g; torch.optim.SGD adds the whole gradient (v = mu * v + g: its dampening is 0 unless asked)':
@@ -914,12 +884,8 @@ MESSAGES: dict[str, str] = {
         "{acc:.0%} avec un modèle linéaire : des caractéristiques faites à la main, comme en ML classique ; les couches cachées les apprennent.",
     "{name} at lr = {lr:g}: loss {start:.2f} -> {final:.3f} in {STEPS} steps.":
         "{name} à lr = {lr:g} : perte {start:.2f} -> {final:.3f} en {STEPS} pas.",
-    "give the function itself (bce_with_logits), got {type_answer_name}":
-        "donnez la fonction elle-même (bce_with_logits), reçu {type_answer_name}",
     "bce_with_logits on {what}":
         "bce_with_logits sur {what}",
-    "give the function itself (accuracy), got {type_answer_name}":
-        "donnez la fonction elle-même (accuracy), reçu {type_answer_name}",
     "one logit per sample, shape (N, 1)":
         "un logit par exemple, forme (N, 1)",
     "one logit per sample, shape (N,)":
@@ -930,16 +896,12 @@ MESSAGES: dict[str, str] = {
         "deux logits par exemple",
     "accuracy for {what}":
         "exactitude pour {what}",
-    "give the function itself (add_feature), got {type_answer_name}":
-        "donnez la fonction elle-même (add_feature), reçu {type_answer_name}",
     "add_feature should return shape (N, 3) (the two coordinates and one new feature); for {len_X_train} points it returned {tuple_train_shape}":
         "add_feature doit renvoyer la forme (N, 3) (les deux coordonnées et une nouvelle caractéristique) ; pour {len_X_train} points elle a renvoyé {tuple_train_shape}",
     "keep the two coordinates as the first two columns and add your feature as the third":
         "gardez les deux coordonnées dans les deux premières colonnes et ajoutez votre caractéristique en troisième",
     "nn.Linear(3, 1) trained on your features reaches {acc:.0%} validation accuracy (needs 90%): a linear model draws a plane, so the new feature must put the two rings on either side of a threshold. What differs between a point on the inner ring and one on the outer ring?":
         "nn.Linear(3, 1) entraîné sur vos caractéristiques atteint {acc:.0%} d'exactitude de validation (il faut 90 %) : un modèle linéaire trace un plan, donc la nouvelle caractéristique doit placer les deux anneaux de part et d'autre d'un seuil. Qu'est-ce qui distingue un point de l'anneau intérieur d'un point de l'anneau extérieur ?",
-    "give the function itself (make_optimizer), got {type_answer_name}":
-        "donnez la fonction elle-même (make_optimizer), reçu {type_answer_name}",
     "with {name} at lr = {lr:g} the loss went from {start:.2f} up to {max_losses:.3g} and ended at {final:.3g}: it diverged. The learning rate is too large for {name}":
         "avec {name} à lr = {lr:g}, la perte est montée de {start:.2f} jusqu'à {max_losses:.3g} et a fini à {final:.3g} : elle a divergé. Le taux d'apprentissage est trop grand pour {name}",
     "it barely moved: the steps are too short":
@@ -976,9 +938,12 @@ MESSAGES: dict[str, str] = {
         "sûr de lui et faux",
     "confident and right":
         "sûr de lui et juste",
+    # --- helpers/exercises/core.py (expect_callable)
+    "give the function itself ({name}, not {called}); got {kind}":
+        "donnez la fonction elle-même ({name}, pas {called}) ; reçu {kind}",
+    "give the function itself ({name}), got {kind}":
+        "donnez la fonction elle-même ({name}), reçu {kind}",
     # --- helpers/exercises/ch08a.py
-    "give the function itself (batch_from_bytes), got {type_answer_name}":
-        "donnez la fonction elle-même (batch_from_bytes), reçu {type_answer_name}",
     "batch_from_bytes should return a tensor, got {got_type}":
         "batch_from_bytes doit renvoyer un tenseur, reçu {got_type}",
     "your batch has shape {shape}: a convolution wants a channel axis, (B, 1, 28, 28). `.unsqueeze(1)` adds it":
@@ -1001,8 +966,6 @@ MESSAGES: dict[str, str] = {
         "donnez les NOMS des classes (classes[i]), pas leurs indices : reçu {got!r}",
     "{unknown} is not one of the classes":
         "{unknown} n'est pas l'une des classes",
-    "give the function itself (most_confused_pair), got {type_answer_name}":
-        "donnez la fonction elle-même (most_confused_pair), reçu {type_answer_name}",
     "on {case} you returned a class with itself: the diagonal holds the right answers; leave it out":
         "sur {case}, vous avez renvoyé une classe avec elle-même : la diagonale contient les bonnes réponses ; laissez-la de côté",
     "on {case} you took the largest single cell ({a} called {b}); a pair is confused in both directions: add cm[i, j] and cm[j, i]":
@@ -1022,8 +985,6 @@ MESSAGES: dict[str, str] = {
         "smooth doit renvoyer un nombre par perte (une liste), reçu {got_type}",
     "smooth returned {got} values for {n} losses: one smoothed value per step":
         "smooth a renvoyé {got} valeurs pour {n} pertes : une valeur lissée par pas",
-    "give the function itself (smooth), got {type_answer_name}":
-        "donnez la fonction elle-même (smooth), reçu {type_answer_name}",
     "Without the correction the average starts at (1 - beta) x the first loss ({first:.3f} here), far below the loss: divide step t's average by 1 - beta**(t + 1).":
         "Sans la correction, la moyenne part de (1 - beta) x la première perte ({first:.3f} ici), bien en dessous de la perte : divisez la moyenne du pas t par 1 - beta**(t + 1).",
     "beta is the weight of the PAST average; the new loss gets 1 - beta.":
@@ -1055,8 +1016,6 @@ MESSAGES: dict[str, str] = {
         "la perte est passée de {start:.2f} à {end:.2f} en {STEPS} pas. Une partie de l'avance du cours sur le TinyVGG de learnpytorch.io vient de la recette, pas de l'architecture : la section 4 sépare les deux.",
     "your recall":
         "votre rappel",
-    "give the function itself (tinyvgg_parameters, not tinyvgg_parameters(10)); got {type_answer_name}":
-        "donnez la fonction elle-même (tinyvgg_parameters, pas tinyvgg_parameters(10)) ; reçu {type_answer_name}",
     "You forgot the biases: every filter and every output of the Linear layer has one.":
         "Vous avez oublié les biais : chaque filtre et chaque sortie de la couche Linear en a un.",
     "tinyvgg_parameters({hidden}) returned {got:g}, the model has {expected:,}. {hint}":
@@ -1071,8 +1030,6 @@ MESSAGES: dict[str, str] = {
         "votre rappel de Shirt",
     "Divide the diagonal cell of the Shirt row by the sum of that row.":
         "Divisez la case diagonale de la ligne Shirt par la somme de cette ligne.",
-    "give the function itself (make_optimizer, not make_optimizer(model)); got {type_answer_name}":
-        "donnez la fonction elle-même (make_optimizer, pas make_optimizer(model)) ; reçu {type_answer_name}",
     "the loss exploded (it started at {start:.2f} and reached {max_losses:.3g} within {STEPS} steps): the learning rate is far too large":
         "la perte a explosé (elle partait de {start:.2f} et a atteint {max_losses:.3g} en {STEPS} pas) : le taux d'apprentissage est bien trop grand",
     "after {STEPS} steps the loss is still {end:.2f} (it started at {start:.2f}): the model hardly learned. With SGD at lr 0.1 (learnpytorch.io's recipe) this model needs many more steps to start; try an optimizer that scales each weight's step (Adam)":
@@ -1088,8 +1045,6 @@ MESSAGES: dict[str, str] = {
     "Count each layer: a 3x3 convolution c_in -> c_out has c_out x (c_in x 9 + 1) parameters, a Linear layer out x (in + 1).":
         "Comptez chaque couche : une convolution 3x3 c_in -> c_out a c_out x (c_in x 9 + 1) paramètres, une couche Linear out x (in + 1).",
     # --- helpers/exercises/ch09a.py (a convolution by hand)
-    "give the function itself (strided_conv2d), got {type_answer_name}":
-        "donnez la fonction elle-même (strided_conv2d), reçu {type_answer_name}",
     "{call} has shape {shape}, expected {expected}: the output-size formula of section 2, floor((W - K + 2P) / S) + 1 per side":
         "{call} a la forme {shape}, attendu {expected} : la formule de la taille de sortie de la section 2, floor((W - K + 2P) / S) + 1 par côté",
     "{call}: you flipped the kernel (the convolution of a maths course). PyTorch, like every deep learning library, slides the kernel as it is (a cross-correlation, section 1)":
@@ -1099,8 +1054,6 @@ MESSAGES: dict[str, str] = {
     "the same as F.conv2d on five cases (stride 2 on an odd side, a 2x2 kernel, padding 2). F.conv2d does the same sums, batched over images and channels, in optimised code.":
         "le même résultat que F.conv2d sur cinq cas (pas de 2 sur un côté impair, un noyau 2x2, une marge de 2). F.conv2d fait les mêmes sommes, par lots d'images et de canaux, dans du code optimisé.",
     # --- helpers/exercises/ch09b.py (the multiply-adds of a residual block)
-    "give the function itself (residual_block_macs), got {type_answer_name}":
-        "donnez la fonction elle-même (residual_block_macs), reçu {type_answer_name}",
     "you left out the shortcut: its 1x1 convolution (cin -> cout) runs at every output position too":
         "vous avez oublié le raccourci : sa convolution 1x1 (cin -> cout) tourne aussi à chaque position de sortie",
     "the second convolution runs on the block's OUTPUT map ({out}x{out}), not on its input ({side}x{side}): the stride acts in the first one":
@@ -1120,12 +1073,8 @@ MESSAGES: dict[str, str] = {
         "les fenêtres se chevauchent, donc 30, 70 et 37 gagnent chacun deux fenêtres.",
     "{work_g:.2f} GMAC instead of {reference_g:.2f} ({share:.0%}) with the same {n_params:,} weights. The price: every block sees a 4x coarser image.":
         "{work_g:.2f} GMAC au lieu de {reference_g:.2f} ({share:.0%}) avec les mêmes {n_params:,} poids. Le prix : chaque bloc voit une image 4 fois plus grossière.",
-    "your answer should be a function conv_output_size(w, k, p, s), got {type_answer_name}":
-        "votre réponse doit être une fonction conv_output_size(w, k, p, s), reçu {type_answer_name}",
     "the formula is floor((W - K + 2P) / S) + 1":
         "la formule est floor((W - K + 2P) / S) + 1",
-    "your answer should be a function conv2d_macs(layer, input_shape), got {type_answer_name}":
-        "votre réponse doit être une fonction conv2d_macs(layer, input_shape), reçu {type_answer_name}",
     "each output only sees C_in / groups input channels: divide by layer.groups":
         "chaque sortie ne voit que C_in / groups canaux d'entrée : divisez par layer.groups",
     "your tensor has shape (1, 1, 3, 3): take the map out of its batch and channel dimensions with [0, 0]":
@@ -1173,18 +1122,12 @@ MESSAGES: dict[str, str] = {
         "la première couche reçoit maintenant {ratio:.2g} de la norme du gradient de la dernière couche, au lieu de {plain:.1e} dans le réseau simple : à l'initialisation, BatchNorm garde le signal de chaque couche à un écart-type de 1.",
     "with a global norm of {before:.3g} and max_norm={max_norm}":
         "avec une norme globale de {before:.3g} et max_norm={max_norm}",
-    "your answer should be a function dropout(x, p), got {type_answer_name}":
-        "votre réponse doit être une fonction dropout(x, p), reçu {type_answer_name}",
     "dropout(x, 0.0) should return x unchanged: nothing is dropped":
         "dropout(x, 0.0) doit renvoyer x inchangé : rien n'est supprimé",
     "dropout(x, 1.0) should be all zeros (every value dropped); check that you do not divide by 1 - p = 0 (that gives NaN)":
         "dropout(x, 1.0) doit être entièrement nul (toutes les valeurs supprimées) ; vérifiez que vous ne divisez pas par 1 - p = 0 (cela donne NaN)",
-    "your answer should be a function stop_epoch(val_losses, patience), got {type_answer_name}":
-        "votre réponse doit être une fonction stop_epoch(val_losses, patience), reçu {type_answer_name}",
     "training stops at the epoch where `patience` epochs in a row have not beaten the best loss (or at the last epoch)":
         "l'entraînement s'arrête à l'époque où `patience` époques d'affilée n'ont pas battu la meilleure perte (ou à la dernière époque)",
-    "your answer should be a function clip_gradients(grads, max_norm), got {type_answer_name}":
-        "votre réponse doit être une fonction clip_gradients(grads, max_norm), reçu {type_answer_name}",
     "{where} your result has norm {got_norm:.4g}, expected {max_norm:.4g}: scale by max_norm / global norm":
         "{where}, votre résultat a une norme de {got_norm:.4g}, attendu {max_norm:.4g} : multipliez par max_norm / norme globale",
     "your model maps a batch of 8 images to shape {tuple_logits_shape}; expected (8, classes)":
@@ -1234,8 +1177,6 @@ MESSAGES: dict[str, str] = {
         'pour « {case} » vous avez renvoyé {size} poids pour {n} images : un poids par image',
     'the weights must be finite, not negative, and not all zero':
         'les poids doivent être finis, non négatifs, et pas tous nuls',
-    'give the function itself (sampler_weights), got {type_answer_name}':
-        'donnez la fonction elle-même (sampler_weights), reçu {type_answer_name}',
     "with your weights every image is equally likely: the sampler draws the classes as unbalanced as the data ({share:.1%} for class {worst} in '{case}'). Give the images of small classes more weight":
         "avec vos poids, chaque image est également probable : l'échantillonneur tire les classes aussi déséquilibrées que les données ({share:.1%} pour la classe {worst} dans « {case} »). Donnez plus de poids aux images des petites classes",
     "your weights grow with the class size: in '{case}' the largest class would get {share:.1%} of the draws (it holds {frequency:.1%} of the images). The weight of an image is 1 / (the size of its class)":
@@ -1258,8 +1199,6 @@ MESSAGES: dict[str, str] = {
         'écart-type',
     'your {name} has {size} value(s), expected 3, one per colour channel: reduce over the images and the pixels, dim=(0, 2, 3)':
         'votre {name} a {size} valeur(s), attendu 3, une par canal de couleur : réduisez sur les images et les pixels, dim=(0, 2, 3)',
-    'give the function itself (channel_stats), got {type_answer_name}':
-        'donnez la fonction elle-même (channel_stats), reçu {type_answer_name}',
     "your statistics are on the 0-255 scale ({mean}); the course's images are floats in 0-1 when they are normalised: divide by 255 first":
         "vos statistiques sont sur l'échelle 0-255 ({mean}) ; les images du cours sont des flottants entre 0 et 1 quand on les normalise : divisez d'abord par 255",
     "for '{case}' your means are {mean}, expected {right}: one mean per channel over every pixel of every image":
@@ -1276,8 +1215,6 @@ MESSAGES: dict[str, str] = {
         'des grandes et des petites feuilles en alternance',
     'one photo per leaf':
         'une photo par feuille',
-    'give the function itself (group_folds), got {type_answer_name}':
-        'donnez la fonction elle-même (group_folds), reçu {type_answer_name}',
     "for '{case}' you returned {size} folds for {n} photos: one fold number per photo":
         'pour « {case} », vous avez renvoyé {size} plis pour {n} photos : un numéro de pli par photo',
     'fold numbers go from 0 to k - 1 = {last}, got {folds}':
@@ -1306,16 +1243,12 @@ MESSAGES: dict[str, str] = {
         "votre hachage a {bits_size} valeurs, attendu 64 (une vignette 8 x 8 en gris) : convertissez avec .convert('L') et redimensionnez en (8, 8) avant de comparer avec la moyenne",
     "your hash should hold booleans (pixel > mean), not the pixel values themselves":
         "votre hachage doit contenir des booléens (pixel > moyenne), pas les valeurs des pixels elles-mêmes",
-    "give the function itself (average_hash), got {type_answer_name}":
-        "donnez la fonction elle-même (average_hash), reçu {type_answer_name}",
     "your hash changed when the whole picture got 40 levels brighter: compare each pixel with the mean of the 64 thumbnail pixels, not with a fixed level such as 128":
         "votre hachage a changé quand toute l'image est devenue 40 niveaux plus claire : comparez chaque pixel à la moyenne des 64 pixels de la vignette, pas à un niveau fixe comme 128",
     "your hash of the '{name}' test picture differs from the average hash in {value} of 64 bits":
         "votre hachage de l'image de test '{name}' diffère du hachage moyen sur {value} bits sur 64",
     "your hash is the same for a picture and its upside-down copy: keep the pixels in place":
         "votre hachage est le même pour une image et sa copie à l'envers : gardez les pixels à leur place",
-    "give the function itself (blank_corners), got {type_answer_name}":
-        "donnez la fonction elle-même (blank_corners), reçu {type_answer_name}",
     "your function changed the images it was given: work on a copy (images.clone()) and return it":
         "votre fonction a modifié les images qu'elle a reçues : travaillez sur une copie (images.clone()) et renvoyez-la",
     "blank_corners must return a uint8 batch shaped like its input {tuple_images_shape}, got {out_dtype} {tuple_out_shape}":
@@ -1345,8 +1278,6 @@ MESSAGES: dict[str, str] = {
     "{got:.3g} looks like a percentage: give the share as a fraction between 0 and 1":
         "{got:.3g} ressemble à un pourcentage : donnez la part comme une fraction entre 0 et 1",
     # --- helpers/exercises/ch11.py
-    "give the function itself (simple_cnn_parameters, not simple_cnn_parameters(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (simple_cnn_parameters, pas simple_cnn_parameters(...)) ; reçu {type_answer_name}",
     " That is the count at 256 px: the first Linear layer's inputs depend on the image size.":
         " C'est le compte à 256 px : les entrées de la première couche Linear dépendent de la taille de l'image.",
     " Every Conv2d and Linear layer also has one bias per output.":
@@ -1361,8 +1292,6 @@ MESSAGES: dict[str, str] = {
         "les « unités cachées mortes » de la section 4 sont exactement ce nombre, calculé sur 512 unités.",
     "on a 5-block SimpleCNN at 32 px the logits' spread across images starts {spread_default_spread:.0f}x larger than with PyTorch's default, and {STEPS} steps at lr {LR:g} take the loss from {first_loss:.2f} to {final_loss:.2f} (default initialisation: to {default_loss:.2f}).":
         "sur un SimpleCNN à 5 blocs en 32 px, la dispersion des logits entre images démarre {spread_default_spread:.0f} fois plus grande qu'avec l'initialisation par défaut de PyTorch, et {STEPS} pas à lr {LR:g} font passer la perte de {first_loss:.2f} à {final_loss:.2f} (initialisation par défaut : à {default_loss:.2f}).",
-    "give the function itself (balanced_accuracy, not balanced_accuracy(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (balanced_accuracy, pas balanced_accuracy(...)) ; reçu {type_answer_name}",
     " That is the plain accuracy: average the recall of each class instead, so that every class weighs the same.":
         " C'est la précision (accuracy) ordinaire : faites plutôt la moyenne du rappel de chaque classe, pour que chaque classe pèse autant.",
     " You averaged the precision (right among the predictions of a class); balanced accuracy averages the recall (found among the images of a class).":
@@ -1373,14 +1302,10 @@ MESSAGES: dict[str, str] = {
         "balanced_accuracy a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
     "always answering class 0 scores {accuracy:.0%} accuracy on labels where it holds {accuracy:.0%}, but {balanced:.0%} balanced accuracy = 1 / {present} classes present: whichever class a collapsed model names, its balanced accuracy is 1 / (number of classes), section 3's check.":
         "répondre toujours la classe 0 donne {accuracy:.0%} de précision sur des étiquettes où elle pèse {accuracy:.0%}, mais {balanced:.0%} de précision équilibrée = 1 / {present} classes présentes : quelle que soit la classe que nomme un modèle effondré, sa précision équilibrée vaut 1 / (nombre de classes), la vérification de la section 3.",
-    "give the function itself (dead_share, not dead_share(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (dead_share, pas dead_share(...)) ; reçu {type_answer_name}",
     " That is the share of zero VALUES. A unit (a column) is dead when it is zero for every image: .all(dim=0) before the mean.":
         " C'est la part de VALEURS nulles. Une unité (une colonne) est morte quand elle est nulle pour toutes les images : .all(dim=0) avant la moyenne.",
     "dead_share returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
         "dead_share a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
-    "give the function itself (kaiming_init, not kaiming_init(model)); got {type_answer_name}":
-        "donnez la fonction elle-même (kaiming_init, pas kaiming_init(model)) ; reçu {type_answer_name}",
     "after {STEPS} Adam steps at lr {LR:g} on one batch of 16 images your network's loss went from {first_loss:.2f} only to {final_loss:.2f}: the initialisation did not help it learn":
         "après {STEPS} pas d'Adam à lr {LR:g} sur un lot de 16 images, la perte de votre réseau n'est passée que de {first_loss:.2f} à {final_loss:.2f} : l'initialisation ne l'a pas aidé à apprendre",
     " You counted units that are zero for SOME image: that is a normal ReLU at work. Dead means zero for every image (.all, not .any).":
@@ -1420,12 +1345,8 @@ MESSAGES: dict[str, str] = {
         "{low_1} px marche aussi : descendez jusqu'à ce que la carte disparaisse",
     "{high_1} px works too (after 8 halvings rounded down it is still 1 x 1): find the largest size that still ends at exactly 1 pixel":
         "{high_1} px marche aussi (après 8 divisions par deux arrondies vers le bas, c'est encore 1 x 1) : trouvez la plus grande taille qui finit encore à exactement 1 pixel",
-    "give the function itself (first_to_last, not first_to_last(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (first_to_last, pas first_to_last(...)) ; reçu {type_answer_name}",
     "on a small DeepCNN {what} BatchNorm your function returned {got:.4g}, expected {expected:.4g}.":
         "sur un petit DeepCNN {what} BatchNorm, votre fonction a renvoyé {got:.4g}, attendu {expected:.4g}.",
-    "give the function itself (add_batchnorm, not add_batchnorm(model)); got {type_answer_name}":
-        "donnez la fonction elle-même (add_batchnorm, pas add_batchnorm(model)) ; reçu {type_answer_name}",
     "the first convolution's gradient is {after:.2g} times the last layer's with your BatchNorms ({before:.2g} without): BatchNorm in every block should lift it by orders of magnitude":
         "le gradient de la première convolution vaut {after:.2g} fois celui de la dernière couche avec vos BatchNorm ({before:.2g} sans) : un BatchNorm dans chaque bloc devrait le relever de plusieurs ordres de grandeur",
     "each size":
@@ -1477,8 +1398,6 @@ MESSAGES: dict[str, str] = {
         "votre fonction a modifié le lot qu'elle a reçu : renvoyez un nouveau tenseur (le chargeur peut réutiliser son entrée)",
     "image {i} is neither the original nor its left-right mirror":
         "l'image {i} n'est ni l'originale ni son miroir gauche-droite",
-    "give the function itself (random_hflip, not random_hflip(images)); got {type_answer_name}":
-        "donnez la fonction elle-même (random_hflip, pas random_hflip(images)) ; reçu {type_answer_name}",
     "the same images were mirrored in two calls: draw new coins on every call":
         "les mêmes images ont été retournées lors de deux appels : faites un nouveau tirage à chaque appel",
     "give the class itself (Residual, not Residual(...)); got {type_answer_name}":
@@ -1518,16 +1437,12 @@ MESSAGES: dict[str, str] = {
         "{total_g:.2f} G multiplications-additions par image de 256 px au lieu de {before_g:.2f} G ({before_total:.1f} fois moins), les mêmes {params:,} paramètres, les mêmes cartes 16 x 16 à la fin.{per_block}",
     " The four blocks now cost {shown} G: block 4, with no MaxPool to replace, is {value:.0%} of the total.":
         " Les quatre blocs coûtent maintenant {shown} G : le bloc 4, sans MaxPool à remplacer, représente {value:.0%} du total.",
-    "give the function itself (receptive_field, not receptive_field(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (receptive_field, pas receptive_field(...)) ; reçu {type_answer_name}",
     " You added kernel - 1 for every layer: after a stride, one step of a kernel spans several input pixels (the jump).":
         " Vous avez ajouté kernel - 1 pour chaque couche : après un pas, un cran du noyau couvre plusieurs pixels d'entrée (le saut).",
     "{shown} returned {number:g}; one output unit of that chain depends on {expected} x {expected} input pixels (measured with autograd).{hint}":
         "{shown} a renvoyé {number:g} ; une unité de sortie de cette chaîne dépend de {expected} x {expected} pixels d'entrée (mesuré avec autograd).{hint}",
     "The last block sees {stride} x {stride} pixels in ResNet_stride, {pool} x {pool} in ResNet_maxpool: both end on 16 x 16 maps with the same weights, but the stride-2 network's second convolution of each block already runs at the halved resolution, where each step spans twice as many pixels. A quarter of the work and a wider view.":
         "Le dernier bloc voit {stride} x {stride} pixels dans ResNet_stride, {pool} x {pool} dans ResNet_maxpool : les deux finissent sur des cartes 16 x 16 avec les mêmes poids, mais la seconde convolution de chaque bloc du réseau à pas 2 travaille déjà à la résolution divisée par deux, où chaque cran couvre deux fois plus de pixels. Un quart du travail et une vue plus large.",
-    "give the function itself (coverage, not coverage(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (coverage, pas coverage(...)) ; reçu {type_answer_name}",
     " That is the coverage at stride 1: output windows start every {stride} positions.":
         " C'est la couverture avec un pas de 1 : les fenêtres de sortie commencent toutes les {stride} positions.",
     " Output window i starts at i * stride - padding: the first rows it covers are padding, not the map.":
@@ -1565,16 +1480,12 @@ MESSAGES: dict[str, str] = {
         "top-1 est l'exactitude ordinaire et top-k ne peut que croître avec k (top-38 vaut toujours 1) : plus d'essais, plus de réussites. Un outil de diagnostic montre les 3 à 5 premières avec leurs probabilités.",
     "a linear classifier trained {STEPS} steps on 16 separable points: mean top probability {smoothed:.3f} with your loss, {plain:.3f} with plain cross-entropy. The smoothed loss is smallest at 1 - ε + ε/K = {ceiling:.3f}, so it stops pushing the logits apart once the answer is right.":
         "un classifieur linéaire entraîné {STEPS} pas sur 16 points séparables : probabilité maximale moyenne {smoothed:.3f} avec votre perte, {plain:.3f} avec l'entropie croisée simple. La perte lissée est minimale en 1 - ε + ε/K = {ceiling:.3f}, donc elle cesse d'écarter les logits une fois la réponse juste.",
-    "give the function itself (topk_accuracy, not topk_accuracy(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (topk_accuracy, pas topk_accuracy(...)) ; reçu {type_answer_name}",
     "{len_probs} rows of 38 probabilities, k = {k}":
         "{len_probs} lignes de 38 probabilités, k = {k}",
     " That is a count: divide by the number of rows.":
         " C'est un compte : divisez par le nombre de lignes.",
     "topk_accuracy returned {got:.4g} for {shown}; expected {expected:.4g}.{hint}":
         "topk_accuracy a renvoyé {got:.4g} pour {shown} ; attendu {expected:.4g}.{hint}",
-    "give the function itself (smoothed_cross_entropy, not smoothed_cross_entropy(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (smoothed_cross_entropy, pas smoothed_cross_entropy(...)) ; reçu {type_answer_name}",
     " The logits here are large (up to 150): softmax then log overflows or gives log(0). logits.log_softmax(dim=1) computes the same stably.":
         " Les logits sont grands ici (jusqu'à 150) : softmax puis log déborde ou donne log(0). logits.log_softmax(dim=1) calcule la même chose de façon stable.",
     "for {shown} your loss is {got:.5g}, nn.CrossEntropyLoss(label_smoothing={smoothing}) gives {expected:.5g}.{hint}":
@@ -1596,12 +1507,8 @@ MESSAGES: dict[str, str] = {
         "retourner l'entrée change les probabilités du modèle simple jusqu'à {change:.3f}, celles de la prédiction moyennée de 0 : les quatre vues forment le même ensemble pour l'image et ses miroirs, donc la prédiction ne dépend plus du sens dans lequel la feuille a été photographiée. Cela coûte quatre passes avant par image.",
     "in the first table the best test accuracy ({first_test_acc_max:.2f}) belongs to a model that validation did not choose; reporting it would be the maximum of three noisy numbers, a biased estimate. The chosen model's test accuracy ({value:.2f}) is not.":
         "dans le premier tableau, la meilleure exactitude de test ({first_test_acc_max:.2f}) appartient à un modèle que la validation n'a pas choisi ; la rapporter reviendrait à prendre le maximum de trois nombres bruités, une estimation biaisée. L'exactitude de test du modèle choisi ({value:.2f}) ne l'est pas.",
-    "give the function itself (predict_tta, not predict_tta(...)); got {type_answer_name}":
-        "donnez la fonction elle-même (predict_tta, pas predict_tta(...)) ; reçu {type_answer_name}",
     "predict_tta(model, images.flip(-1)) differs from predict_tta(model, images) by {tta_change:.3g}":
         "predict_tta(model, images.flip(-1)) diffère de predict_tta(model, images) de {tta_change:.3g}",
-    "give the function itself (choose, not choose(table)); got {type_answer_name}":
-        "donnez la fonction elle-même (choose, pas choose(table)) ; reçu {type_answer_name}",
     "for 6 images and 5 classes predict_tta should return probabilities of shape (6, 5), got {value}":
         "pour 6 images et 5 classes, predict_tta doit renvoyer des probabilités de forme (6, 5), reçu {value}",
     " The model was left in training mode: call model.eval() first (Dropout drops units at random and BatchNorm uses the batch's statistics in training mode).":
@@ -1692,8 +1599,6 @@ MESSAGES: dict[str, str] = {
         'aucune image sur laquelle ils divergent',
     '500 random images, one in ten disputed':
         '500 images aléatoires, une sur dix disputée',
-    'give the function itself (mcnemar_p, not mcnemar_p(a, b)); got {type_answer_name}':
-        'donnez la fonction elle-même (mcnemar_p, pas mcnemar_p(a, b)) ; reçu {type_answer_name}',
     'your p-value':
         'votre p-valeur',
     ' That is one tail: the test is two-sided (A better OR B better), double it (at most 1).':
@@ -1711,8 +1616,6 @@ MESSAGES: dict[str, str] = {
         'Le poids du canal c est la moyenne de son gradient sur la carte : gradients.mean(dim=(1, 2)).',
     'cam = torch.relu((weights[:, None, None] * activations).sum(dim=0)), then cam / cam.max().':
         'cam = torch.relu((weights[:, None, None] * activations).sum(dim=0)), puis cam / cam.max().',
-    'give the function itself (grad_cam_map, not grad_cam_map(a, g)); got {type_answer_name}':
-        'donnez la fonction elle-même (grad_cam_map, pas grad_cam_map(a, g)) ; reçu {type_answer_name}',
     'case {index}: give one (H, W) map, {expected}; got {shape}':
         'cas {index} : donnez une carte (H, W), {expected} ; reçu {shape}',
     'case {index}: your map has negative values: keep only what speaks FOR the class (a ReLU after the weighted sum)':
