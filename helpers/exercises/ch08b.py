@@ -114,9 +114,9 @@ def check_smooth(answer: Any, curve: pd.DataFrame | None = None) -> str:
         got, right = _values(answer, losses, beta), np.asarray(_reference(losses, beta))
         if np.allclose(got, right, rtol=1e-9, atol=1e-12):
             continue
-        uncorrected = right * (1 - beta ** np.arange(1, len(losses) + 1))
-        swapped = np.asarray(_reference(losses, 1 - beta)) if beta != 0.5 else None
-        running_mean = np.cumsum(losses) / np.arange(1, len(losses) + 1)
+        uncorrected = np.asarray(_uncorrected()(losses, beta))
+        swapped = np.asarray(_swapped()(losses, beta)) if beta != 0.5 else None  # at 0.5 a swap is no mistake
+        running_mean = np.asarray(_running_mean()(losses, beta))
         if np.allclose(got, uncorrected):
             hint = tr("Without the correction the average starts at (1 - beta) x the first loss ({first:.3f} "
                       "here), far below the loss: divide step t's average by 1 - beta**(t + 1).",
@@ -143,6 +143,19 @@ def check_smooth(answer: Any, curve: pd.DataFrame | None = None) -> str:
               "(chapter 7b): without it the first value would be a tenth of the loss.", share=0.9**22) + shown
 
 
+def _uncorrected() -> Any:
+    return lambda losses, beta=0.9: [a * (1 - beta ** (t + 1))               # the average, not divided
+                                     for t, a in enumerate(_reference(losses, beta))]
+
+
+def _swapped() -> Any:
+    return lambda losses, beta=0.9: _reference(losses, 1 - beta)
+
+
+def _running_mean() -> Any:
+    return lambda losses, beta=0.9: list(np.cumsum(losses) / np.arange(1, len(losses) + 1))
+
+
 def _curve_context() -> dict[str, Any]:
     losses = [2.3, 2.28, 2.25, 2.1, 1.9, 1.5, 1.1, 0.9, 1.3, 2.6]
     return {"curve": pd.DataFrame({"loss": losses, "smoothed": _reference(losses, 0.9)})}
@@ -155,11 +168,8 @@ q2 = Exercise(
            "(1 - beta) * loss.",
            "Its weights sum to 1 - beta**(t + 1) after t + 1 steps, not to 1: divide by that, as Adam "
            "does for its moments."],
-    wrong_answers=[
-        lambda curve=None: lambda losses, beta=0.9: [a * (1 - beta ** (t + 1)) for t, a in
-                                                      enumerate(_reference(losses, beta))],  # no correction
-        lambda curve=None: lambda losses, beta=0.9: _reference(losses, 1 - beta),            # beta swapped
-        lambda curve=None: lambda losses, beta=0.9: list(np.cumsum(losses) / np.arange(1, len(losses) + 1))],
+    wrong_answers=[lambda curve=None: _uncorrected(), lambda curve=None: _swapped(),
+                   lambda curve=None: _running_mean()],
     context=_curve_context,
 )
 

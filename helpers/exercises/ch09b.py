@@ -112,15 +112,15 @@ def check_residual_block_macs(answer: Any) -> str:
         if got == right:
             continue
         out = (side - 1) // stride + 1
-        shortcut = out * out * cout * cin
         call = f"residual_block_macs({cin}, {cout}, {side}, stride={stride})"
-        if got == right - shortcut:
+        mistake = {name: made()(cin, cout, side, stride) for name, made in MISTAKES.items()}
+        if got == mistake["no shortcut"]:
             reason = tr("you left out the shortcut: its 1x1 convolution (cin -> cout) runs at every output "
                         "position too")
-        elif got == right - out * out * cout * cout * 9 + side * side * cout * cout * 9:
+        elif got == mistake["second conv at the input size"]:
             reason = tr("the second convolution runs on the block's OUTPUT map ({out}x{out}), not on its "
                         "input ({side}x{side}): the stride acts in the first one", out=out, side=side)
-        elif got == right - shortcut + shortcut * 9:
+        elif got == mistake["3x3 shortcut"]:
             reason = tr("the shortcut is a 1x1 convolution: one product per input channel, not 9")
         else:
             reason = tr("add three convolutions at the output size {out}x{out}: 3x3 cin -> cout, 3x3 cout -> "
@@ -150,13 +150,18 @@ def _shortcut_3x3() -> Any:
     return lambda cin, cout, side, stride=1: ((side - 1) // stride + 1) ** 2 * cout * (18 * cin + 9 * cout)
 
 
+MISTAKES = {"no shortcut": _without_shortcut, "second conv at the input size": _second_at_input_size,
+            "3x3 shortcut": _shortcut_3x3}
+"""The known wrong answers, which the check recognises to say what went wrong."""
+
+
 q2 = Exercise(
     chapter="09b", name="q2", title="The multiply-adds of a residual block, by hand",
     checker=check_residual_block_macs, solver=solve_residual_block_macs,
     hints=["Three convolutions: the main path's two 3x3 and the shortcut's 1x1. All three give the block's "
            "output size, (side - 1) // stride + 1 per side (chapter 9a's formula with K = 3, P = 1).",
            "out^2 x cout x (cin x 9) + out^2 x cout x (cout x 9) + out^2 x cout x cin."],
-    wrong_answers=[_without_shortcut, _second_at_input_size, _shortcut_3x3],
+    wrong_answers=list(MISTAKES.values()),
 )
 
 
